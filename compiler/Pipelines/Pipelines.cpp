@@ -1,0 +1,95 @@
+//===- Pipelines.cpp - Tessera's pass pipelines ---------------------------===//
+//
+// Assembles the graph and CPU code generation pipelines. The target is a
+// parameter of the driver (tessera-compile picks the codegen pipeline); a
+// CUDA codegen pipeline slots in beside buildCpuCodegenPipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "compiler/Codegen/CPU/Passes.h"
+#include "compiler/Conversion/Passes.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  TsrOutlineWeightsPassOptions outline;
+  outline.minElements = options.outlineMinElements;
+  pm.addPass(createTsrOutlineWeightsPass(outline));
+}
+
+void buildCpuCodegenPipeline(OpPassManager &pm,
+                             const PipelineOptions &options) {
+  // tsr -> linalg on tensors.
+  pm.addNestedPass<func::FuncOp>(createTsrLowerToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // Bufferize. Results cross the function boundary with an identity layout
+  // and are owned by the caller (runtime/include/tessera/abi.h).
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  // Loops, then the LLVM dialect.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createTsrApproximateMathPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  TsrExportEntryPointsPassOptions exportOptions;
+  exportOptions.symbolPrefix = options.symbolPrefix;
+  pm.addPass(createTsrExportEntryPointsPass(exportOptions));
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildCpuPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  buildTsrGraphPipeline(pm, options);
+  buildCpuCodegenPipeline(pm, options);
+}
+
+void registerTesseraPipelines() {
+  PassPipelineRegistration<PipelineOptions>(
+      "tsr-graph-pipeline",
+      "Cleans up a tsr graph and outlines its weights.",
+      buildTsrGraphPipeline);
+  PassPipelineRegistration<PipelineOptions>(
+      "tsr-cpu-pipeline",
+      "Compiles a tsr module to the LLVM dialect for x86-64 (what "
+      "tessera-compile --target=cpu runs).",
+      buildCpuPipeline);
+}
+
+} // namespace tessera

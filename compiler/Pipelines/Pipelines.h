@@ -1,0 +1,48 @@
+//===- Pipelines.h - Tessera's pass pipelines -------------------*- C++ -*-===//
+//
+// The one place pipelines are assembled. tessera-compile runs them and
+// tessera-opt registers them, so `tessera-opt --tsr-cpu-pipeline` reproduces
+// exactly what the compiler does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_COMPILER_PIPELINES_PIPELINES_H
+#define TESSERA_COMPILER_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+
+namespace tessera {
+
+/// Options shared by every target's pipeline.
+struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
+  Option<std::string> symbolPrefix{
+      *this, "symbol-prefix",
+      llvm::cl::desc("Prefix of the exported entry symbols"),
+      llvm::cl::init("tsr_model")};
+  Option<int64_t> outlineMinElements{
+      *this, "outline-min-elements",
+      llvm::cl::desc("Constants with at least this many elements become "
+                     "weights in model.tsr"),
+      llvm::cl::init(64)};
+};
+
+/// tsr graph clean-up and weight outlining (target independent).
+void buildTsrGraphPipeline(mlir::OpPassManager &pm,
+                           const PipelineOptions &options);
+
+/// tsr (after the graph pipeline) down to the LLVM dialect for x86-64.
+void buildCpuCodegenPipeline(mlir::OpPassManager &pm,
+                             const PipelineOptions &options);
+
+/// The whole CPU pipeline: graph, then codegen.
+void buildCpuPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
+
+/// Registers `tsr-graph-pipeline` and `tsr-cpu-pipeline`.
+void registerTesseraPipelines();
+
+} // namespace tessera
+
+#endif // TESSERA_COMPILER_PIPELINES_PIPELINES_H

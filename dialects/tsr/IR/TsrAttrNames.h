@@ -1,0 +1,28 @@
+//===- TsrAttrNames.h - Discardable attributes of the tsr dialect -*- C++ -*-===//
+//
+// Names of the attributes that importers, passes and the artifact writer
+// attach to functions, arguments and constants. One definition so that the
+// producers and consumers cannot drift apart.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECTS_TSR_IR_TSRATTRNAMES_H
+#define TESSERA_DIALECTS_TSR_IR_TSRATTRNAMES_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace mlir::tsr {
+
+/// On an entry argument or result: the model's name for the tensor.
+inline constexpr llvm::StringLiteral kTensorNameAttr = "tsr.name";
+/// On an entry argument: one name per dim ("" for static or anonymous).
+inline constexpr llvm::StringLiteral kDimNamesAttr = "tsr.dim_names";
+/// On a tsr.constant: the model's name for the weight (the initializer).
+inline constexpr llvm::StringLiteral kConstantNameAttr = "tsr.name";
+/// On an outlined weight argument: its unique name and its value.
+inline constexpr llvm::StringLiteral kWeightNameAttr = "tsr.weight_name";
+inline constexpr llvm::StringLiteral kWeightValueAttr = "tsr.weight_value";
+
+} // namespace mlir::tsr
+
+#endif // TESSERA_DIALECTS_TSR_IR_TSRATTRNAMES_H

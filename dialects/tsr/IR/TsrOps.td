@@ -1,0 +1,418 @@
+//===- TsrOps.td - tsr op definitions ----------------------*- tablegen -*-===//
+//
+// The ops of the tsr dialect, grouped by family: constants, elementwise math,
+// linear algebra, normalization, attention and data movement. Every op works
+// on ranked tensors; dynamic dimensions are allowed everywhere.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TSR_OPS_TD
+#define TSR_OPS_TD
+
+include "TsrBase.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Tsr_ConstantOp : Tsr_Op<"constant", [ConstantLike, Pure,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "A constant tensor, typically a weight held as a resource blob.";
+  let description = [{
+    Weights imported from a model file are `dense_resource` blobs so that
+    they are never copied into the IR text; small constants may be plain
+    dense attributes. The compiler moves large constants out of the
+    generated code into `model.tsr`.
+
+    ```mlir
+    %w = tsr.constant dense_resource<w_q> : tensor<768x768xf32>
+    %c = tsr.constant dense<1.0> : tensor<f32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise math
+//===----------------------------------------------------------------------===//
+
+class Tsr_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
+    : Tsr_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let summary = "Elementwise " # what # " with numpy broadcasting.";
+  let description = [{
+    Both operands have the same element type; shapes broadcast as in numpy
+    (and ONNX): trailing dimensions align, a size-1 dimension stretches. A
+    dynamic dimension is assumed not to be a broadcast one.
+
+    ```mlir
+    %r = tsr.}] # mnemonic # [{ %a, %b : tensor<2x?x64xf32>, tensor<64xf32> -> tensor<2x?x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+}
+
+def Tsr_AddOp : Tsr_BinaryOp<"add", "addition", [Commutative]>;
+def Tsr_SubOp : Tsr_BinaryOp<"sub", "subtraction">;
+def Tsr_MulOp : Tsr_BinaryOp<"mul", "multiplication", [Commutative]>;
+def Tsr_DivOp : Tsr_BinaryOp<"div", "division (truncating for integers)">;
+def Tsr_PowOp : Tsr_BinaryOp<"pow", "power (floating point)">;
+def Tsr_MaxOp : Tsr_BinaryOp<"max", "maximum", [Commutative]>;
+def Tsr_MinOp : Tsr_BinaryOp<"min", "minimum", [Commutative]>;
+def Tsr_AndOp : Tsr_BinaryOp<"and", "logical/bitwise and", [Commutative]>;
+def Tsr_OrOp : Tsr_BinaryOp<"or", "logical/bitwise or", [Commutative]>;
+
+def Tsr_CompareOp : Tsr_Op<"compare", [Pure]> {
+  let summary = "Elementwise comparison with numpy broadcasting, giving i1.";
+  let description = [{
+    ```mlir
+    %m = tsr.compare eq, %a, %b : tensor<2x8xi64>, tensor<i64> -> tensor<2x8xi1>
+    ```
+  }];
+  let arguments = (ins Tsr_CompareKindAttr:$predicate, AnyRankedTensor:$lhs,
+                       AnyRankedTensor:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_SelectOp : Tsr_Op<"select", [Pure]> {
+  let summary = "Picks from `on_true` where `condition` holds, else `on_false` (ONNX Where).";
+  let description = [{
+    All three operands broadcast together.
+
+    ```mlir
+    %r = tsr.select %c, %x, %y : tensor<1x1x8x8xi1>, tensor<f32>, tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, AnyRankedTensor:$on_true,
+                       AnyRankedTensor:$on_false);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:` type($condition) `,`
+    type($on_true) `,` type($on_false) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_UnaryOp : Tsr_Op<"unary", [Pure, SameOperandsAndResultType]> {
+  let summary = "An elementwise math function (neg, sqrt, exp, erf, tanh, ...).";
+  let description = [{
+    `not` applies to i1 only; the other functions to floats, and `neg`,
+    `abs` and `relu` to integers too.
+
+    ```mlir
+    %r = tsr.unary erf %x : tensor<2x?xf32>
+    ```
+  }];
+  let arguments = (ins Tsr_UnaryKindAttr:$kind, AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tsr_GeluOp : Tsr_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gaussian error linear unit, exact (erf) or tanh-approximated.";
+  let description = [{
+    ```mlir
+    %r = tsr.gelu %x : tensor<1x128x3072xf32>
+    %t = tsr.gelu %x {approximation = #tsr<gelu_approximation tanh>} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input,
+      DefaultValuedAttr<Tsr_GeluApproximationAttr,
+                        "::mlir::tsr::GeluApproximation::none">:$approximation);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Tsr_SiluOp : Tsr_Op<"silu", [Pure, SameOperandsAndResultType]> {
+  let summary = "x * sigmoid(x).";
+  let description = [{
+    ```mlir
+    %r = tsr.silu %x : tensor<1x16x1024xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Tsr_CastOp : Tsr_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Converts each element to the result's element type.";
+  let description = [{
+    Floats to integers truncate toward zero; a conversion to i1 tests for
+    non-zero; i1 converts to 0 or 1.
+
+    ```mlir
+    %f = tsr.cast %mask : tensor<2x8xi64> to tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Tsr_MatmulOp : Tsr_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Batched matrix product with broadcasting batch dimensions.";
+  let description = [{
+    `lhs` is `[..., M, K]` (or `[..., K, M]` with `transpose_lhs`), `rhs` is
+    `[..., K, N]` (or `[..., N, K]` with `transpose_rhs`); batch dimensions
+    broadcast as in numpy. Rank-1 operands are not allowed (the importer
+    reshapes them).
+
+    ```mlir
+    %s = tsr.matmul %q, %k {transpose_rhs} : tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32> -> tensor<1x12x128x128xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+}
+
+def Tsr_LinearOp : Tsr_Op<"linear", [Pure]> {
+  let summary = "y = epilogue(x · Wᵀ + b), the fully connected layer.";
+  let description = [{
+    `input` is `[..., K]`, `weight` is `[N, K]` (PyTorch's layout), the
+    optional `bias` is `[N]`; the result is `[..., N]`. The epilogue is an
+    activation fused into the same kernel.
+
+    ```mlir
+    %y = tsr.linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x128x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+      Optional<AnyRankedTensor>:$bias,
+      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and reductions
+//===----------------------------------------------------------------------===//
+
+def Tsr_SoftmaxOp : Tsr_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along one axis.";
+  let description = [{
+    ```mlir
+    %p = tsr.softmax %s {axis = 3 : i64} : tensor<1x12x128x128xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input, I64Attr:$axis);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tsr_LayerNormOp : Tsr_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Normalizes over the trailing dimensions, optionally adding a residual first.";
+  let description = [{
+    Computes `y = (x - mean) / sqrt(var + epsilon) * scale + bias` where
+    mean and variance run over dimensions `axis..rank-1` of
+    `x = input (+ residual)`. `scale` and `bias` have the shape of those
+    trailing dimensions.
+
+    ```mlir
+    %y = tsr.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-12 : f32} : (tensor<1x128x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x128x768xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input, RankedTensorOf<[AnyFloat]>:$scale,
+      Optional<RankedTensorOf<[AnyFloat]>>:$bias,
+      Optional<RankedTensorOf<[AnyFloat]>>:$residual,
+      I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` `bias` $bias^)? (`,` `residual` $residual^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_ReduceOp : Tsr_Op<"reduce", [Pure]> {
+  let summary = "Sum, mean, max, min or product over a set of axes.";
+  let description = [{
+    With `keep_dims` the reduced axes stay with size 1.
+
+    ```mlir
+    %m = tsr.reduce mean %x {axes = [2], keep_dims} : tensor<1x?x768xf32> -> tensor<1x?x1xf32>
+    ```
+  }];
+  let arguments = (ins Tsr_ReduceKindAttr:$kind, AnyRankedTensor:$input,
+                       DenseI64ArrayAttr:$axes, UnitAttr:$keep_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Tsr_AttentionOp : Tsr_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention: softmax(q·kᵀ·scale + mask)·v.";
+  let description = [{
+    `query` is `[B, H, S, D]`; `key` and `value` are `[B, Hkv, T, D]` where
+    `H` is a multiple of `Hkv` (grouped-query attention when they differ).
+    The optional additive `mask` broadcasts to `[B, H, S, T]`. With `causal`,
+    query i attends to keys `j <= i + (T - S)`.
+
+    ```mlir
+    %o = tsr.attention %q, %k, %v, mask %m {scale = 0.125 : f32} : (tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x1x1x128xf32>) -> tensor<1x12x128x64xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$query, RankedTensorOf<[AnyFloat]>:$key,
+      RankedTensorOf<[AnyFloat]>:$value, Optional<RankedTensorOf<[AnyFloat]>>:$mask,
+      F32Attr:$scale, UnitAttr:$causal);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`,` `mask` $mask^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def Tsr_GatherOp : Tsr_Op<"gather", [Pure]> {
+  let summary = "Takes slices of `input` along `axis` at `indices` (embedding lookup).";
+  let description = [{
+    The result shape is `input.shape[:axis] + indices.shape +
+    input.shape[axis+1:]`. Negative indices count from the end; indices out
+    of range are clamped, so the generated code never reads out of bounds.
+
+    ```mlir
+    %e = tsr.gather %table[%ids] {axis = 0 : i64} : (tensor<30522x768xf32>, tensor<1x?xi64>) -> tensor<1x?x768xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       RankedTensorOf<[AnySignlessInteger]>:$indices, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_ReshapeOp : Tsr_Op<"reshape", [Pure]> {
+  let summary = "Reinterprets the row-major elements with a new shape.";
+  let description = [{
+    One index operand gives each dynamic dimension of the result, in order.
+
+    ```mlir
+    %r = tsr.reshape %x [%b, %s] : tensor<?x?x768xf32> -> tensor<?x?x12x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$dynamic_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Tsr_TransposeOp : Tsr_Op<"transpose", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Permutes dimensions: result dim i is input dim permutation[i].";
+  let description = [{
+    ```mlir
+    %t = tsr.transpose %x {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x128x12x64xf32> -> tensor<1x12x128x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+}
+
+def Tsr_ConcatOp : Tsr_Op<"concat", [Pure]> {
+  let summary = "Joins tensors along one axis.";
+  let description = [{
+    ```mlir
+    %c = tsr.concat %a, %b {axis = 1 : i64} : (tensor<1x1x768xf32>, tensor<1x196x768xf32>) -> tensor<1x197x768xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
+  let hasVerifier = 1;
+}
+
+def Tsr_SliceOp : Tsr_Op<"slice", [Pure, AttrSizedOperandSegments]> {
+  let summary = "A strided window of a tensor (ONNX Slice with positive steps).";
+  let description = [{
+    Result element `i` (per dimension) is input element
+    `offsets[d] + i * steps[d]`. The result type gives the sizes; one index
+    operand gives each dynamic result size, and one each dynamic offset
+    (marked by `ShapedType::kDynamic` in `offsets`).
+
+    ```mlir
+    %p = tsr.slice %pos offsets [] sizes [%s] {static_offsets = array<i64: 0, 0>, steps = array<i64: 1, 1>} : tensor<1x512xi64> -> tensor<1x?xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$offsets,
+                       Variadic<Index>:$sizes, DenseI64ArrayAttr:$static_offsets,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `offsets` `[` $offsets `]` `sizes` `[` $sizes `]` attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_BroadcastOp : Tsr_Op<"broadcast", [Pure]> {
+  let summary = "Broadcasts to the result shape with numpy rules (ONNX Expand).";
+  let description = [{
+    One index operand gives each dynamic dimension of the result.
+
+    ```mlir
+    %b = tsr.broadcast %m [%n] : tensor<1x1x1x8xf32> -> tensor<?x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Index>:$dynamic_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // TSR_OPS_TD

@@ -1,0 +1,37 @@
+//===- TsrShapes.h - Shape rules shared by tsr ops --------------*- C++ -*-===//
+//
+// The broadcasting and matmul shape rules of the tsr ops, used by their
+// verifiers and type inference, and by the importers and lowerings that
+// build them, so the rules live in one place.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_DIALECTS_TSR_IR_TSRSHAPES_H
+#define TESSERA_DIALECTS_TSR_IR_TSRSHAPES_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
+
+namespace mlir::tsr {
+
+/// The numpy-broadcast shape of `shapes`, or std::nullopt when two static
+/// dims differ and neither is 1. A dynamic dim broadcast against 1 stays
+/// dynamic; two dynamic dims are assumed equal.
+std::optional<SmallVector<int64_t>>
+broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
+
+/// The result shape of tsr.matmul, or std::nullopt (with `why` set) when the
+/// operands do not fit.
+std::optional<SmallVector<int64_t>>
+matmulResultShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                  bool transposeLhs, bool transposeRhs, std::string *why);
+
+/// True when two shapes agree wherever both are static.
+bool areShapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b);
+
+} // namespace mlir::tsr
+
+#endif // TESSERA_DIALECTS_TSR_IR_TSRSHAPES_H

@@ -1,0 +1,562 @@
+//===- OnnxImporter.cpp - ONNX models into the tsr dialect ----------------===//
+//
+// Reads the protobuf, turns initializers into resource-blob constants (or
+// host tensors when small), declares the graph inputs as arguments of
+// @main, converts the nodes in order and returns the graph outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/ImporterState.h"
+
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+#include <limits>
+
+using namespace mlir;
+using llvm::Error;
+using llvm::Expected;
+
+namespace tessera::onnx_import {
+
+Importer::Importer(MLIRContext *ctx, std::string path, int64_t opset)
+    : ctx(ctx), b(ctx), loc(FileLineColLoc::get(ctx, path, 0, 0)),
+      path(std::move(path)), opset(opset) {}
+
+Error Importer::nodeError(const onnx::NodeProto &node, const llvm::Twine &msg) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      path + ": node '" + node.name() + "' (" + node.op_type() + ", opset " +
+          llvm::Twine(opset) + "): " + msg);
+}
+
+Error Importer::fileError(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": " + msg);
+}
+
+Expected<Type> Importer::elementType(int32_t t, const llvm::Twine &what) {
+  using TP = onnx::TensorProto;
+  switch (t) {
+  case TP::FLOAT: return b.getF32Type();
+  case TP::DOUBLE: return b.getF64Type();
+  case TP::FLOAT16: return b.getF16Type();
+  case TP::BFLOAT16: return b.getBF16Type();
+  case TP::INT64: return b.getI64Type();
+  case TP::INT32: return b.getI32Type();
+  case TP::INT16: return b.getIntegerType(16);
+  case TP::INT8: return b.getIntegerType(8);
+  case TP::UINT8: return b.getIntegerType(8, /*isSigned=*/false);
+  case TP::BOOL: return b.getI1Type();
+  default:
+    return fileError(what + " has unsupported element type " +
+                     llvm::Twine(t) + " (" + TP::DataType_Name(t) + ")");
+  }
+}
+
+Expected<ImportedValue *> Importer::lookup(const onnx::NodeProto &node,
+                                           const std::string &name) {
+  auto it = values.find(name);
+  if (it == values.end())
+    return nodeError(node, "input '" + name +
+                               "' is not produced by any earlier node, "
+                               "initializer or graph input");
+  return &it->second;
+}
+
+Expected<Value> Importer::tensorOperand(const onnx::NodeProto &node, int i) {
+  if (!hasInput(node, i))
+    return nodeError(node, "missing input " + llvm::Twine(i));
+  Expected<ImportedValue *> v = lookup(node, node.input(i));
+  if (!v)
+    return v.takeError();
+  if (!(*v)->tensor)
+    (*v)->tensor = materialize(*(*v)->host);
+  return (*v)->tensor;
+}
+
+Expected<const HostTensor *> Importer::hostOperand(const onnx::NodeProto &node,
+                                                   int i) {
+  if (!hasInput(node, i))
+    return nodeError(node, "missing input " + llvm::Twine(i));
+  Expected<ImportedValue *> v = lookup(node, node.input(i));
+  if (!v)
+    return v.takeError();
+  if (!(*v)->host)
+    return nodeError(node, "input '" + node.input(i) +
+                               "' must be known at compile time (a constant "
+                               "or a shape computation); it depends on "
+                               "run-time data");
+  return &*(*v)->host;
+}
+
+void Importer::setResult(const onnx::NodeProto &node, int i, ImportedValue v) {
+  if (i < node.output_size() && !node.output(i).empty())
+    values[node.output(i)] = std::move(v);
+}
+
+Value Importer::materialize(const HostTensor &host) {
+  auto type = RankedTensorType::get(host.shape, host.elementType);
+  if (host.isFloat()) {
+    SmallVector<APFloat> vals;
+    auto ft = cast<FloatType>(host.elementType);
+    for (double d : host.floats) {
+      APFloat f(d);
+      bool lost;
+      f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      vals.push_back(f);
+    }
+    return tsr::ConstantOp::create(b, loc, DenseElementsAttr::get(type, vals));
+  }
+  unsigned width = host.elementType.getIntOrFloatBitWidth();
+  if (host.allStatic()) {
+    SmallVector<APInt> vals;
+    for (const IntElem &e : host.ints)
+      vals.push_back(APInt(width, e.value, /*isSigned=*/true, /*implicitTrunc=*/true));
+    return tsr::ConstantOp::create(b, loc, DenseElementsAttr::get(type, vals));
+  }
+  // Some elements are dynamic dims: build the tensor at run time.
+  SmallVector<Value> elems;
+  for (const IntElem &e : host.ints)
+    elems.push_back(arith::IndexCastOp::create(b, loc, host.elementType,
+                                               indexValue(e)));
+  return tensor::FromElementsOp::create(b, loc, type, elems);
+}
+
+std::optional<HostTensor> Importer::hostFromElements(DenseElementsAttr attr) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  if (type.getNumElements() > kMaxHostElements)
+    return std::nullopt;
+  HostTensor h;
+  h.elementType = type.getElementType();
+  h.shape.assign(type.getShape().begin(), type.getShape().end());
+  if (h.isFloat()) {
+    for (APFloat f : attr.getValues<APFloat>())
+      h.floats.push_back(f.convertToDouble());
+  } else if (h.elementType.isInteger(1)) {
+    for (bool v : attr.getValues<bool>())
+      h.ints.push_back({v ? 1 : 0, {}});
+  } else {
+    bool isUnsigned = h.elementType.isUnsignedInteger();
+    for (APInt v : attr.getValues<APInt>())
+      h.ints.push_back(
+          {isUnsigned ? static_cast<int64_t>(v.getZExtValue()) : v.getSExtValue(),
+           {}});
+  }
+  return h;
+}
+
+IntElem Importer::dimOf(Value v, int64_t d) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.isDynamicDim(d))
+    return {t.getDimSize(d), {}};
+  return {0, tensor::DimOp::create(b, loc, v, d)};
+}
+
+Value Importer::indexValue(const IntElem &e) {
+  if (e.dynamic)
+    return e.dynamic;
+  return arith::ConstantIndexOp::create(b, loc, e.value);
+}
+
+void Importer::splitDims(ArrayRef<IntElem> dims, SmallVectorImpl<int64_t> &shape,
+                         SmallVectorImpl<Value> &dynamic) {
+  for (const IntElem &e : dims) {
+    if (e.isStatic()) {
+      shape.push_back(e.value);
+    } else {
+      shape.push_back(ShapedType::kDynamic);
+      dynamic.push_back(e.dynamic);
+    }
+  }
+}
+
+Value Importer::castTo(Value v, Type elementType) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == elementType)
+    return v;
+  return tsr::CastOp::create(b, loc, t.clone(elementType), v);
+}
+
+Value Importer::reshape(Value v, ArrayRef<IntElem> dims) {
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamic;
+  splitDims(dims, shape, dynamic);
+  auto t = cast<RankedTensorType>(v.getType());
+  auto type = RankedTensorType::get(shape, t.getElementType());
+  if (type == t && dynamic.empty())
+    return v;
+  return tsr::ReshapeOp::create(b, loc, type, v, dynamic);
+}
+
+Value Importer::scalarConstant(Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  Attribute attr = isa<FloatType>(elementType)
+                       ? Attribute(b.getFloatAttr(elementType, value))
+                       : Attribute(b.getIntegerAttr(elementType,
+                                                    static_cast<int64_t>(value)));
+  return tsr::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<Attribute>{attr}));
+}
+
+const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                     llvm::StringRef name) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t attrInt(const onnx::NodeProto &node, llvm::StringRef name,
+                int64_t fallback) {
+  const onnx::AttributeProto *a = findAttr(node, name);
+  return a ? a->i() : fallback;
+}
+
+float attrFloat(const onnx::NodeProto &node, llvm::StringRef name,
+                float fallback) {
+  const onnx::AttributeProto *a = findAttr(node, name);
+  return a ? a->f() : fallback;
+}
+
+std::optional<std::vector<int64_t>> attrInts(const onnx::NodeProto &node,
+                                             llvm::StringRef name) {
+  const onnx::AttributeProto *a = findAttr(node, name);
+  if (!a)
+    return std::nullopt;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+//===----------------------------------------------------------------------===//
+// Tensors from TensorProto
+//===----------------------------------------------------------------------===//
+
+/// Reads a TensorProto's bytes (raw_data, typed fields or external data)
+/// into little-endian dense row-major storage.
+static Expected<std::vector<char>>
+readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
+                int64_t numElements, const std::string &modelDir) {
+  size_t eltBytes = elt.isInteger(1) ? 1 : elt.getIntOrFloatBitWidth() / 8;
+  if (numElements < 0 ||
+      static_cast<uint64_t>(numElements) >
+          std::numeric_limits<uint64_t>::max() / 16)
+    return im.fileError("tensor '" + t.name() + "' has an invalid size");
+  size_t bytes = static_cast<size_t>(numElements) * eltBytes;
+  std::vector<char> out(bytes);
+  std::string what = "tensor '" + t.name() + "'";
+
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    uint64_t offset = 0, length = bytes;
+    bool hasLength = false;
+    for (const auto &kv : t.external_data()) {
+      if (kv.key() == "location")
+        location = kv.value();
+      else if (kv.key() == "offset" || kv.key() == "length") {
+        uint64_t v;
+        if (llvm::StringRef(kv.value()).getAsInteger(10, v))
+          return im.fileError(what + ": external data " + kv.key() +
+                              " is not a number");
+        (kv.key() == "offset" ? offset : length) = v;
+        hasLength |= kv.key() == "length";
+      }
+    }
+    if (location.empty() || llvm::sys::path::is_absolute(location) ||
+        llvm::StringRef(location).contains(".."))
+      return im.fileError(what + ": external data location '" + location +
+                          "' must be a relative path inside the model's "
+                          "directory");
+    if (hasLength && length != bytes)
+      return im.fileError(what + ": external data length " +
+                          llvm::Twine(length) + " does not match the " +
+                          llvm::Twine(bytes) + " bytes its shape needs");
+    llvm::SmallString<256> file(modelDir);
+    llvm::sys::path::append(file, location);
+    auto buffer = llvm::MemoryBuffer::getFileSlice(file, bytes, offset,
+                                                   /*IsVolatile=*/false);
+    if (!buffer)
+      return im.fileError(what + ": cannot read external data '" +
+                          file.str() + "': " + buffer.getError().message());
+    if ((*buffer)->getBufferSize() != bytes)
+      return im.fileError(what + ": external data '" + file.str() +
+                          "' ends before offset+length");
+    std::memcpy(out.data(), (*buffer)->getBufferStart(), bytes);
+    return out;
+  }
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != bytes)
+      return im.fileError(what + " has " + llvm::Twine(t.raw_data().size()) +
+                          " bytes of raw data but its shape needs " +
+                          llvm::Twine(bytes));
+    std::memcpy(out.data(), t.raw_data().data(), bytes);
+    return out;
+  }
+  auto checkCount = [&](int count) -> Error {
+    if (static_cast<int64_t>(count) != numElements)
+      return im.fileError(what + " has " + llvm::Twine(count) +
+                          " values but its shape needs " +
+                          llvm::Twine(numElements));
+    return Error::success();
+  };
+  using TP = onnx::TensorProto;
+  switch (t.data_type()) {
+  case TP::FLOAT:
+    if (Error e = checkCount(t.float_data_size()))
+      return std::move(e);
+    std::memcpy(out.data(), t.float_data().data(), bytes);
+    return out;
+  case TP::DOUBLE:
+    if (Error e = checkCount(t.double_data_size()))
+      return std::move(e);
+    std::memcpy(out.data(), t.double_data().data(), bytes);
+    return out;
+  case TP::INT64:
+    if (Error e = checkCount(t.int64_data_size()))
+      return std::move(e);
+    std::memcpy(out.data(), t.int64_data().data(), bytes);
+    return out;
+  case TP::INT32:
+  case TP::INT16:
+  case TP::INT8:
+  case TP::UINT8:
+  case TP::BOOL:
+  case TP::FLOAT16:
+  case TP::BFLOAT16: {
+    if (Error e = checkCount(t.int32_data_size()))
+      return std::move(e);
+    for (int64_t i = 0; i < numElements; ++i) {
+      int32_t v = t.int32_data(i);
+      std::memcpy(out.data() + i * eltBytes, &v, eltBytes);
+    }
+    return out;
+  }
+  default:
+    return im.fileError(what + " has an unsupported data type");
+  }
+}
+
+/// Builds the value of an initializer or Constant node.
+static Expected<ImportedValue> importTensor(Importer &im,
+                                            const onnx::TensorProto &t,
+                                            const std::string &modelDir,
+                                            bool asWeight) {
+  Expected<Type> elt =
+      im.elementType(t.data_type(), "tensor '" + t.name() + "'");
+  if (!elt)
+    return elt.takeError();
+  SmallVector<int64_t> shape;
+  int64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && n > std::numeric_limits<int64_t>::max() / d))
+      return im.fileError("tensor '" + t.name() + "' has an invalid dim " +
+                          llvm::Twine(d));
+    shape.push_back(d);
+    n *= d;
+  }
+  Expected<std::vector<char>> bytes =
+      readTensorBytes(im, t, *elt, n, modelDir);
+  if (!bytes)
+    return bytes.takeError();
+  auto type = RankedTensorType::get(shape, *elt);
+
+  ImportedValue v;
+  if (n <= kMaxHostElements && !elt->isInteger(1)) {
+    auto attr = DenseElementsAttr::getFromRawBuffer(type, *bytes);
+    v.host = im.hostFromElements(attr);
+  } else if (n <= kMaxHostElements) {
+    SmallVector<bool> bits;
+    for (char c : *bytes)
+      bits.push_back(c != 0);
+    v.host = im.hostFromElements(DenseElementsAttr::get(type, bits));
+  }
+  if (asWeight && (!v.host || n >= 64)) {
+    // Large tensors become resource blobs: never copied into IR text.
+    std::string blobName = t.name().empty() ? "weight" : t.name();
+    auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+        ArrayRef<char>(bytes->data(), bytes->size()));
+    auto attr = DenseResourceElementsAttr::get(type, blobName, std::move(blob));
+    auto c = tsr::ConstantOp::create(im.b, im.loc, attr);
+    if (!t.name().empty())
+      c->setAttr(tsr::kConstantNameAttr, im.b.getStringAttr(t.name()));
+    v.tensor = c;
+  }
+  if (!v.host && !v.tensor) {
+    // Small but not tracked (e.g. i1 with odd layout): dense constant.
+    v.tensor = tsr::ConstantOp::create(
+        im.b, im.loc,
+        DenseElementsAttr::getFromRawBuffer(type, *bytes));
+  }
+  return v;
+}
+
+Expected<ImportedValue> importTensorProto(Importer &im,
+                                          const onnx::TensorProto &t,
+                                          const std::string &modelDir) {
+  return importTensor(im, t, modelDir, /*asWeight=*/true);
+}
+
+} // namespace tessera::onnx_import
+
+//===----------------------------------------------------------------------===//
+// Model
+//===----------------------------------------------------------------------===//
+
+using namespace tessera::onnx_import;
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
+                        const OnnxImportOptions &options) {
+  ctx->loadDialect<tsr::TsrDialect, func::FuncDialect, arith::ArithDialect,
+                   tensor::TensorDialect>();
+  auto fail = [&](const llvm::Twine &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " + msg);
+  };
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail("cannot read the model: " + buffer.getError().message());
+  if ((*buffer)->getBufferSize() == 0)
+    return fail("the file is empty, not an ONNX model");
+  if ((*buffer)->getBufferSize() > static_cast<size_t>(INT32_MAX))
+    return fail("models over 2 GiB must keep their weights as external data");
+  onnx::ModelProto model;
+  if (!model.ParseFromArray((*buffer)->getBufferStart(),
+                            static_cast<int>((*buffer)->getBufferSize())))
+    return fail("not a valid ONNX model (the protobuf is corrupt or "
+                "truncated)");
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    return fail("the model has no graph (invalid or truncated ONNX file)");
+
+  int64_t opset = -1;
+  for (const auto &o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      opset = o.version();
+  if (opset < 0)
+    return fail("the model imports no opset of the default ONNX domain");
+  if (opset < 7)
+    return fail("opset " + llvm::Twine(opset) + " is too old (need >= 7)");
+
+  std::string modelDir = llvm::sys::path::parent_path(path).str();
+  if (modelDir.empty())
+    modelDir = ".";
+  Importer im(ctx, path, opset);
+  im.modelDir = modelDir;
+  const onnx::GraphProto &graph = model.graph();
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(im.loc);
+  im.b.setInsertionPointToEnd(module->getBody());
+
+  // Inputs (graph inputs that are not initializers).
+  llvm::StringSet<> initializerNames;
+  for (const auto &t : graph.initializer())
+    initializerNames.insert(t.name());
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  SmallVector<std::string> argNames;
+  std::set<std::string> usedOverrides;
+  for (const auto &in : graph.input()) {
+    if (initializerNames.contains(in.name()))
+      continue;
+    if (!in.type().has_tensor_type())
+      return fail("input '" + in.name() + "' is not a tensor");
+    const auto &tt = in.type().tensor_type();
+    Expected<Type> elt =
+        im.elementType(tt.elem_type(), "input '" + in.name() + "'");
+    if (!elt)
+      return elt.takeError();
+    if (!tt.has_shape())
+      return fail("input '" + in.name() +
+                  "' has no shape (its rank must be known)");
+    SmallVector<int64_t> shape;
+    SmallVector<Attribute> dimNames;
+    for (const auto &d : tt.shape().dim()) {
+      if (d.has_dim_value() && d.dim_value() >= 0) {
+        shape.push_back(d.dim_value());
+        dimNames.push_back(im.b.getStringAttr(""));
+      } else {
+        shape.push_back(ShapedType::kDynamic);
+        dimNames.push_back(im.b.getStringAttr(d.dim_param()));
+      }
+    }
+    auto over = options.inputShapes.find(in.name());
+    if (over != options.inputShapes.end()) {
+      usedOverrides.insert(in.name());
+      if (over->second.size() != shape.size())
+        return fail("--input-shape for '" + in.name() + "' has rank " +
+                    llvm::Twine(over->second.size()) + " but the model says " +
+                    llvm::Twine(shape.size()));
+      for (size_t d = 0; d < shape.size(); ++d) {
+        if (!ShapedType::isDynamic(shape[d]) && shape[d] != over->second[d])
+          return fail("--input-shape for '" + in.name() + "': dim " +
+                      llvm::Twine(d) + " is " + llvm::Twine(shape[d]) +
+                      " in the model");
+        shape[d] = over->second[d];
+        dimNames[d] = im.b.getStringAttr("");
+      }
+    }
+    if (shape.size() > 8)
+      return fail("input '" + in.name() + "' has rank " +
+                  llvm::Twine(shape.size()) + " (at most 8 supported)");
+    argTypes.push_back(RankedTensorType::get(shape, *elt));
+    argAttrs.push_back(im.b.getDictionaryAttr(
+        {im.b.getNamedAttr(tsr::kTensorNameAttr,
+                           im.b.getStringAttr(in.name())),
+         im.b.getNamedAttr(tsr::kDimNamesAttr,
+                           im.b.getArrayAttr(dimNames))}));
+    argNames.push_back(in.name());
+  }
+  for (const auto &[name, shape] : options.inputShapes)
+    if (!usedOverrides.count(name))
+      return fail("--input-shape names '" + name +
+                  "', which is not an input of the model");
+
+  auto fn = func::FuncOp::create(im.b, im.loc, "main",
+                                 im.b.getFunctionType(argTypes, {}));
+  Block *entry = fn.addEntryBlock();
+  for (unsigned i = 0; i < argTypes.size(); ++i) {
+    fn.setArgAttrs(i, argAttrs[i]);
+    im.values[argNames[i]] = ImportedValue{entry->getArgument(i), std::nullopt};
+  }
+  im.b.setInsertionPointToStart(entry);
+
+  for (const auto &t : graph.initializer()) {
+    Expected<ImportedValue> v = importTensorProto(im, t, modelDir);
+    if (!v)
+      return v.takeError();
+    im.values[t.name()] = std::move(*v);
+  }
+
+  for (const auto &node : graph.node()) {
+    im.loc = NameLoc::get(im.b.getStringAttr(node.name()),
+                          FileLineColLoc::get(ctx, path, 0, 0));
+    if (Error e = convertNode(im, node))
+      return std::move(e);
+  }
+
+  // Outputs.
+  SmallVector<Value> results;
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (const auto &out : graph.output()) {
+    auto it = im.values.find(out.name());
+    if (it == im.values.end())
+      return fail("graph output '" + out.name() + "' is never produced");
+    if (!it->second.tensor)
+      it->second.tensor = im.materialize(*it->second.host);
+    results.push_back(it->second.tensor);
+    resultAttrs.push_back(im.b.getDictionaryAttr({im.b.getNamedAttr(
+        tsr::kTensorNameAttr, im.b.getStringAttr(out.name()))}));
+  }
+  func::ReturnOp::create(im.b, im.loc, results);
+  fn.setType(im.b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (unsigned i = 0; i < resultAttrs.size(); ++i)
+    fn.setResultAttrs(i, resultAttrs[i]);
+  return std::move(module);
+}

@@ -1,0 +1,38 @@
+//===- OnnxImporter.h - ONNX models into the tsr dialect --------*- C++ -*-===//
+//
+// Reads an ONNX ModelProto (protobuf, via libonnx's generated classes) and
+// builds a module with one `func.func @main` of tsr ops. Shape subgraphs
+// (Shape, Gather, Unsqueeze, Concat, ...) are evaluated while importing, so
+// Reshape and Expand get their target shapes as constants or as index values
+// of dynamic dims; symbolic input dims stay dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_FRONTENDS_ONNX_ONNXIMPORTER_H
+#define TESSERA_FRONTENDS_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tessera {
+
+struct OnnxImportOptions {
+  /// Fixes the shape of named inputs (e.g. from `--input-shape ids=1x128`),
+  /// overriding what the model declares; checked against static dims.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Imports the ONNX model at `path`. Errors name the file and, where there is
+/// one, the node (name, op type and opset) or the initializer at fault.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxFile(mlir::MLIRContext *context, const std::string &path,
+               const OnnxImportOptions &options);
+
+} // namespace tessera
+
+#endif // TESSERA_FRONTENDS_ONNX_ONNXIMPORTER_H

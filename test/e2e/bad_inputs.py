@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Negative tests for tessera-compile and tessera-run: bad files and bad inputs
+must give a clean error, never a crash.
+
+  bad_inputs.py --tessera-compile PATH --tessera-run PATH --workdir DIR [--case NAME ...]
+
+Each case runs one tool and asserts that
+  * it exits with a code > 0 (a negative code means it was killed by a signal:
+    a crash, which fails the case),
+  * stderr carries the CLI's error prefix (`tessera-compile: error:` or
+    `tessera-run: error:`),
+  * stderr contains the expected key words (case-insensitive; for each group,
+    any one alternative suffices) -- lenient on purpose, the exact wording
+    belongs to the C++ side.
+Prints `bad-input CASE: PASS|FAIL (...)` per case and exits 1 on any failure.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+
+# Alternatives that say "this file is not a valid model/artifact".
+BAD_FILE = ["truncat", "corrupt", "invalid", "malformed", "parse", "failed to load",
+            "cannot load", "could not load", "verif", "checksum", "mismatch", "bad "]
+
+
+class Case:
+    """One negative test: which tool, its arguments, and the stderr key words.
+
+    `expect` is a list of groups; every group must match, a group matches if
+    any of its alternatives is a (case-insensitive) substring of stderr."""
+
+    def __init__(self, name, tool, argv, expect):
+        self.name, self.tool, self.argv, self.expect = name, tool, argv, expect
+
+
+def check(case, tools, timeout):
+    exe = tools[case.tool]
+    cmd = [exe] + case.argv
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                           timeout=timeout)
+    except OSError as e:
+        return False, f"cannot execute {exe}: {e}"
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {timeout}s"
+    err = p.stderr.lower()
+    last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "<empty stderr>"
+    if p.returncode < 0:
+        return False, f"killed by signal {-p.returncode}; stderr: {last}"
+    if p.returncode == 0:
+        return False, "exit code 0 (expected an error)"
+    prefix = f"{case.tool}: error:"
+    if prefix not in err:
+        return False, f"exit {p.returncode} but stderr lacks '{prefix}': {last}"
+    for group in case.expect:
+        if not any(alt.lower() in err for alt in group):
+            return False, f"exit {p.returncode}; stderr lacks any of {group}: {last}"
+    return True, f"exit {p.returncode}: {last}"
+
+
+# -- file makers --------------------------------------------------------------
+
+def write_bytes(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def unsupported_standard_op_model():
+    """A valid opset-17 model whose only real node is NonMaxSuppression."""
+    node = helper.make_node("NonMaxSuppression", ["boxes", "scores", "max_out"], ["selected"],
+                            name="/detector/nms_node")
+    graph = helper.make_graph(
+        [helper.make_node("Constant", [], ["max_out"], name="/detector/Constant",
+                          value=helper.make_tensor("", TensorProto.INT64, [1], [2])),
+         node],
+        "nms",
+        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 4, 4]),
+         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, 4])],
+        [helper.make_tensor_value_info("selected", TensorProto.INT64, ["n", 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", models.OPSET)],
+                              ir_version=models.IR_VERSION)
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def custom_domain_op_model():
+    """mlp with its GELU replaced by a custom-domain op, as a model exported with
+    a custom symbolic would have it."""
+    model = models.mlp()
+    g = model.graph
+    gemm = next(n for n in g.node if n.op_type == "Gemm")
+    fc2 = next(n for n in g.node if n.op_type == "MatMul")
+    fancy = helper.make_node("FancyGelu", [gemm.output[0]], [fc2.input[0]],
+                             name="/act/fancy_gelu_node", domain="com.example.custom")
+    keep = [n for n in g.node if not n.name.startswith("/act/")]  # drop the GELU web
+    keep.insert(keep.index(fc2), fancy)
+    del g.node[:]
+    g.node.extend(keep)
+    model.opset_import.append(helper.make_opsetid("com.example.custom", 1))
+    onnx.checker.check_model(model)
+    return model
+
+
+def compile_good_model(compiler, model, out_dir, timeout):
+    """Compiles the model the run-time cases use; returns None or why it failed."""
+    why = "prerequisite failed: tessera-compile of mlp.onnx: "
+    try:
+        c = subprocess.run([compiler, model, "-o", out_dir, "--target=cpu"],
+                           capture_output=True, text=True, errors="replace", timeout=timeout)
+    except OSError as e:
+        return why + f"cannot execute {compiler}: {e}"
+    except subprocess.TimeoutExpired:
+        return why + f"timed out after {timeout}s"
+    if c.returncode != 0:
+        last = c.stderr.strip().splitlines()[-1] if c.stderr.strip() else "<empty stderr>"
+        return why + f"exit {c.returncode}: {last}"
+    if not os.path.isfile(os.path.join(out_dir, "model.tsr")):
+        return why + f"no model.tsr in {out_dir}"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tessera-compile", required=True, help="path of tessera-compile")
+    ap.add_argument("--tessera-run", required=True, help="path of tessera-run")
+    ap.add_argument("--workdir", required=True, help="scratch directory (created)")
+    ap.add_argument("--case", action="append", help="run only these cases (repeatable)")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per tool invocation")
+    args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # keep FAIL lines next to tool stderr
+    tools = {"tessera-compile": args.tessera_compile, "tessera-run": args.tessera_run}
+    wd = os.path.abspath(args.workdir)
+    os.makedirs(wd, exist_ok=True)
+
+    def p(*names):
+        return os.path.join(wd, *names)
+
+    # -- compile-time cases ---------------------------------------------------
+    onnx.save(models.mlp(), p("mlp.onnx"))
+    mlp_bytes = open(p("mlp.onnx"), "rb").read()
+    missing = p("does_not_exist.onnx")
+    if os.path.exists(missing):
+        os.remove(missing)
+    write_bytes(p("empty.onnx"), b"")
+    write_bytes(p("truncated.onnx"), mlp_bytes[: int(len(mlp_bytes) * 0.6)])
+    write_bytes(p("garbage.onnx"), np.random.default_rng(7).bytes(4096))
+    onnx.save(unsupported_standard_op_model(), p("nms.onnx"))
+    onnx.save(custom_domain_op_model(), p("custom_op.onnx"))
+
+    def compile_case(name, model, expect):
+        return Case(name, "tessera-compile", [model, "-o", p(f"{name}.out")], expect)
+
+    # An empty file parses as an empty ModelProto (protobuf allows it), so the
+    # compiler must notice the missing graph rather than a parse error.
+    empty_words = BAD_FILE + ["empty", "no graph", "missing graph", "has no", "no nodes",
+                              "no outputs", "no inputs"]
+    cases = [
+        compile_case("missing_model", missing,
+                     [[missing, "does_not_exist.onnx"]]),
+        compile_case("empty_file", p("empty.onnx"), [empty_words]),
+        compile_case("truncated_onnx", p("truncated.onnx"), [BAD_FILE]),
+        compile_case("garbage_onnx", p("garbage.onnx"), [BAD_FILE]),
+        compile_case("unsupported_op", p("nms.onnx"),
+                     [["/detector/nms_node", "nms_node"], ["NonMaxSuppression"], ["unsupported"]]),
+        compile_case("custom_domain_op", p("custom_op.onnx"),
+                     [["/act/fancy_gelu_node", "fancy_gelu_node"], ["FancyGelu"],
+                      ["unsupported"]]),
+    ]
+
+    # -- run-time cases (need a good compiled mlp) -------------------------------
+    good = p("mlp.out")
+    shutil.rmtree(good, ignore_errors=True)
+    prereq = compile_good_model(args.tessera_compile, p("mlp.onnx"), good, args.timeout)
+
+    x = models.make_inputs("mlp")["x"]                  # float32 [2, 16]
+    np.save(p("x.npy"), x)
+    np.save(p("x_int64.npy"), x.astype(np.int64))
+    np.save(p("x_rank3.npy"), x.reshape(2, 16, 1))
+    np.save(p("x_dim.npy"), np.zeros((2, 17), np.float32))
+    np.save(p("x_full.npy"), x)
+    full = open(p("x_full.npy"), "rb").read()
+    write_bytes(p("x_truncated.npy"), full[: len(full) - 40])  # header intact, data short
+    os.remove(p("x_full.npy"))
+
+    def run_case(name, inputs, expect, out_dir=good):
+        argv = [out_dir]
+        for k, v in inputs:
+            argv += ["--input", f"{k}={v}"]
+        argv += ["--output-dir", p(f"{name}.results")]
+        return Case(name, "tessera-run", argv, expect)
+
+    if prereq is None:
+        size = os.path.getsize(os.path.join(good, "model.tsr"))
+        # A copy of the output dir with model.tsr cut to half its size.
+        shutil.rmtree(p("mlp_trunc.out"), ignore_errors=True)
+        shutil.copytree(good, p("mlp_trunc.out"))
+        with open(p("mlp_trunc.out", "model.tsr"), "r+b") as f:
+            f.truncate(size // 2)
+        # Copies with 64 bytes inverted: in the middle of the file (most likely
+        # weight data, which only a checksum catches) and near the start (the
+        # FlatBuffers root offset, identifier and tables, which the verifier catches).
+        for tag, at in (("mid", size // 2 - 32), ("head", 0)):
+            d = p(f"mlp_corrupt_{tag}.out")
+            shutil.rmtree(d, ignore_errors=True)
+            shutil.copytree(good, d)
+            with open(os.path.join(d, "model.tsr"), "r+b") as f:
+                f.seek(max(at, 0))
+                chunk = f.read(64)
+                f.seek(max(at, 0))
+                f.write(bytes(b ^ 0xFF for b in chunk))
+
+    run_cases = [
+        run_case("wrong_input_name", [("not_an_input", p("x.npy"))], [["not_an_input"]]),
+        run_case("wrong_dtype", [("x", p("x_int64.npy"))],
+                 [["dtype", "data type", "element type"]]),
+        run_case("wrong_rank", [("x", p("x_rank3.npy"))], [["rank"]]),
+        run_case("wrong_dim", [("x", p("x_dim.npy"))], [["dim", "shape"], ["17", "16"]]),
+        run_case("truncated_npy", [("x", p("x_truncated.npy"))],
+                 [BAD_FILE + ["short", "size", "x_truncated.npy"]]),
+        run_case("truncated_tsr", [("x", p("x.npy"))], [BAD_FILE + ["model.tsr"]],
+                 out_dir=p("mlp_trunc.out")),
+        run_case("corrupted_tsr_mid", [("x", p("x.npy"))], [BAD_FILE],
+                 out_dir=p("mlp_corrupt_mid.out")),
+        run_case("corrupted_tsr_head", [("x", p("x.npy"))], [BAD_FILE],
+                 out_dir=p("mlp_corrupt_head.out")),
+    ]
+
+    selected = set(args.case or [])
+    known = {c.name for c in cases + run_cases}
+    if selected - known:
+        ap.error(f"unknown case(s) {sorted(selected - known)}; known: {sorted(known)}")
+
+    failures = 0
+    for case in cases + run_cases:
+        if selected and case.name not in selected:
+            continue
+        if case in run_cases and prereq:
+            ok, msg = False, prereq
+        else:
+            ok, msg = check(case, tools, args.timeout)
+        print(f"bad-input {case.name}: {'PASS' if ok else 'FAIL'} ({msg})")
+        failures += not ok
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

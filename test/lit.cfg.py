@@ -1,0 +1,35 @@
+# -*- Python -*-
+# The lit configuration of Tessera's regression tests. Tests call the tools
+# by name (tessera-opt, tessera-compile, tessera-run, FileCheck, not): the
+# build's bin/ and then LLVM's tools directory lead PATH.
+#
+# Substitutions: %python (the project's venv python, for the e2e helpers),
+# %tessera_src (the source root), %tessera_build (the build root).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Tessera"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
+
+# Unit/ is a suite of its own (Unit/lit.cfg.py); the *.py files of e2e/ are
+# helpers that .test files run, never tests themselves.
+config.excludes = ["lit.cfg.py", "CMakeLists.txt", "Inputs"]
+
+llvm_config.use_default_substitutions()
+# use_default_substitutions maps %python to the python running lit; the
+# tests want the venv's, which has onnx and onnxruntime.
+config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
+config.substitutions.append(("%python", config.tessera_python))
+config.substitutions.append(("%tessera_src", config.tessera_src_root))
+config.substitutions.append(("%tessera_build", config.tessera_obj_root))
+
+# Later calls go in front: the build's tools win over installed ones.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.tessera_tools_dir, append_path=True)

@@ -1,0 +1,136 @@
+//===- RuntimeTestSupport.cpp - Shared fixture of the runtime tests -------===//
+//
+// Part of the Tessera runtime tests.
+//
+//===----------------------------------------------------------------------===//
+//
+// The hand-written entries of RuntimeTestSupport.h. Each reads its argument
+// descriptors and writes its results block exactly as generated code does
+// (tessera/abi.h): results are malloc'd, contiguous, and owned by the caller.
+//
+//===----------------------------------------------------------------------===//
+#include "RuntimeTestSupport.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+namespace tessera::test {
+
+namespace {
+
+/// Reads an argument descriptor of rank `rank`.
+struct Memref {
+  const int64_t *words;
+  size_t rank;
+  template <typename T> T *data() const {
+    return reinterpret_cast<T *>(static_cast<intptr_t>(words[1])) + words[2];
+  }
+  int64_t size(size_t d) const { return words[3 + d]; }
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (size_t d = 0; d < rank; ++d)
+      n *= size(d);
+    return n;
+  }
+};
+
+Memref arg(void **args, size_t index, size_t rank) {
+  return {static_cast<const int64_t *>(args[index]), rank};
+}
+
+/// Writes a contiguous result descriptor at `words` and returns the number of
+/// words used.
+size_t setResult(int64_t *words, void *buffer, std::vector<int64_t> shape) {
+  size_t rank = shape.size();
+  words[0] = words[1] =
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(buffer));
+  words[2] = 0;
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    words[3 + d] = shape[d];
+    words[3 + rank + d] = stride;
+    stride *= shape[d];
+  }
+  return TSR_MEMREF_DESCRIPTOR_WORDS(rank);
+}
+
+template <typename T> T *allocate(int64_t count) {
+  return static_cast<T *>(std::malloc(std::max<int64_t>(count, 1) * sizeof(T)));
+}
+
+} // namespace
+
+/// y[b, i] = x[b, i] * w[i] + 1; weight w: f32[4], input x: f32[batch, 4].
+void scaleAddEntry(void **args) {
+  Memref w = arg(args, 1, 1), x = arg(args, 2, 2);
+  int64_t batch = x.size(0), n = x.size(1);
+  float *y = allocate<float>(batch * n);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < n; ++i)
+      y[b * n + i] = x.data<float>()[b * n + i] * w.data<float>()[i] + 1.0f;
+  setResult(static_cast<int64_t *>(args[0]), y, {batch, n});
+}
+
+/// doubled = 2 * x (f32[3]); count = number of elements (i64 scalar).
+void twoOutputsEntry(void **args) {
+  Memref x = arg(args, 1, 1);
+  float *doubled = allocate<float>(3);
+  for (int i = 0; i < 3; ++i)
+    doubled[i] = 2.0f * x.data<float>()[i];
+  int64_t *count = allocate<int64_t>(1);
+  *count = x.numElements();
+  auto *results = static_cast<int64_t *>(args[0]);
+  size_t used = setResult(results, doubled, {3});
+  setResult(results + used, count, {});
+}
+
+/// masked = input_ids * attention_mask, both i64[batch, seq].
+void maskEntry(void **args) {
+  Memref ids = arg(args, 1, 2), mask = arg(args, 2, 2);
+  int64_t n = ids.numElements();
+  int64_t *out = allocate<int64_t>(n);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = ids.data<int64_t>()[i] * mask.data<int64_t>()[i];
+  setResult(static_cast<int64_t *>(args[0]), out, {ids.size(0), ids.size(1)});
+}
+
+/// Returns one buffer (x + 1, f32[2]) as both of its results, as an
+/// optimizer that deduplicates equal results would.
+void sameBufferTwiceEntry(void **args) {
+  Memref x = arg(args, 1, 1);
+  float *y = allocate<float>(2);
+  for (int i = 0; i < 2; ++i)
+    y[i] = x.data<float>()[i] + 1.0f;
+  auto *results = static_cast<int64_t *>(args[0]);
+  size_t used = setResult(results, y, {2});
+  setResult(results + used, y, {2});
+}
+
+/// Claims a shape that contradicts its static signature (f32[2]).
+void wrongShapeEntry(void **args) {
+  float *y = allocate<float>(3);
+  setResult(static_cast<int64_t *>(args[0]), y, {3});
+}
+
+const tsr_linked_entry_t kLinkedEntries[] = {
+    {"scale_add", scaleAddEntry},
+    {"two_outputs", twoOutputsEntry},
+    {"mask", maskEntry},
+    {"same_buffer_twice", sameBufferTwiceEntry},
+    {"wrong_shape", wrongShapeEntry},
+};
+const size_t kNumLinkedEntries = std::size(kLinkedEntries);
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+} // namespace tessera::test

@@ -1,0 +1,199 @@
+//===- tessera-compile.cpp - Model file to binary -------------------------===//
+//
+// The user-facing compiler driver:
+//
+//   tessera-compile MODEL -o OUTDIR [--target=cpu] [--cpu=native]
+//                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
+//                   [--model-name NAME] [--mlir-print-ir-after-all]
+//
+// imports the model into tsr, runs the target's pipeline and writes
+// OUTDIR/{model.o, model.h, libmodel.so, model.tsr}. Every error goes to
+// stderr as "tessera-compile: error: ..." with a non-zero exit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Registration.h"
+#include "compiler/Target/Artifacts.h"
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("MODEL"),
+                                      cl::Required);
+static cl::opt<std::string> outputDir("o", cl::desc("Output directory"),
+                                      cl::value_desc("OUTDIR"), cl::Required);
+static cl::opt<std::string> target("target", cl::desc("cpu (default)"),
+                                   cl::init("cpu"));
+static cl::opt<std::string>
+    cpu("cpu", cl::desc("CPU to generate code for: native (default) or an "
+                        "LLVM CPU name such as x86-64-v3"),
+        cl::init("native"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Fix an input's shape, e.g. input_ids=1x128"),
+                cl::value_desc("NAME=DxD..."));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("mlir: the imported tsr module only (model.mlir); obj: "
+                  "model.o, model.h, model.tsr; lib (default): also "
+                  "libmodel.so"),
+         cl::init("lib"));
+static cl::opt<std::string>
+    modelName("model-name",
+              cl::desc("Prefix of the exported symbols (default tsr_model)"),
+              cl::init("tsr_model"));
+static cl::opt<bool> printIRAfterAll(
+    "mlir-print-ir-after-all",
+    cl::desc("Print the IR after every pass (to stderr)"), cl::init(false));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::errs() << "tessera-compile: error: " << msg << "\n";
+  return 1;
+}
+
+static bool isIdentifier(llvm::StringRef s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+    return false;
+  return llvm::all_of(s, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Tessera model compiler\n");
+
+  if (target != "cpu")
+    return fail("unsupported --target '" + target + "' (supported: cpu)");
+  if (emit != "mlir" && emit != "obj" && emit != "lib")
+    return fail("unsupported --emit '" + emit + "' (mlir, obj or lib)");
+  if (!isIdentifier(modelName))
+    return fail("--model-name must be a C identifier");
+
+  tessera::OnnxImportOptions importOptions;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = llvm::StringRef(spec).rsplit('=');
+    if (name.empty() || dims.empty())
+      return fail("--input-shape '" + spec + "' is not NAME=DxD...");
+    std::vector<int64_t> shape;
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    for (llvm::StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0)
+        return fail("--input-shape '" + spec + "': bad dim '" + p + "'");
+      shape.push_back(d);
+    }
+    importOptions.inputShapes[name.str()] = shape;
+  }
+
+  if (!llvm::sys::fs::exists(inputPath))
+    return fail(inputPath + ": no such file");
+  if (llvm::sys::fs::is_directory(inputPath))
+    return fail(inputPath + ": is a directory; checkpoint directories are "
+                            "not supported yet (pass an .onnx file)");
+  llvm::StringRef ext = llvm::sys::path::extension(inputPath);
+  if (ext != ".onnx")
+    return fail(inputPath + ": unknown model format '" + ext +
+                "' (supported: .onnx)");
+
+  DialectRegistry registry;
+  tessera::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  // Diagnostics from passes go to stderr with our prefix.
+  std::string firstError;
+  ScopedDiagnosticHandler diagHandler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    os << diag.getLocation() << ": " << diag;
+    llvm::errs() << "tessera-compile: error: " << msg << "\n";
+    return success();
+  });
+
+  auto imported =
+      tessera::importOnnxFile(&context, inputPath, importOptions);
+  if (!imported)
+    return fail(llvm::toString(imported.takeError()));
+  OwningOpRef<ModuleOp> module = std::move(*imported);
+  if (failed(verify(*module)))
+    return fail(inputPath + ": the imported module does not verify");
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create '" + outputDir + "': " + ec.message());
+  auto outPath = [&](llvm::StringRef name) {
+    llvm::SmallString<256> p(outputDir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+
+  if (emit == "mlir") {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(outPath("model.mlir"), ec);
+    if (ec)
+      return fail("cannot write model.mlir: " + ec.message());
+    module->print(os, OpPrintingFlags().elideLargeElementsAttrs(16));
+    return 0;
+  }
+
+  tessera::PipelineOptions options;
+  options.symbolPrefix = modelName;
+
+  // Graph pipeline, then read the signature and weights off the module
+  // before code generation turns the tensors into LLVM structs.
+  PassManager graphPM(&context);
+  if (printIRAfterAll) {
+    context.disableMultithreading();
+    graphPM.enableIRPrinting();
+  }
+  tessera::buildTsrGraphPipeline(graphPM, options);
+  if (failed(graphPM.run(*module)))
+    return fail(inputPath + ": the graph pipeline failed");
+  auto description = tessera::describeModel(*module, modelName);
+  if (failed(description))
+    return fail(inputPath + ": cannot describe the model's entries");
+
+  PassManager codegenPM(&context);
+  if (printIRAfterAll)
+    codegenPM.enableIRPrinting();
+  tessera::buildCpuCodegenPipeline(codegenPM, options);
+  if (failed(codegenPM.run(*module)))
+    return fail(inputPath + ": code generation failed");
+
+  tessera::CpuTargetOptions cpuOptions;
+  cpuOptions.cpu = cpu;
+  std::string objPath = outPath("model.o");
+  if (failed(tessera::emitObjectFile(*module, cpuOptions, objPath)))
+    return fail("cannot emit " + objPath);
+
+  std::string error;
+  std::string targetName = "cpu-x86_64";
+  error = tessera::writeModelFile(outPath("model.tsr"), targetName,
+                                  description->entries, description->weights);
+  if (!error.empty())
+    return fail(error);
+  if (!tessera::writeModelHeader(outPath("model.h"), *description, modelName,
+                                 error))
+    return fail(error);
+  if (emit == "lib" &&
+      !tessera::linkSharedLibrary(objPath, outPath("libmodel.so"), error))
+    return fail(error);
+  return 0;
+}

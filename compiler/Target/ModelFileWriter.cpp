@@ -211,6 +211,32 @@ private:
 
 } // namespace
 
+/// The checksum of the bytes writeModelFile writes after the header: the
+/// FlatBuffer, its padding, then each weight and its padding.
+static uint64_t checksumOf(const flatbuffers::FlatBufferBuilder &builder,
+                           const std::vector<tessera::WeightBlob> &weights) {
+  static const char zeros[TSR_MODEL_DATA_ALIGNMENT] = {};
+  tsr_checksum_t c;
+  tsr_checksum_init(&c);
+  uint64_t pos = TSR_MODEL_HEADER_SIZE;
+  auto add = [&](const void *data, uint64_t size) {
+    tsr_checksum_update(&c, data, size);
+    pos += size;
+  };
+  auto pad = [&]() {
+    uint64_t rem = pos % TSR_MODEL_DATA_ALIGNMENT;
+    if (rem)
+      add(zeros, TSR_MODEL_DATA_ALIGNMENT - rem);
+  };
+  add(builder.GetBufferPointer(), builder.GetSize());
+  pad();
+  for (const tessera::WeightBlob &w : weights) {
+    add(w.data, w.size);
+    pad();
+  }
+  return tsr_checksum_final(&c);
+}
+
 std::string tessera::writeModelFile(const std::string &path,
                                     const std::string &target,
                                     const std::vector<EntrySignature> &entries,
@@ -235,6 +261,7 @@ std::string tessera::writeModelFile(const std::string &path,
   header.data_offset = alignTo(TSR_MODEL_HEADER_SIZE + builder.GetSize(),
                                TSR_MODEL_DATA_ALIGNMENT);
   header.data_size = dataSize;
+  header.checksum = checksumOf(builder, weights);
 
   std::string tempPath = path + ".tmp." + std::to_string(::getpid());
   int err;

@@ -63,6 +63,16 @@ public:
     if (tsr_status_t status = checkHeader(header))
       return status;
     const uint8_t *metadata = base + header.flatbuffer_offset;
+    // checkHeader made sure the range lies inside the file.
+    tsr_checksum_t checksum;
+    tsr_checksum_init(&checksum);
+    tsr_checksum_update(&checksum, metadata,
+                        header.data_offset + header.data_size -
+                            header.flatbuffer_offset);
+    if (tsr_checksum_final(&checksum) != header.checksum)
+      return error(TSR_STATUS_CORRUPT_MODEL,
+                   "checksum mismatch: the file is corrupt (its metadata or "
+                   "weights changed after it was written)");
     if (header.flatbuffer_size < 8 ||
         !flatbuffers::BufferHasIdentifier(metadata, fb::ModelIdentifier()))
       return error(TSR_STATUS_CORRUPT_MODEL,

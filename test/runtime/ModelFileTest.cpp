@@ -120,7 +120,7 @@ TEST_F(RuntimeTest, ReportsCorruptHeader) {
   // A data section shorter than the weight table claims.
   bad = header;
   bad.data_size = 8;
-  writeFile(file, withHeader(bytes, bad));
+  writeFile(file, sealChecksum(withHeader(bytes, bad)));
   EXPECT_TSR_ERROR(tryLoad(file), TSR_STATUS_CORRUPT_MODEL,
                    "model.tsr '" + file +
                        "': weight 0 ('w') extends past the end of the data "
@@ -129,9 +129,25 @@ TEST_F(RuntimeTest, ReportsCorruptHeader) {
   // The FlatBuffer identifier.
   std::string noIdentifier = bytes;
   noIdentifier[64 + 4] = 'X';
-  writeFile(file, noIdentifier);
+  writeFile(file, sealChecksum(noIdentifier));
   EXPECT_TSR_ERROR(tryLoad(file), TSR_STATUS_CORRUPT_MODEL,
                    "lacks the 'TSRM' FlatBuffers identifier");
+}
+
+TEST_F(RuntimeTest, ReportsChecksumMismatch) {
+  std::string bytes = readFile(writeScaleAddModel());
+  tsr_model_file_header_t header = readHeader(bytes);
+  std::string file = path("flipped.tsr");
+  // One flipped bit in the weights: structurally fine, numerically wrong.
+  std::string flipped = bytes;
+  flipped[header.data_offset] ^= 0x01;
+  writeFile(file, flipped);
+  EXPECT_TSR_ERROR(tryLoad(file), TSR_STATUS_CORRUPT_MODEL,
+                   "checksum mismatch");
+  // Sealing the same bytes again makes them load: the checksum was the
+  // only thing that caught it.
+  writeFile(file, sealChecksum(flipped));
+  EXPECT_TSR_OK(tryLoad(file));
 }
 
 TEST_F(RuntimeTest, SurvivesCorruptedMetadataBytes) {
@@ -139,8 +155,10 @@ TEST_F(RuntimeTest, SurvivesCorruptedMetadataBytes) {
   tsr_model_file_header_t header = readHeader(bytes);
   std::string file = path("fuzzed.tsr");
   int failures = 0, loads = 0;
+  // Sealed, so the mutations reach the FlatBuffers verifier and the
+  // loader's own checks instead of stopping at the checksum.
   auto tryBytes = [&](const std::string &candidate) {
-    writeFile(file, candidate);
+    writeFile(file, sealChecksum(candidate));
     tsr_model_options_t options;
     tsr_model_options_init(&options);
     options.linked_entries = kLinkedEntries;
@@ -237,7 +255,7 @@ std::string rawModel(const std::vector<RawWeight> &weights, uint64_t dataSize,
       builder.CreateVector(std::vector<decltype(entry)>{entry}),
       builder.CreateVector(fbWeights));
   fb::FinishModelBuffer(builder, model);
-  return assembleModel(builder, dataSize);
+  return sealChecksum(assembleModel(builder, dataSize));
 }
 
 TEST_F(RuntimeTest, ReportsBadWeightTables) {

@@ -11,6 +11,10 @@
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestSupport.h"
 
+#include "tessera/model_format.h"
+
+#include <cstring>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -122,6 +126,23 @@ const tsr_linked_entry_t kLinkedEntries[] = {
     {"wrong_shape", wrongShapeEntry},
 };
 const size_t kNumLinkedEntries = std::size(kLinkedEntries);
+
+std::string sealChecksum(std::string bytes) {
+  if (bytes.size() < sizeof(tsr_model_file_header_t))
+    return bytes;
+  tsr_model_file_header_t header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  uint64_t end = bytes.size();
+  if (header.data_offset <= end && header.data_size <= end - header.data_offset)
+    end = header.data_offset + header.data_size;
+  tsr_checksum_t c;
+  tsr_checksum_init(&c);
+  tsr_checksum_update(&c, bytes.data() + TSR_MODEL_HEADER_SIZE,
+                      end - TSR_MODEL_HEADER_SIZE);
+  header.checksum = tsr_checksum_final(&c);
+  std::memcpy(bytes.data(), &header, sizeof(header));
+  return bytes;
+}
 
 std::string readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);

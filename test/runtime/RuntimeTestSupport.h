@@ -115,6 +115,9 @@ tsr_tensor_view_t view(tsr_dtype_t dtype, std::vector<int64_t> shape,
 }
 
 std::string readFile(const std::string &path);
+/// Recomputes the header checksum of model.tsr bytes, so that a test's
+/// deliberate corruption reaches the structural checks behind it.
+std::string sealChecksum(std::string bytes);
 void writeFile(const std::string &path, const std::string &bytes);
 
 class RuntimeTest : public ::testing::Test {

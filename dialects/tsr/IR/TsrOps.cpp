@@ -219,21 +219,24 @@ LogicalResult LinearOp::verify() {
 // Normalization and reductions
 //===----------------------------------------------------------------------===//
 
+/// I64Attr reads back as uint64_t; axes are signed.
+template <typename OpTy> static int64_t signedAxis(OpTy op) {
+  return op.getAxisAttr().getInt();
+}
+
 LogicalResult SoftmaxOp::verify() {
-  int64_t rank = getType().getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ") << getAxis() << " out of range for rank "
-                                << rank;
+  int64_t rank = getType().getRank(), axis = signedAxis(*this);
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
   return success();
 }
 
 LogicalResult LayerNormOp::verify() {
   RankedTensorType in = getInput().getType();
-  int64_t rank = in.getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ") << getAxis() << " out of range for rank "
-                                << rank;
-  ArrayRef<int64_t> normalized = in.getShape().drop_front(getAxis());
+  int64_t rank = in.getRank(), axis = signedAxis(*this);
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  ArrayRef<int64_t> normalized = in.getShape().drop_front(axis);
   auto checkParam = [&](Value v, StringRef what) -> LogicalResult {
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getElementType() != in.getElementType() ||
@@ -332,7 +335,7 @@ LogicalResult AttentionOp::verify() {
 
 LogicalResult GatherOp::verify() {
   RankedTensorType in = getInput().getType();
-  int64_t axis = getAxis();
+  int64_t axis = signedAxis(*this);
   if (axis < 0 || axis >= in.getRank())
     return emitOpError("axis ") << axis << " out of range for rank "
                                 << in.getRank();
@@ -427,7 +430,7 @@ LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError("needs at least one input");
   RankedTensorType result = getType();
-  int64_t rank = result.getRank(), axis = getAxis();
+  int64_t rank = result.getRank(), axis = signedAxis(*this);
   if (axis < 0 || axis >= rank)
     return emitOpError("axis ") << axis << " out of range for rank " << rank;
   int64_t total = 0;

@@ -245,7 +245,7 @@ def Tsr_LayerNormOp : Tsr_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
     trailing dimensions.
 
     ```mlir
-    %y = tsr.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-12 : f32} : (tensor<1x128x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x128x768xf32>
+    %y = tsr.layer_norm %x, %g bias %b {axis = 2 : i64, epsilon = 1.0e-12 : f32} : (tensor<1x128x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x128x768xf32>
     ```
   }];
   let arguments = (ins RankedTensorOf<[AnyFloat]>:$input, RankedTensorOf<[AnyFloat]>:$scale,
@@ -254,7 +254,7 @@ def Tsr_LayerNormOp : Tsr_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
       I64Attr:$axis, F32Attr:$epsilon);
   let results = (outs RankedTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
-    $input `,` $scale (`,` `bias` $bias^)? (`,` `residual` $residual^)? attr-dict
+    $input `,` $scale (`bias` $bias^)? (`residual` $residual^)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -71,7 +71,7 @@ func.func @softmax_middle_axis(%x: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
 //       CHECK:     math.rsqrt %[[VE]]
 //       CHECK:   return %[[R]]
 func.func @layer_norm(%x: tensor<2x?x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>, %r: tensor<2x?x8xf32>) -> tensor<2x?x8xf32> {
-  %0 = tsr.layer_norm %x, %g, bias %b, residual %r {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<2x?x8xf32>) -> tensor<2x?x8xf32>
+  %0 = tsr.layer_norm %x, %g bias %b residual %r {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<2x?x8xf32>) -> tensor<2x?x8xf32>
   return %0 : tensor<2x?x8xf32>
 }
 

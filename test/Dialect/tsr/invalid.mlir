@@ -260,7 +260,7 @@ func.func @layer_norm_scale(%x: tensor<2x4x8xf32>, %g: tensor<8xf32>) {
 // Tests that layer_norm's bias, like its scale, has the shape of the normalized dims.
 func.func @layer_norm_bias(%x: tensor<2x8xf32>, %g: tensor<8xf32>, %b: tensor<4xf32>) {
   // expected-error @+1 {{'tsr.layer_norm' op bias must be 8, got 4}}
-  %0 = tsr.layer_norm %x, %g, bias %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<2x8xf32>
+  %0 = tsr.layer_norm %x, %g bias %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<2x8xf32>
   return
 }
 
@@ -269,7 +269,7 @@ func.func @layer_norm_bias(%x: tensor<2x8xf32>, %g: tensor<8xf32>, %b: tensor<4x
 // Tests that layer_norm's residual must have exactly the input's type.
 func.func @layer_norm_residual(%x: tensor<2x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>, %r: tensor<1x8xf32>) {
   // expected-error @+1 {{'tsr.layer_norm' op residual must have the input's type}}
-  %0 = tsr.layer_norm %x, %g, bias %b, residual %r {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  %0 = tsr.layer_norm %x, %g bias %b residual %r {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
   return
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every Tessera test from nothing: set-up (packages, venv), build, then
+# the whole lit suite (dialect and pass tests, importer and e2e tests against
+# onnxruntime, bad-input tests, the example app, and the runtime's
+# GoogleTests as lit's Unit suite).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${TESSERA_BUILD_DIR:-$root/build}"
+
+bash "$root/scripts/setup.sh"
+bash "$root/scripts/build.sh" tessera-opt tessera-compile tessera-run tessera-runtime-tests
+
+log="$(mktemp)"
+status=0
+/usr/lib/llvm-22/bin/lit -sv --show-unsupported "$build/test" 2>&1 | tee "$log" || status=$?
+# One summary line in the plain form CI reads: "N passed, N failed".
+passed=$(grep -E '^ *Passed *:' "$log" | awk -F: '{s+=$2} END {print s+0}')
+failed=$(grep -E '^ *(Failed|Unresolved|Timed Out) *:' "$log" | awk -F: '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tessera tests: ${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi

@@ -309,7 +309,7 @@ bool writeModelHeader(StringRef path, const ModelDescription &model,
         " *   tsr_model_t *model;\n"
         " *   tsr_status_t st = "
      << p
-     << "_load(\"path/to/model.tsr\", &model);\n"
+     << "_load_linked(\"path/to/model.tsr\", &model);\n"
         " * and run it with tsr_session_create / tsr_session_run.\n"
         " */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
@@ -354,7 +354,7 @@ bool writeModelHeader(StringRef path, const ModelDescription &model,
   }
   os << "/* Loads model.tsr with the entries linked into this program. */\n"
      << "static inline tsr_status_t " << p
-     << "_load(const char *tsr_path, tsr_model_t **out_model) {\n"
+     << "_load_linked(const char *tsr_path, tsr_model_t **out_model) {\n"
      << "  static const tsr_linked_entry_t entries[] = {\n";
   for (const EntrySignature &e : model.entries)
     os << "      {\"" << e.symbol << "\", " << e.symbol << "},\n";

@@ -229,11 +229,19 @@ func.func @linear_result(%x: tensor<2x?x8xf32>, %w: tensor<4x8xf32>) {
 // Softmax, layer_norm, reduce
 //===----------------------------------------------------------------------===//
 
-// Tests that softmax's axis must be a dim of the input (negative axes: see
-// invalid-negative-axis.mlir).
+// Tests that softmax's axis must be a dim of the input.
 func.func @softmax_axis(%x: tensor<2x8xf32>) {
   // expected-error @+1 {{'tsr.softmax' op axis 2 out of range for rank 2}}
   %0 = tsr.softmax %x {axis = 2 : i64} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// Tests that softmax names a negative axis as written.
+func.func @softmax_negative_axis(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{'tsr.softmax' op axis -1 out of range for rank 2}}
+  %0 = tsr.softmax %x {axis = -1 : i64} : tensor<2x8xf32>
   return
 }
 
@@ -243,6 +251,15 @@ func.func @softmax_axis(%x: tensor<2x8xf32>) {
 func.func @layer_norm_axis(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
   // expected-error @+1 {{'tsr.layer_norm' op axis 2 out of range for rank 2}}
   %0 = tsr.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// Tests that layer_norm names a negative axis as written.
+func.func @layer_norm_negative_axis(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tsr.layer_norm' op axis -1 out of range for rank 2}}
+  %0 = tsr.layer_norm %x, %g {axis = -1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
   return
 }
 
@@ -418,6 +435,15 @@ func.func @gather_axis(%t: tensor<10x4xf32>, %i: tensor<3xi64>) {
 
 // -----
 
+// Tests that gather names a negative axis as written.
+func.func @gather_negative_axis(%t: tensor<10x4xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{'tsr.gather' op axis -1 out of range for rank 2}}
+  %0 = tsr.gather %t[%i] {axis = -1 : i64} : (tensor<10x4xf32>, tensor<3xi64>) -> tensor<10x3xf32>
+  return
+}
+
+// -----
+
 // Tests that gather's result splices the indices' shape in at the axis.
 func.func @gather_result(%t: tensor<10x4xf32>, %i: tensor<2x?xi64>) {
   // expected-error @+1 {{'tsr.gather' op result must be 2x?x4}}
@@ -497,6 +523,15 @@ func.func @concat_empty() {
 func.func @concat_axis(%a: tensor<2x3xf32>) {
   // expected-error @+1 {{'tsr.concat' op axis 2 out of range for rank 2}}
   %0 = tsr.concat %a, %a {axis = 2 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+// Tests that concat names a negative axis as written.
+func.func @concat_negative_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'tsr.concat' op axis -1 out of range for rank 2}}
+  %0 = tsr.concat %a, %a {axis = -1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x6xf32>
   return
 }
 

@@ -165,16 +165,17 @@ func.func @softmax(%s: tensor<1x12x?x?xf32>) -> tensor<1x12x?x?xf32> {
   return %0 : tensor<1x12x?x?xf32>
 }
 
-// The residual-only form is in layer-norm-residual.mlir.
 // CHECK-LABEL: func.func @layer_norm
 //       CHECK:   tsr.layer_norm %{{.+}}, %{{.+}} bias %{{.+}} {axis = 2 : i64, epsilon = 9.99999996E-13 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x?x768xf32>
 //       CHECK:   tsr.layer_norm %{{.+}}, %{{.+}} {axis = 1 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<1x?x768xf32>, tensor<?x768xf32>) -> tensor<1x?x768xf32>
+//       CHECK:   tsr.layer_norm %{{.+}}, %{{.+}} residual %{{.+}} {axis = 2 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>, tensor<1x?x768xf32>) -> tensor<1x?x768xf32>
 //       CHECK:   tsr.layer_norm %{{.+}}, %{{.+}} bias %{{.+}} residual %{{.+}} {axis = 2 : i64
 //       CHECK:   tsr.layer_norm %{{.+}}, %{{.+}} {axis = 2 : i64, epsilon = 0.000000e+00 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>) -> tensor<1x?x768xf32>
 func.func @layer_norm(%x: tensor<1x?x768xf32>, %g: tensor<768xf32>,
                       %b: tensor<768xf32>, %g2: tensor<?x768xf32>) {
   %0 = tsr.layer_norm %x, %g bias %b {axis = 2 : i64, epsilon = 1.0e-12 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x?x768xf32>
   %1 = tsr.layer_norm %x, %g2 {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<1x?x768xf32>, tensor<?x768xf32>) -> tensor<1x?x768xf32>
+  %r = tsr.layer_norm %x, %g residual %x {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>, tensor<1x?x768xf32>) -> tensor<1x?x768xf32>
   %2 = tsr.layer_norm %x, %g bias %b residual %x {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>, tensor<768xf32>, tensor<1x?x768xf32>) -> tensor<1x?x768xf32>
   %3 = tsr.layer_norm %x, %g {axis = 2 : i64, epsilon = 0.0 : f32} : (tensor<1x?x768xf32>, tensor<768xf32>) -> tensor<1x?x768xf32>
   return

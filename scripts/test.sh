@@ -14,8 +14,8 @@ log="$(mktemp)"
 status=0
 /usr/lib/llvm-22/bin/lit -sv --show-unsupported "$build/test" 2>&1 | tee "$log" || status=$?
 # One summary line in the plain form CI reads: "N passed, N failed".
-passed=$(grep -E '^ *Passed *:' "$log" | awk -F: '{s+=$2} END {print s+0}')
-failed=$(grep -E '^ *(Failed|Unresolved|Timed Out) *:' "$log" | awk -F: '{s+=$2} END {print s+0}')
+passed=$(awk -F: '/^ *Passed *:/ {s+=$2} END {print s+0}' "$log")
+failed=$(awk -F: '/^ *(Failed|Unresolved|Timed Out) *:/ {s+=$2} END {print s+0}' "$log")
 rm -f "$log"
 echo "tessera tests: ${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

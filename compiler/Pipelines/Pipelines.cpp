@@ -29,6 +29,17 @@ namespace tessera {
 void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createTsrRecomposeGeluPass());
+  pm.addNestedPass<func::FuncOp>(createTsrRecomposeLayerNormPass());
+  pm.addNestedPass<func::FuncOp>(createTsrRecomposeAttentionPass());
+  pm.addNestedPass<func::FuncOp>(createTsrFuseLinearPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildCpuPreparePipeline(OpPassManager &pm,
+                             const PipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createTsrPackWeightsPass());
   TsrOutlineWeightsPassOptions outline;
   outline.minElements = options.outlineMinElements;
   pm.addPass(createTsrOutlineWeightsPass(outline));
@@ -36,7 +47,8 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildCpuCodegenPipeline(OpPassManager &pm,
                              const PipelineOptions &options) {
-  // tsr -> linalg on tensors.
+  // GEMMs to runtime kernels, everything else to linalg on tensors.
+  pm.addPass(createTsrLowerToUKernelsPass());
   pm.addNestedPass<func::FuncOp>(createTsrLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -52,6 +64,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // Results whose ownership is unknown (views of other buffers) are cloned
+  // for the caller; clones become alloc + copy here.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   // Loops, then the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -77,13 +92,14 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
 
 void buildCpuPipeline(OpPassManager &pm, const PipelineOptions &options) {
   buildTsrGraphPipeline(pm, options);
+  buildCpuPreparePipeline(pm, options);
   buildCpuCodegenPipeline(pm, options);
 }
 
 void registerTesseraPipelines() {
   PassPipelineRegistration<PipelineOptions>(
       "tsr-graph-pipeline",
-      "Cleans up a tsr graph and outlines its weights.",
+      "Cleans up a tsr graph, recomposes and fuses (target independent).",
       buildTsrGraphPipeline);
   PassPipelineRegistration<PipelineOptions>(
       "tsr-cpu-pipeline",

@@ -29,15 +29,21 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::init(64)};
 };
 
-/// tsr graph clean-up and weight outlining (target independent).
+/// tsr graph clean-up, recomposition and fusion (target independent).
 void buildTsrGraphPipeline(mlir::OpPassManager &pm,
                            const PipelineOptions &options);
 
-/// tsr (after the graph pipeline) down to the LLVM dialect for x86-64.
+/// CPU-specific graph work that fixes the weights: packing into kernel
+/// layouts, then outlining them into entry arguments (after this the entry
+/// signatures and weights are final, and tessera-compile reads them off).
+void buildCpuPreparePipeline(mlir::OpPassManager &pm,
+                             const PipelineOptions &options);
+
+/// tsr (after the prepare pipeline) down to the LLVM dialect for x86-64.
 void buildCpuCodegenPipeline(mlir::OpPassManager &pm,
                              const PipelineOptions &options);
 
-/// The whole CPU pipeline: graph, then codegen.
+/// The whole CPU pipeline: graph, prepare, then codegen.
 void buildCpuPipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Registers `tsr-graph-pipeline` and `tsr-cpu-pipeline`.

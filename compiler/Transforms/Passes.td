@@ -10,6 +10,129 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def TsrFuseLinearPass : Pass<"tsr-fuse-linear", "func::FuncOp"> {
+  let summary = "Turns MatMul by a weight, its bias Add and its activation into one tsr.linear.";
+  let description = [{
+    Exporters write a fully connected layer as `MatMul(x, Wᵀ)`, then
+    `Add(bias, ·)`, then an activation. As one `tsr.linear` the kernel adds
+    the bias and applies the activation while the output tile is still in
+    registers, instead of two more passes over memory. Matches, in order:
+
+    - `tsr.matmul %x, %w` with a constant 2-D `%w` ([K, N]) becomes
+      `tsr.linear %x, (tsr.transpose %w)` ([N, K]; with `transpose_rhs` no
+      transpose is needed);
+    - `tsr.add` of such a linear (single use, no bias yet) and a constant
+      broadcasting only along N becomes the linear's bias;
+    - `tsr.gelu`, `tsr.silu` and `tsr.unary relu` of a linear (single use,
+      no epilogue yet) become its epilogue.
+
+    Before:
+    ```mlir
+    %m = tsr.matmul %x, %w : tensor<?x768xf32>, tensor<768x3072xf32> -> tensor<?x3072xf32>
+    %a = tsr.add %b, %m : tensor<3072xf32>, tensor<?x3072xf32> -> tensor<?x3072xf32>
+    %g = tsr.gelu %a : tensor<?x3072xf32>
+    ```
+    After:
+    ```mlir
+    %t = tsr.transpose %w {permutation = array<i64: 1, 0>} : tensor<768x3072xf32> -> tensor<3072x768xf32>
+    %g = tsr.linear %x, %t, %b {epilogue = #tsr<epilogue gelu>} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Recomposition
+//===----------------------------------------------------------------------===//
+
+def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> {
+  let summary = "Turns MatMul → scale → (+mask) → Softmax → MatMul into tsr.attention.";
+  let description = [{
+    Exporters spell scaled dot-product attention as
+    `softmax(q·kᵀ / √d + mask)·v` over [B, H, S, T] scores. As one
+    `tsr.attention` a kernel can tile over keys with an online softmax and
+    never materialize the score matrix (FlashAttention), which is what
+    keeps long sequences in cache and memory linear in the length. Matches
+    the scale as a Div or Mul by a constant (or none), an optional additive
+    mask in either operand order, and kᵀ either as a transpose of the last
+    two dims or through `transpose_rhs`; all operands rank 4.
+
+    Before:
+    ```mlir
+    %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} ...
+    %s = tsr.matmul %q, %kt ...
+    %d = tsr.div %s, %c8 ...
+    %a = tsr.add %d, %mask ...
+    %p = tsr.softmax %a {axis = 3 : i64} ...
+    %o = tsr.matmul %p, %v ...
+    ```
+    After:
+    ```mlir
+    %o = tsr.attention %q, %k, %v, mask %mask {scale = 0.125 : f32} ...
+    ```
+  }];
+}
+
+def TsrRecomposeGeluPass : Pass<"tsr-recompose-gelu", "func::FuncOp"> {
+  let summary = "Turns the exporters' erf and tanh GELU webs into tsr.gelu.";
+  let description = [{
+    torch exports `nn.GELU()` as `Div(x, √2) → Erf → Add(1) → Mul(x) →
+    Mul(0.5)` (and Hugging Face code writes `x * 0.5 * (1 + erf(x / √2))`);
+    the tanh form (GPT-2's `gelu_new`) is
+    `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`. One `tsr.gelu` is one pass
+    over memory instead of five to nine, and it can become a linear's
+    epilogue. Accepts `Mul(x, 1/√2)` for the division, `Pow(x, 3)` or
+    `x·x·x` for the cube, and the 0.5 factor on either side; the constants
+    must match to 1e-4.
+
+    Before:
+    ```mlir
+    %d = tsr.div %x, %sqrt2 ...
+    %e = tsr.unary erf %d ...
+    %a = tsr.add %e, %one ...
+    %m = tsr.mul %x, %a ...
+    %r = tsr.mul %m, %half ...
+    ```
+    After:
+    ```mlir
+    %r = tsr.gelu %x : tensor<...>
+    ```
+  }];
+}
+
+def TsrRecomposeLayerNormPass : Pass<"tsr-recompose-layer-norm", "func::FuncOp"> {
+  let summary = "Turns the ReduceMean/Sub/Pow/Sqrt/Div web into tsr.layer_norm.";
+  let description = [{
+    Exports before opset 17 (and hand-written normalizations) spell layer
+    normalization as `d = x - mean(x)`, `v = mean(d·d)` (or `Pow(d, 2)`),
+    `y = d / sqrt(v + eps) · gamma + beta`, seven passes over memory. One
+    `tsr.layer_norm` is one, and it can take a residual. Matches means over
+    the trailing dims with `keep_dims`, the same `d` in both places,
+    and an optional `Mul` by a scale and `Add` of a bias whose shapes are
+    the normalized dims (in either operand order).
+
+    Before:
+    ```mlir
+    %m = tsr.reduce mean %x {axes = array<i64: 2>, keep_dims} ...
+    %d = tsr.sub %x, %m ...
+    %q = tsr.mul %d, %d ...
+    %v = tsr.reduce mean %q {axes = array<i64: 2>, keep_dims} ...
+    %e = tsr.add %v, %eps ...
+    %s = tsr.unary sqrt %e ...
+    %n = tsr.div %d, %s ...
+    %g = tsr.mul %n, %gamma ...
+    %y = tsr.add %g, %beta ...
+    ```
+    After:
+    ```mlir
+    %y = tsr.layer_norm %x, %gamma bias %beta {axis = 2 : i64, epsilon = ...}
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Weights
 //===----------------------------------------------------------------------===//
 

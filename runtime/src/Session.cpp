@@ -12,10 +12,15 @@
 // runs, because that code trusts its shapes blindly; results are checked
 // after, because a broken compiler should produce an error, not garbage.
 //
+// Each session owns the kernel state generated code calls back into (thread
+// pool, GEMM buffers; see KernelRuntime.h) and passes its
+// tsr_kernel_context_t after the inputs on every run.
+//
 // A session is not thread-safe; several sessions may share one model.
 //
 //===----------------------------------------------------------------------===//
 #include "DType.h"
+#include "KernelRuntime.h"
 #include "Model.h"
 #include "Status.h"
 
@@ -24,6 +29,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -105,7 +111,10 @@ struct tsr_session {
   /// The results block the generated code fills.
   std::vector<int64_t> resultWords;
   std::vector<size_t> resultWordOffsets;
-  /// args[0] = results block, args[1 + i] = argument descriptor i.
+  /// Thread pool and kernels lent to the generated code.
+  std::unique_ptr<KernelRuntime> kernels;
+  /// args[0] = results block, args[1 + i] = argument descriptor i, then the
+  /// kernel context (see tessera/abi.h).
   std::vector<void *> args;
 
   /// Per-run scratch, kept to avoid allocating on every run.
@@ -427,6 +436,16 @@ tsr_status_t tsr_session_create(const tsr_model_t *model,
     }
     for (size_t offset : session->inputWordOffsets)
       session->args.push_back(&session->argWords[offset]);
+    try {
+      session->kernels =
+          std::make_unique<KernelRuntime>(static_cast<unsigned>(numThreads));
+    } catch (const std::system_error &error) {
+      return makeStatus(TSR_STATUS_INTERNAL,
+                        "tsr_session_create: cannot start %d threads (%s); "
+                        "ask for fewer with num_threads",
+                        numThreads, error.what());
+    }
+    session->args.push_back(session->kernels->context());
 
     session->results.reserve(entry.outputs.size());
     session->freeList.reserve(entry.outputs.size());

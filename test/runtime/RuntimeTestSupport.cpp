@@ -118,12 +118,47 @@ void wrongShapeEntry(void **args) {
   setResult(static_cast<int64_t *>(args[0]), y, {3});
 }
 
+/// y = x . w + 1 through the kernel context, as generated code calls the
+/// runtime: sgemm for the product, parallel_for for the + 1. Weight w:
+/// f32[4, 3] (row-major), input x: f32[batch, 4]; the context follows them.
+void linearEntry(void **args) {
+  Memref w = arg(args, 1, 2), x = arg(args, 2, 2);
+  auto *context = static_cast<tsr_kernel_context_t *>(args[3]);
+  int64_t batch = x.size(0), k = w.size(0), n = w.size(1);
+  float *y = allocate<float>(batch * n);
+  if (context->abi_version == TSR_ABI_VERSION) {
+    tsr_sgemm_args_t gemm = {};
+    gemm.a = x.data<float>();
+    gemm.b = w.data<float>();
+    gemm.c = y;
+    gemm.batch = 1;
+    gemm.m = batch;
+    gemm.n = n;
+    gemm.k = k;
+    gemm.a_row_stride = k;
+    gemm.a_col_stride = 1;
+    gemm.b_row_stride = n;
+    gemm.b_col_stride = 1;
+    gemm.c_row_stride = n;
+    context->sgemm(context->runtime, &gemm);
+    struct AddOne {
+      static void run(void *arg, int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i)
+          static_cast<float *>(arg)[i] += 1.0f;
+      }
+    };
+    context->parallel_for(context->runtime, batch * n, AddOne::run, y);
+  }
+  setResult(static_cast<int64_t *>(args[0]), y, {batch, n});
+}
+
 const tsr_linked_entry_t kLinkedEntries[] = {
     {"scale_add", scaleAddEntry},
     {"two_outputs", twoOutputsEntry},
     {"mask", maskEntry},
     {"same_buffer_twice", sameBufferTwiceEntry},
     {"wrong_shape", wrongShapeEntry},
+    {"linear", linearEntry},
 };
 const size_t kNumLinkedEntries = std::size(kLinkedEntries);
 

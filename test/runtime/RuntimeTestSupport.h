@@ -43,6 +43,9 @@ void maskEntry(void **args);
 void sameBufferTwiceEntry(void **args);
 /// Claims a shape that contradicts its static signature (f32[2]).
 void wrongShapeEntry(void **args);
+/// y = x . w + 1 (w: f32[4, 3], x: f32[batch, 4]) computed through the
+/// kernel context's sgemm and parallel_for.
+void linearEntry(void **args);
 
 //===----------------------------------------------------------------------===//
 // Fixtures and helpers

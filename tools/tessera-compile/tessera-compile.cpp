@@ -75,6 +75,8 @@ static bool isIdentifier(llvm::StringRef s) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // --mlir-elide-elementsattrs-if-larger and friends, for --emit=mlir.
+  registerAsmPrinterCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Tessera model compiler\n");
 
   if (target != "cpu")
@@ -149,7 +151,9 @@ int main(int argc, char **argv) {
     llvm::raw_fd_ostream os(outPath("model.mlir"), ec);
     if (ec)
       return fail("cannot write model.mlir: " + ec.message());
-    module->print(os, OpPrintingFlags().elideLargeElementsAttrs(16));
+    // Faithful by default (weights included), so the file parses back into
+    // the same module; --mlir-elide-elementsattrs-if-larger=N shortens it.
+    module->print(os, OpPrintingFlags());
     return 0;
   }
 
@@ -164,6 +168,7 @@ int main(int argc, char **argv) {
     graphPM.enableIRPrinting();
   }
   tessera::buildTsrGraphPipeline(graphPM, options);
+  tessera::buildCpuPreparePipeline(graphPM, options);
   if (failed(graphPM.run(*module)))
     return fail(inputPath + ": the graph pipeline failed");
   auto description = tessera::describeModel(*module, modelName);

@@ -33,7 +33,10 @@ struct TsrExportEntryPointsPass
 
     SmallVector<LLVM::LLVMFuncOp> cifaces;
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
-      if (fn.getName().starts_with(kCInterfacePrefix) && !fn.isExternal())
+      // Private helpers (e.g. __tsr_sgemm) get C interfaces too; only
+      // public functions are entries.
+      if (fn.getName().starts_with(kCInterfacePrefix) && !fn.isExternal() &&
+          !fn.isPrivate())
         cifaces.push_back(fn);
 
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())

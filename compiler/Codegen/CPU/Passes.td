@@ -32,6 +32,72 @@ def TsrExportEntryPointsPass : Pass<"tsr-export-entry-points", "ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
+  let summary = "Lowers f32 tsr.linear and tsr.matmul to calls of the runtime's GEMM kernel.";
+  let description = [{
+    A GEMM within 10% of the machine's peak needs register blocking, packing
+    and cache tiling tuned per ISA; the runtime has such kernels
+    (AVX-512, AVX2, portable) and picks one for the CPU it runs on, as
+    IREE's ukernels do. This pass gives each public function a trailing
+    `!llvm.ptr` argument (`tsr.kernel_context`, the runtime's
+    tsr_kernel_context_t), normalizes operands to rank 3
+    ([batch, rows, cols]), and replaces each op by a call of
+    `@__tsr_sgemm`, a private helper it adds that fills a tsr_sgemm_args_t
+    and calls through the context's table. Generated code thus has no
+    link-time dependency on the runtime.
+
+    Handled: tsr.linear (plain or packed weight, bias, epilogue), and
+    tsr.matmul whose operands have equal batch dims, or whose rhs is 2-D.
+    Everything else is left for tsr-lower-to-linalg.
+
+    Before:
+    ```mlir
+    %y = tsr.linear %x, %w, %b : (tensor<?x768xf32>, tensor<48x768x16xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+    ```
+    After (schematically):
+    ```mlir
+    %a = bufferization.to_buffer %x3 read_only : memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
+    %c = memref.alloc(%m) : memref<1x?x768xf32>
+    func.call @__tsr_sgemm(%ctx, %a, %bw, %bb, %cc, %flags) : (...) -> ()
+    %y3 = bufferization.to_tensor %c restrict writable : memref<1x?x768xf32> to tensor<1x?x768xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def TsrPackWeightsPass : Pass<"tsr-pack-weights", "func::FuncOp"> {
+  let summary = "Packs constant f32 linear weights into the CPU kernels' panel layout.";
+  let description = [{
+    The GEMM kernel streams B in panels of 16 columns (K rows each); packing
+    a weight at run time would cost a pass over it on every call, which for
+    a small batch is as much memory traffic as the GEMM itself. Constant
+    weights are packed here, once, and stored packed in model.tsr, with the
+    runtime's own packing routine (runtime/include/tessera/pack.h). Accepts
+    a constant weight, or the transpose of one (tsr-fuse-linear's output),
+    and sets `weight_packed`.
+
+    Before:
+    ```mlir
+    %w = tsr.constant dense_resource<w> : tensor<768x3072xf32>
+    %t = tsr.transpose %w {permutation = array<i64: 1, 0>} : tensor<768x3072xf32> -> tensor<3072x768xf32>
+    %y = tsr.linear %x, %t : (tensor<?x768xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
+    ```
+    After:
+    ```mlir
+    %p = tsr.constant dense_resource<w.packed> : tensor<192x768x16xf32>
+    %y = tsr.linear %x, %p {weight_packed} : (tensor<?x768xf32>, tensor<192x768x16xf32>) -> tensor<?x3072xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Math
 //===----------------------------------------------------------------------===//
 

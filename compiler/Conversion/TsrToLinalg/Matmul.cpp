@@ -125,14 +125,27 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
                k = getAffineDimExpr(rank, ctx);
     inExprs.push_back(k);
     outExprs.push_back(n);
-    SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
-                                   AffineMap::get(numLoops, 0, {n, k}, ctx),
-                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
+    // A packed weight is [N/16, K, 16]: column n sits in panel n floordiv 16
+    // at lane n mod 16.
+    SmallVector<AffineExpr> weightExprs = {n, k};
+    if (op.getWeightPacked())
+      weightExprs = {n.floorDiv(tsr::kPackedPanelWidth), k,
+                     n % tsr::kPackedPanelWidth};
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(numLoops, 0, inExprs, ctx),
+        AffineMap::get(numLoops, 0, weightExprs, ctx),
+        AffineMap::get(numLoops, 0, outExprs, ctx)};
 
     SmallVector<OpFoldResult> sizes;
     for (int64_t d = 0; d < rank - 1; ++d)
       sizes.push_back(tensor::getMixedSize(rewriter, loc, op.getInput(), d));
-    sizes.push_back(tensor::getMixedSize(rewriter, loc, op.getWeight(), 0));
+    if (op.getWeightPacked()) {
+      if (resultType.isDynamicDim(rank - 1))
+        return rewriter.notifyMatchFailure(op, "packed weight needs static N");
+      sizes.push_back(rewriter.getIndexAttr(resultType.getDimSize(rank - 1)));
+    } else {
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, op.getWeight(), 0));
+    }
     Value acc;
     if (Value bias = op.getBias())
       acc = buildElementwise(rewriter, loc, resultType, sizes, {bias},

@@ -192,23 +192,36 @@ LogicalResult LinearOp::verify() {
   RankedTensorType w = getWeight().getType();
   if (in.getRank() < 1)
     return emitOpError("input must have rank >= 1");
-  if (w.getRank() != 2)
-    return emitOpError("weight must be [N, K], got rank ") << w.getRank();
   if (in.getElementType() != w.getElementType())
     return emitOpError("input and weight element types differ");
-  int64_t k = in.getShape().back();
-  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(w.getDimSize(1)) &&
-      k != w.getDimSize(1))
-    return emitOpError("input has K = ")
-           << k << " but weight has K = " << w.getDimSize(1);
+  int64_t k = in.getShape().back(), n, wk;
+  if (getWeightPacked()) {
+    // [ceil(N/16), K, 16]; N comes from the result.
+    if (w.getRank() != 3 || w.getDimSize(2) != kPackedPanelWidth)
+      return emitOpError("packed weight must be [ceil(N/")
+             << kPackedPanelWidth << "), K, " << kPackedPanelWidth << "]";
+    n = getType().getShape().back();
+    wk = w.getDimSize(1);
+    if (!ShapedType::isDynamic(n) && !w.isDynamicDim(0) &&
+        w.getDimSize(0) != (n + kPackedPanelWidth - 1) / kPackedPanelWidth)
+      return emitOpError("packed weight has ")
+             << w.getDimSize(0) << " panels but N = " << n << " needs "
+             << (n + kPackedPanelWidth - 1) / kPackedPanelWidth;
+  } else {
+    if (w.getRank() != 2)
+      return emitOpError("weight must be [N, K], got rank ") << w.getRank();
+    n = w.getDimSize(0);
+    wk = w.getDimSize(1);
+  }
+  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(wk) && k != wk)
+    return emitOpError("input has K = ") << k << " but weight has K = " << wk;
   if (Value b = getBias()) {
     auto bt = cast<RankedTensorType>(b.getType());
-    if (bt.getRank() != 1 ||
-        !areShapesCompatible(bt.getShape(), {w.getDimSize(0)}))
-      return emitOpError("bias must be [N] with N = ") << w.getDimSize(0);
+    if (bt.getRank() != 1 || !areShapesCompatible(bt.getShape(), {n}))
+      return emitOpError("bias must be [N] with N = ") << n;
   }
   SmallVector<int64_t> expected(in.getShape());
-  expected.back() = w.getDimSize(0);
+  expected.back() = n;
   if (!areShapesCompatible(expected, getType().getShape()) ||
       getType().getElementType() != in.getElementType())
     return emitOpError("result must be ") << shapeStr(expected);
@@ -423,6 +436,16 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
                   llvm::seq<int64_t>(0, getPermutation().size())) &&
       getInput().getType() == getType())
     return getInput();
+  // transpose(transpose(x, p), q) == transpose(x, p∘q): result dim i is
+  // inner dim q[i], which is x's dim p[q[i]].
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t q : getPermutation())
+      composed.push_back(inner.getPermutation()[q]);
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
   return {};
 }
 

@@ -205,13 +205,19 @@ def Tsr_LinearOp : Tsr_Op<"linear", [Pure]> {
     optional `bias` is `[N]`; the result is `[..., N]`. The epilogue is an
     activation fused into the same kernel.
 
+    With `weight_packed`, the weight is already in the CPU kernels' panel
+    layout (see runtime/include/tessera/abi.h): `[ceil(N/16), K, 16]`, K
+    rows of 16 consecutive output columns per panel, zero-padded past N; N
+    is then read off the result type.
+
     ```mlir
     %y = tsr.linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x128x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
       Optional<AnyRankedTensor>:$bias,
-      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue);
+      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,
+      UnitAttr:$weight_packed);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)

@@ -17,6 +17,10 @@
 
 namespace mlir::tsr {
 
+/// Columns per panel of a packed linear weight; equal to the runtime's
+/// TSR_SGEMM_PANEL_WIDTH (runtime/include/tessera/abi.h).
+inline constexpr int64_t kPackedPanelWidth = 16;
+
 /// The numpy-broadcast shape of `shapes`, or std::nullopt when two static
 /// dims differ and neither is 1. A dynamic dim broadcast against 1 stays
 /// dynamic; two dynamic dims are assumed equal.

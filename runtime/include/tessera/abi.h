@@ -10,7 +10,9 @@
  *
  * args[0] points to the results block; args[1 + i] points to the memref
  * descriptor of argument i, weights first (in Entry.weights order), then the
- * inputs (in Entry.inputs order).
+ * inputs (in Entry.inputs order); the slot after the last input holds the
+ * tsr_kernel_context_t pointer (itself, not a pointer to it). Code that calls
+ * no runtime kernel ignores that slot.
  *
  * A memref descriptor of rank R is 3 + 2R machine words:
  *     { void *allocated; void *aligned; int64_t offset;
@@ -26,13 +28,82 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 1
+#define TSR_ABI_VERSION 2
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef void (*tsr_entry_fn_t)(void **args);
+
+/*===------------------------------------------------------------------===*
+ * Kernels the runtime provides to generated code
+ *
+ * Generated code reaches them only through this table (no link-time
+ * symbols), so model.o and libmodel.so stay free of runtime dependencies
+ * and the runtime picks the best implementation for the CPU it runs on.
+ *===------------------------------------------------------------------===*/
+
+/* Epilogues applied to C = A·B (+ bias), as tsr's linear epilogue. */
+enum {
+  TSR_EPILOGUE_NONE = 0,
+  TSR_EPILOGUE_GELU = 1,      /* erf form */
+  TSR_EPILOGUE_GELU_TANH = 2,
+  TSR_EPILOGUE_SILU = 3,
+  TSR_EPILOGUE_RELU = 4,
+};
+
+/* Width of the column panels of a packed B (TSR_SGEMM_B_PACKED). A packed
+ * [K, N] matrix is ceil(N / 16) panels, each K rows of 16 contiguous floats
+ * (columns past N zero-filled): element (k, n) is at
+ * ((n / 16) * K + k) * 16 + n % 16. */
+#define TSR_SGEMM_PANEL_WIDTH 16
+
+/* B layouts. */
+enum {
+  TSR_SGEMM_B_STRIDED = 0, /* element (k, n) at b[k * b_row_stride + n * b_col_stride] */
+  TSR_SGEMM_B_PACKED = 1,  /* panels as above; b_row/col_stride unused */
+};
+
+/* Batched single-precision GEMM: for each batch index i,
+ *   C_i[m, n] = epilogue(sum_k A_i[m, k] * B_i[k, n] + bias[n])
+ * where A_i[m, k] = a[i * a_batch_stride + m * a_row_stride + k * a_col_stride]
+ * and C is row-major with c_row_stride (unit column stride). B_i starts at
+ * b + i * b_batch_stride in either layout (a packed B_i is
+ * tsr_packed_b_size(k, n) floats, see tessera/pack.h); a batch stride of 0
+ * shares one operand across the batch. k == 0 gives epilogue(bias or 0).
+ * Pointers need only float alignment and strides may be any values (views,
+ * transposes); C must not overlap A, B or bias. Every field is 8 bytes, so
+ * generated code fills the struct as an array of TSR_SGEMM_ARGS_WORDS
+ * words. */
+typedef struct tsr_sgemm_args_t {
+  const float *a;
+  const float *b;
+  float *c;
+  const float *bias; /* NULL: no bias */
+  int64_t batch, m, n, k;
+  int64_t a_batch_stride, a_row_stride, a_col_stride;
+  int64_t b_batch_stride, b_row_stride, b_col_stride;
+  int64_t c_batch_stride, c_row_stride;
+  int64_t b_layout; /* TSR_SGEMM_B_* */
+  int64_t epilogue; /* TSR_EPILOGUE_* */
+} tsr_sgemm_args_t;
+
+#define TSR_SGEMM_ARGS_WORDS 18
+
+/* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's
+ * threads; returns when all chunks are done. */
+typedef void (*tsr_parallel_task_fn_t)(void *task_arg, int64_t begin,
+                                       int64_t end);
+
+typedef struct tsr_kernel_context_t {
+  uint32_t abi_version; /* TSR_ABI_VERSION */
+  uint32_t num_threads;
+  void *runtime;        /* opaque; the first argument of every function */
+  void (*sgemm)(void *runtime, const tsr_sgemm_args_t *args);
+  void (*parallel_for)(void *runtime, int64_t n, tsr_parallel_task_fn_t fn,
+                       void *task_arg);
+} tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */
 #define TSR_MEMREF_DESCRIPTOR_WORDS(rank) (3 + 2 * (rank))

@@ -1,0 +1,713 @@
+#!/usr/bin/env python3
+"""Tessera vs onnxruntime on the CPU: latency, accuracy, GFLOP/s and % of peak.
+
+  .venv/bin/python bench/bench.py [--quick] [--models M,M] [--batch 1,8]
+        [--seq 128,384] [--gemm-m 128,1024] [--threads 1,2] [--iters N]
+        [--warmup W] [--min-iters N] [--budget S] [--tag TAG] [--no-chart]
+
+(or `bash bench/run.sh ...`). See bench/README.md for what is measured and
+how to read the numbers. In short, for every config (model, batch, seq,
+threads):
+
+* the ONNX file is built once (bench/models.py, fixed seeds) into
+  bench/.cache/onnx/ and compiled once by tessera-compile for the config's
+  fixed input shapes into bench/.cache/tessera/ (keyed by the compiler
+  binary's hash, so a rebuilt compiler recompiles);
+* one child process loads both: onnxruntime (CPU EP, ORT_ENABLE_ALL,
+  intra_op_num_threads=T, inter_op_num_threads=1, sequential execution) and
+  the Tessera runtime through ctypes (tsr_session_run, num_threads=T), on the
+  same numpy inputs;
+* warm-up runs of each (the first outputs are compared: max abs error), then
+  timed runs interleaved A/B (the order alternates every iteration), each
+  timed with time.perf_counter around one run call;
+* median and p10/p90 per engine, the ratio of medians, the analytic matmul
+  FLOPs -> GFLOP/s and % of the fp32 FMA peak measured by bench/peak/fma_peak.c
+  with T copies.
+
+A model Tessera cannot compile is reported as "unsupported: <first line of
+the compiler's error>" and onnxruntime is still timed; a Tessera run that
+fails or crashes is reported too, and the harness goes on.
+
+Results: bench/results/<date>-<machine>[-quick][-TAG].{json,md,png}.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+ERR_FLAG = 1e-3  # max abs error above this is flagged
+
+QUICK = dict(models=["minilm", "gemm"], batch=[1], seq=[128], gemm_m=[128], threads=[1, 2],
+             iters=30, warmup=2)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def csv_ints(s):
+    return [int(x) for x in s.split(",") if x]
+
+
+def parse_args(argv):
+    import models as bm
+    names = list(bm.MODELS) + ["gemm"]
+    p = argparse.ArgumentParser(
+        description="Benchmark Tessera-compiled models against onnxruntime (see bench/README.md).")
+    p.add_argument("--quick", action="store_true",
+                   help="MiniLM-L6 at batch 1 seq 128 and the M=128 GEMM, threads 1 and 2, "
+                        "30 iterations")
+    p.add_argument("--models", type=lambda s: s.split(","),
+                   help=f"comma list of {','.join(names)} (default: all)")
+    p.add_argument("--batch", type=csv_ints, help="batch sizes (default 1,8)")
+    p.add_argument("--seq", type=csv_ints,
+                   help="sequence lengths of the text models (default: each model's own: "
+                        "bert-base 128,384; minilm 128; gpt2 128)")
+    p.add_argument("--gemm-m", type=csv_ints, help="GEMM row counts M (default 128,1024)")
+    p.add_argument("--threads", type=csv_ints, help="thread counts (default 1,2)")
+    p.add_argument("--iters", type=int, help="timed iterations per engine (default 20)")
+    p.add_argument("--warmup", type=int, help="warm-up runs per engine (default 2)")
+    p.add_argument("--min-iters", type=int, default=3,
+                   help="timed iterations always done, whatever --budget says (default 3)")
+    p.add_argument("--budget", type=float, default=120.0,
+                   help="seconds of timed runs per config after which the loop stops once "
+                        "--min-iters are done (default 120)")
+    p.add_argument("--compile-timeout", type=float, default=3600.0)
+    p.add_argument("--tag", help="appended to the results' file stem")
+    p.add_argument("--results-dir", default=os.path.join(HERE, "results"))
+    p.add_argument("--cache-dir", default=os.path.join(HERE, ".cache"))
+    p.add_argument("--no-chart", action="store_true")
+    p.add_argument("--no-tessera", action="store_true", help="time onnxruntime only")
+    p.add_argument("--worker", nargs=2, metavar=("SPEC", "RESULT"), help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.worker:
+        return a
+    q = QUICK if a.quick else {}
+    a.models = a.models or q.get("models") or names
+    for m in a.models:
+        if m not in names:
+            p.error(f"unknown model '{m}' (known: {','.join(names)})")
+    a.batch = a.batch or q.get("batch") or [1, 8]
+    a.gemm_m = a.gemm_m or q.get("gemm_m") or [128, 1024]
+    a.threads = a.threads or q.get("threads") or [1, 2]
+    a.iters = a.iters if a.iters is not None else q.get("iters", 20)
+    a.warmup = a.warmup if a.warmup is not None else q.get("warmup", 2)
+    if a.seq is None and a.quick:
+        a.seq = QUICK["seq"]
+    a.min_iters = min(a.min_iters, a.iters)
+    return a
+
+
+# ---------------------------------------------------------------------------
+# Machine and peak
+# ---------------------------------------------------------------------------
+def machine_info():
+    info = {"hostname": socket.gethostname(), "logical_cpus": os.cpu_count(),
+            "kernel": platform.release()}
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    fields.setdefault(k.strip(), v.strip())
+    except OSError:
+        pass
+    info["cpu_model"] = fields.get("model name", platform.processor() or "unknown")
+    info["vendor"] = fields.get("vendor_id", "")
+    fam, mod = fields.get("cpu family"), fields.get("model")
+    info["cpu_family"] = int(fam) if fam and fam.isdigit() else None
+    info["cpu_model_number"] = int(mod) if mod and mod.isdigit() else None
+    flags = set(fields.get("flags", "").split())
+    info["isa"] = ("avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "other")
+    info["avx512_flags"] = sorted(f for f in flags if f.startswith("avx512"))
+    info["short"] = f"{_cpu_short_name(info)}-{os.cpu_count()}c"
+    return info
+
+
+def _cpu_short_name(info):
+    fam, mod = info["cpu_family"], info["cpu_model_number"]
+    if info["vendor"] == "AuthenticAMD" and fam is not None and mod is not None:
+        if fam == 0x17:
+            return "zen2" if mod >= 0x30 else "zen1"
+        if fam == 0x19:
+            if 0x10 <= mod <= 0x1F or 0x60 <= mod <= 0x7F or 0xA0 <= mod <= 0xAF:
+                return "zen4"
+            return "zen3"
+        if fam == 0x1A:
+            return "zen5"
+    words = re.sub(r"\(.*?\)|CPU|Processor|@.*", "", info["cpu_model"]).lower().split()
+    slug = "-".join(w for w in words if w not in ("intel", "amd", "core", "xeon"))[:24]
+    return re.sub(r"[^a-z0-9-]", "", slug) or "cpu"
+
+
+class CpuUse:
+    """CPU time that other processes (and the hypervisor, as steal) took
+    while the harness ran: machine busy time from /proc/stat less this
+    process tree's own CPU time, as a fraction of wall time x CPUs."""
+
+    def __init__(self):
+        self.t0, self.busy0, self.steal0, self.ours0 = time.time(), *self._stat(), self._ours()
+
+    @staticmethod
+    def _stat():
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return 0.0, 0.0
+        hz = os.sysconf("SC_CLK_TCK")
+        busy = v[0] + v[1] + v[2] + v[5] + v[6]  # user nice system irq softirq
+        return busy / hz, (v[7] if len(v) > 7 else 0) / hz
+
+    @staticmethod
+    def _ours():
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def stop(self):
+        busy, steal = self._stat()
+        cap = max(1e-9, (time.time() - self.t0) * (os.cpu_count() or 1))
+        others = max(0.0, (busy - self.busy0) - (self._ours() - self.ours0))
+        return {"others_frac": round(others / cap, 4), "steal_frac": round((steal - self.steal0) / cap, 4)}
+
+
+def measure_peak(thread_counts, work_dir):
+    """fp32 FMA peak with T concurrent copies of fma_peak, summed, per T."""
+    src = os.path.join(HERE, "peak", "fma_peak.c")
+    exe = os.path.join(work_dir, "fma_peak")
+    cc = shutil.which("clang-22") or shutil.which("cc")
+    subprocess.run([cc, "-O2", "-march=native", src, "-o", exe], check=True)
+    peak, isa = {}, None
+    for t in sorted(set(thread_counts)):
+        procs = [subprocess.Popen([exe, "0.3"], stdout=subprocess.PIPE, text=True)
+                 for _ in range(t)]
+        total = 0.0
+        for pr in procs:
+            out, _ = pr.communicate()
+            m = re.search(r"gflops=([\d.]+) isa=(\w+)", out)
+            total += float(m.group(1))
+            isa = m.group(2)
+        peak[t] = total
+    return peak, isa
+
+
+# ---------------------------------------------------------------------------
+# Model files and Tessera artifacts (cached)
+# ---------------------------------------------------------------------------
+def _sha256_file(path, n=16):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:n]
+
+
+def builder_hash():
+    h = hashlib.sha256()
+    for p in (os.path.join(HERE, "models.py"), os.path.join(ROOT, "test", "e2e", "models.py")):
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+def onnx_file(model, seq, cache_dir):
+    """The cached ONNX file of a model (the GEMM: of its M = seq)."""
+    import onnx
+    import models as bm
+    base = model if model != "gemm" else f"gemm-m{seq}"
+    d = os.path.join(cache_dir, "onnx")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, f"{base}-{builder_hash()}.onnx")
+    if os.path.exists(path):
+        return path
+    for old in os.listdir(d):  # drop versions built by older builders
+        if old.startswith(base + "-") and re.fullmatch(re.escape(base) + r"-[0-9a-f]{12}\.onnx", old):
+            os.unlink(os.path.join(d, old))
+    log(f"[build] {base}: building the ONNX model ...")
+    t0 = time.time()
+    proto = bm.build(model, seq)
+    onnx.save(proto, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    log(f"[build] {base}: {os.path.getsize(path) / 1e6:.0f} MB in {time.time() - t0:.1f}s")
+    return path
+
+
+def first_error_line(stderr):
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    line = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
+    line = re.sub(r"^tessera-compile: error:\s*", "", line)
+    line = re.sub(r"^\S+\.onnx:\s*", "", line)                 # the model's path
+    return re.sub(r'\("[^"]*":\d+:\d+\)', "", line)  # MLIR locations: drop the file path
+
+
+def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout):
+    """Compiles (or reuses) a model for the feeds' fixed shapes.
+    Returns (artifact dir, None, seconds) or (None, error line, seconds)."""
+    d = os.path.join(cache_dir, "tessera", key)
+    stamp_path = os.path.join(d, "stamp.json")
+    args = []
+    for name, arr in feeds.items():
+        args += ["--input-shape", f"{name}=" + "x".join(str(s) for s in arr.shape)]
+    stamp = {"compiler": _sha256_file(compiler), "onnx": os.path.basename(onnx_path), "args": args}
+    if os.path.exists(stamp_path):
+        with open(stamp_path) as f:
+            old = json.load(f)
+        if all(old.get(k) == v for k, v in stamp.items()):
+            log(f"[compile] {key}: cached ({'ok' if old['error'] is None else 'unsupported'})")
+            return (d if old["error"] is None else None), old["error"], old.get("seconds")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    log(f"[compile] {key}: tessera-compile {os.path.basename(onnx_path)} {' '.join(args)}")
+    t0 = time.time()
+    try:
+        p = subprocess.run([compiler, onnx_path, "-o", d] + args, capture_output=True,
+                           text=True, timeout=timeout)
+        err = None
+        if p.returncode != 0:
+            how = f"killed by signal {-p.returncode}: " if p.returncode < 0 else ""
+            err = how + (first_error_line(p.stderr) or f"exit code {p.returncode}")
+        elif not os.path.exists(os.path.join(d, "model.tsr")):
+            err = "no model.tsr written"
+    except subprocess.TimeoutExpired:
+        err = f"compile timed out after {timeout:.0f}s"
+    secs = time.time() - t0
+    if err:
+        for f in os.listdir(d):  # keep only the stamp of a failure
+            fp = os.path.join(d, f)
+            shutil.rmtree(fp) if os.path.isdir(fp) else os.unlink(fp)
+    log(f"[compile] {key}: {'ok' if err is None else err} ({secs:.1f}s)")
+    stamp.update(error=err, seconds=round(secs, 2))
+    with open(stamp_path, "w") as f:
+        json.dump(stamp, f, indent=1)
+    return (d if err is None else None), err, secs
+
+
+# ---------------------------------------------------------------------------
+# The worker: one (model, batch, seq), every thread count, in its own process
+# ---------------------------------------------------------------------------
+def percentile(xs, q):
+    import numpy as np
+    return float(np.percentile(np.asarray(xs), q)) if xs else None
+
+
+def worker(spec_path, result_path):
+    import numpy as np
+    import onnxruntime as ort
+    import models as bm
+    import tessera_rt as trt
+
+    with open(spec_path) as f:
+        spec = json.load(f)
+    feeds = bm.make_inputs(spec["model"], spec["batch"], spec["seq"])
+    rt = trt.Runtime(spec["runtime_lib"]) if spec["tessera_dir"] else None
+    rows = []
+
+    def save():
+        with open(result_path + ".tmp", "w") as f:
+            json.dump(rows, f)
+        os.replace(result_path + ".tmp", result_path)
+
+    for T in spec["threads"]:
+        row = {"threads": T, "tessera_ms": [], "ort_ms": [], "tessera_error": spec["tessera_error"],
+               "max_abs_err": None}
+        rows.append(row)
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = T
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        t0 = time.perf_counter()
+        sess = ort.InferenceSession(spec["onnx"], so, providers=["CPUExecutionProvider"])
+        row["ort_load_s"] = time.perf_counter() - t0
+        out_names = [o.name for o in sess.get_outputs()]
+
+        def ort_run():
+            t = time.perf_counter()
+            out = sess.run(out_names, feeds)
+            return time.perf_counter() - t, out
+
+        ts = None
+        if rt is not None and row["tessera_error"] is None:
+            try:
+                t0 = time.perf_counter()
+                ts = trt.Session(rt, os.path.join(spec["tessera_dir"], "model.tsr"), T)
+                ts.bind(feeds)
+                row["tessera_load_s"] = time.perf_counter() - t0
+            except Exception as e:  # noqa: BLE001 - any failure is reported, not fatal
+                row["tessera_error"] = f"load failed: {e}"
+                ts = None
+
+        def tsr_run():
+            try:
+                return ts.run()
+            except trt.TesseraError as e:
+                row["tessera_error"] = f"run failed: {e}"
+                return None
+
+        # Warm-up; the first run of each gives the outputs that are compared.
+        label = f"{spec['label']} t{T}"
+        t_ort, ref = ort_run()
+        log(f"[run] {label}: ort first run {t_ort * 1e3:.1f} ms")
+        warm_ort = [t_ort]
+        warm_tsr = []
+        if ts is not None:
+            t = tsr_run()
+            if t is not None:
+                warm_tsr.append(t)
+                log(f"[run] {label}: tessera first run {t * 1e3:.1f} ms")
+                got = ts.fetch_outputs()
+                errs = []
+                for name, r in zip(out_names, ref):
+                    g = got.get(name)
+                    if g is None or g.shape != r.shape:
+                        row["tessera_error"] = (f"output '{name}': shape "
+                                                f"{None if g is None else g.shape} vs ORT {r.shape}")
+                        break
+                    errs.append(float(np.max(np.abs(g.astype(np.float64) - r))) if r.size else 0.0)
+                else:
+                    row["max_abs_err"] = max(errs) if errs else 0.0
+                    if not all(math.isfinite(e) for e in errs):
+                        row["max_abs_err"] = float("inf")
+        tsr_ok = ts is not None and row["tessera_error"] is None
+        slow = spec["slow_s"]
+        for _ in range(spec["warmup"] - 1):
+            if warm_ort[-1] < slow:
+                warm_ort.append(ort_run()[0])
+            if tsr_ok and warm_tsr[-1] < slow:
+                t = tsr_run()
+                tsr_ok = t is not None
+                if tsr_ok:
+                    warm_tsr.append(t)
+        row["warmup_tessera_ms"] = [t * 1e3 for t in warm_tsr]
+        row["warmup_ort_ms"] = [t * 1e3 for t in warm_ort]
+
+        # Timed runs, interleaved; the engine that goes first alternates.
+        start = time.perf_counter()
+        for i in range(spec["iters"]):
+            order = ("tsr", "ort") if i % 2 == 0 else ("ort", "tsr")
+            for eng in order:
+                if eng == "ort":
+                    row["ort_ms"].append(ort_run()[0] * 1e3)
+                elif tsr_ok:
+                    t = tsr_run()
+                    tsr_ok = t is not None
+                    if tsr_ok:
+                        row["tessera_ms"].append(t * 1e3)
+            if i + 1 >= spec["min_iters"] and time.perf_counter() - start > spec["budget"]:
+                log(f"[run] {label}: budget of {spec['budget']:.0f}s reached after {i + 1} iterations")
+                break
+        med = lambda xs: f"{percentile(xs, 50):.2f} ms" if xs else "-"  # noqa: E731
+        log(f"[run] {label}: tessera {med(row['tessera_ms'])}, ort {med(row['ort_ms'])}"
+            + (f", max abs err {row['max_abs_err']:.2e}" if row["max_abs_err"] is not None else "")
+            + (f", tessera: {row['tessera_error']}" if row["tessera_error"] else ""))
+        if ts is not None:
+            ts.close()
+        del sess
+        save()
+    save()
+
+
+def run_group(spec, work_dir):
+    """Runs a worker; returns its rows. If it dies (a crash in generated code
+    takes the process with it), reports that and times onnxruntime alone for
+    the thread counts it did not finish."""
+    spec_path = os.path.join(work_dir, "spec.json")
+    result_path = os.path.join(work_dir, "result.json")
+    if os.path.exists(result_path):
+        os.unlink(result_path)
+    with open(spec_path, "w") as f:
+        json.dump(spec, f)
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", spec_path,
+                        result_path], stderr=subprocess.PIPE, text=True)
+    sys.stderr.write(p.stderr)
+    rows = []
+    if os.path.exists(result_path):
+        with open(result_path) as f:
+            rows = json.load(f)
+    if p.returncode == 0:
+        return rows
+    if p.returncode < 0:
+        try:
+            why = f"crashed ({signal.Signals(-p.returncode).name})"
+        except ValueError:
+            why = f"crashed (signal {-p.returncode})"
+    else:
+        tail = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        why = f"harness error: {tail[-1] if tail else 'exit code ' + str(p.returncode)}"
+    log(f"[run] {spec['label']}: worker {why}")
+    # The result file holds the thread counts that finished; the first of the
+    # rest is the one that died. Tessera is marked for all of them and
+    # onnxruntime is timed alone.
+    done = {r["threads"] for r in rows}
+    rest = [t for t in spec["threads"] if t not in done]
+    if rest and spec["tessera_dir"]:
+        rows += run_group(dict(spec, threads=rest, tessera_dir=None, tessera_error=why), work_dir)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------
+def summarize(row, flops, peak):
+    for eng in ("tessera", "ort"):
+        xs = row[f"{eng}_ms"]
+        row[eng] = None if not xs else {
+            "median_ms": percentile(xs, 50), "p10_ms": percentile(xs, 10),
+            "p90_ms": percentile(xs, 90), "n": len(xs)}
+        if row[eng]:
+            gf = flops / (row[eng]["median_ms"] * 1e-3) * 1e-9
+            row[eng]["gflops"] = gf
+            row[eng]["pct_peak"] = 100.0 * gf / peak[row["threads"]]
+    row["ratio"] = (row["tessera"]["median_ms"] / row["ort"]["median_ms"]
+                    if row["tessera"] and row["ort"] else None)
+
+
+def fmt_ms(s):
+    if not s:
+        return "-"
+    def f(x):
+        return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+    return f"{f(s['median_ms'])} ({f(s['p10_ms'])}–{f(s['p90_ms'])})"
+
+
+def fmt_ratio(v):
+    return f"{v:.0f}×" if v >= 10 else f"{v:.2f}×"
+
+
+def fmt_gf(s):
+    return "-" if not s else f"{s['gflops']:.1f} ({s['pct_peak']:.1f}%)"
+
+
+def markdown(results):
+    lines = [
+        "| config | thr | Tessera ms, median (p10–p90) | ORT ms, median (p10–p90) | Tessera/ORT "
+        "| max abs err | GFLOP | Tessera GFLOP/s (% peak) | ORT GFLOP/s (% peak) | n |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["rows"]:
+        if r["tessera_error"] and not r["tessera"]:
+            tsr = r["tessera_error"].replace("|", "\\|")
+            if len(tsr) > 140:
+                tsr = tsr[:137] + "..."
+        else:
+            tsr = fmt_ms(r["tessera"])
+        err = "-" if r["max_abs_err"] is None else f"{r['max_abs_err']:.1e}"
+        if r["max_abs_err"] is not None and not r["max_abs_err"] <= ERR_FLAG:
+            err = f"**{err} ⚠**"
+        ratio = "-" if r["ratio"] is None else fmt_ratio(r["ratio"])
+        n = "/".join(str(r[e]["n"]) if r[e] else "0" for e in ("tessera", "ort"))
+        lines.append(f"| {r['label']} | {r['threads']} | {tsr} | {fmt_ms(r['ort'])} | {ratio} | "
+                     f"{err} | {r['gflop']:.2f} | {fmt_gf(r['tessera'])} | {fmt_gf(r['ort'])} | {n} |")
+    pk = results["peak"]
+    notes = [f"Peak fp32 FMA ({pk['isa']}, bench/peak/fma_peak.c, one copy per thread): "
+             + "; ".join(f"{t} thread{'s' if int(t) > 1 else ''}: {g:.1f} GFLOP/s"
+                         for t, g in sorted(pk["gflops"].items(), key=lambda kv: int(kv[0])))
+             + ". % peak = GFLOP/s / the peak at the row's thread count."]
+    g = {int(t): v for t, v in pk["gflops"].items()}
+    for t, v in sorted(g.items()):
+        if 1 in g and t > 1 and v < 0.9 * t * g[1]:
+            notes.append(f"Note: {t} copies of the FMA loop reached only {v / g[1]:.2f}× one copy "
+                         "(cores shared: SMT siblings, or a busy machine).")
+    m = results["machine"]
+    notes.append(f"Machine: {m['cpu_model']} ({m['short']}, {m['logical_cpus']} logical CPUs), "
+                 f"onnxruntime {results['onnxruntime']}, Tessera {results['tessera']['commit']}"
+                 f"{' (dirty tree)' if results['tessera']['dirty'] else ''}, {results['date']}.")
+    other = results.get("other_load")
+    if other and other["others_frac"] > 0.05:
+        notes.append(f"**Warning: other processes used {100 * other['others_frac']:.0f}% of the "
+                     "machine's CPU time during this run; timings are noisy.**")
+    if other and other["steal_frac"] > 0.02:
+        notes.append(f"**Warning: the hypervisor stole {100 * other['steal_frac']:.0f}% of the CPU "
+                     "time during this run.**")
+    notes.append(f"Max abs error is Tessera vs onnxruntime on the same inputs; ⚠ marks > {ERR_FLAG:g}. "
+                 "GFLOP counts matmuls only (2·M·N·K, attention included). "
+                 "n = timed runs (Tessera/ORT).")
+    lines += ["", "\n\n".join(notes)]
+    return "\n".join(lines) + "\n"
+
+
+def chart(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("[chart] matplotlib is not installed (bash scripts/setup.sh): no chart")
+        return None
+    rows = results["rows"]
+    labels = [f"{r['label'].split(' K=')[0]} t{r['threads']}" for r in rows]
+    vals = [r["ratio"] for r in rows]
+    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(rows) + 2), 4.8))
+    xs = range(len(rows))
+    ok = [v for v in vals if v]
+    # Bars grow from parity (1) up (Tessera slower, red) or down (faster, green).
+    ax.bar([x for x, v in zip(xs, vals) if v], [v - 1 for v in ok], bottom=1,
+           color=["tab:green" if v <= 1 else "tab:red" for v in ok])
+    for x, v, r in zip(xs, vals, rows):
+        if v:
+            ax.text(x, v, fmt_ratio(v), ha="center", va="bottom" if v >= 1 else "top", fontsize=7)
+        else:
+            ax.text(x, 1, "unsupported" if r["tessera_error"] else "n/a", rotation=90,
+                    ha="center", va="bottom", fontsize=7, color="gray")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("Tessera / ORT median latency (log)")
+    lo, hi = min([0.5] + [v / 1.3 for v in ok]), max([2.0] + [v * 1.3 for v in ok])
+    ax.set_ylim(lo, hi)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+    ticks = [2.0 ** e for e in range(math.floor(math.log2(lo)), math.ceil(math.log2(hi)) + 1)]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}×"))
+    ax.set_title(f"Tessera vs onnxruntime — {results['machine']['short']}, {results['date']}",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def git_state():
+    try:
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True).stdout.strip())
+        return commit or "unknown", dirty
+    except OSError:
+        return "unknown", False
+
+
+def configs(a):
+    import models as bm
+    out = []  # (model, batch, seq, label, key)
+    for m in a.models:
+        if m == "gemm":
+            for M in a.gemm_m:
+                out.append((m, 1, M, f"gemm M={M} K={bm.GEMM_K} N={bm.GEMM_N}", f"gemm-m{M}"))
+            continue
+        spec = bm.MODELS[m]
+        for b in a.batch:
+            if spec["kind"] == "image":
+                s = (spec["image"] // spec["patch"]) ** 2 + 1
+                out.append((m, b, s, f"{m} b{b} {spec['image']}px", f"{m}-b{b}"))
+            else:
+                for s in (a.seq or spec["seqs"]):
+                    out.append((m, b, s, f"{m} b{b} s{s}", f"{m}-b{b}-s{s}"))
+    return out
+
+
+def main(argv):
+    a = parse_args(argv)
+    if a.worker:
+        worker(*a.worker)
+        return 0
+    import numpy  # noqa: F401 - fail early outside the venv
+    import onnxruntime as ort
+    import models as bm
+    import tessera_rt as trt
+
+    os.makedirs(a.cache_dir, exist_ok=True)
+    compiler = os.path.join(ROOT, "build", "bin", "tessera-compile")
+    runtime_lib = None
+    if not a.no_tessera:
+        for _ in range(30):  # the lead may be relinking it
+            if os.path.exists(compiler):
+                break
+            log(f"waiting for {compiler} ...")
+            time.sleep(10)
+        runtime_lib = trt.find_runtime_library(ROOT, a.cache_dir)
+        log(f"[setup] compiler {compiler}, runtime {runtime_lib}")
+
+    machine = machine_info()
+    work = tempfile.mkdtemp(prefix="tessera-bench-")
+    cpu_use = CpuUse()
+    try:
+        peak, isa = measure_peak(a.threads, work)
+        log("[peak] " + ", ".join(f"{t} thread(s): {g:.1f} GFLOP/s" for t, g in peak.items())
+            + f" ({isa})")
+        commit, dirty = git_state()
+        results = {
+            "date": datetime.date.today().isoformat(),
+            "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
+            "machine": machine, "onnxruntime": ort.__version__,
+            "tessera": {"commit": commit, "dirty": dirty,
+                        "compiler_sha256": _sha256_file(compiler) if not a.no_tessera else None,
+                        "runtime_lib": runtime_lib},
+            "peak": {"isa": isa, "gflops": {str(t): g for t, g in peak.items()}},
+            "args": {k: v for k, v in vars(a).items() if k != "worker"},
+            "method": ("interleaved A/B after warm-up in one process; perf_counter around "
+                       "InferenceSession.run / tsr_session_run; ORT_ENABLE_ALL, intra_op=T, "
+                       "inter_op=1, sequential"),
+            "rows": [],
+        }
+        for model, batch, seq, label, key in configs(a):
+            onnx_path = onnx_file(model, seq, a.cache_dir)
+            feeds = bm.make_inputs(model, batch, seq)
+            tdir, terr, csecs = (None, "not run (--no-tessera)", None)
+            if not a.no_tessera:
+                tdir, terr, csecs = tessera_compile(compiler, onnx_path, feeds, key, a.cache_dir,
+                                                    a.compile_timeout)
+                if terr and not terr.startswith(("compile timed out", "killed")):
+                    terr = "unsupported: " + terr
+            spec = {"model": model, "batch": batch, "seq": seq, "label": label,
+                    "onnx": onnx_path, "tessera_dir": tdir, "tessera_error": terr,
+                    "runtime_lib": runtime_lib, "threads": a.threads, "iters": a.iters,
+                    "warmup": a.warmup, "min_iters": a.min_iters, "budget": a.budget,
+                    "slow_s": 10.0}
+            rows = run_group(spec, work)
+            flops = bm.matmul_flops(model, batch, seq)
+            for r in rows:
+                r.update(model=model, batch=batch, seq=seq, label=label,
+                         gflop=flops / 1e9, compile_s=csecs)
+                summarize(r, flops, peak)
+                results["rows"].append(r)
+        # Peak again at the end; the best of both (load from other processes
+        # only ever lowers it).
+        peak2, _ = measure_peak(a.threads, work)
+        results["peak"]["start_end"] = {str(t): [peak[t], peak2[t]] for t in peak}
+        for t in peak:
+            peak[t] = max(peak[t], peak2[t])
+            results["peak"]["gflops"][str(t)] = peak[t]
+        for r in results["rows"]:
+            summarize(r, r["gflop"] * 1e9, peak)
+        results["other_load"] = cpu_use.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    stem = f"{results['date']}-{machine['short']}" + ("-quick" if a.quick else "") \
+        + (f"-{a.tag}" if a.tag else "")
+    os.makedirs(a.results_dir, exist_ok=True)
+    base = os.path.join(a.results_dir, stem)
+    table = markdown(results)
+    with open(base + ".json", "w") as f:
+        json.dump(results, f, indent=1)
+    with open(base + ".md", "w") as f:
+        f.write(f"<!-- bench/bench.py {' '.join(argv)} -->\n" + table)
+    png = None if a.no_chart else chart(results, base + ".png")
+    print(table)
+    print(f"wrote {base}.json, {base}.md" + (f", {png}" if png else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,136 @@
+//===- PackWeights.cpp - Constant linear weights in panel layout ----------===//
+//
+// Implements tsr-pack-weights (see Passes.td for the rationale).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/CPU/Passes.h"
+#include "compiler/Transforms/PatternUtils.h"
+#include "dialects/tsr/IR/TsrDialect.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "tessera/pack.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace tessera {
+
+#define GEN_PASS_DEF_TSRPACKWEIGHTSPASS
+#include "compiler/Codegen/CPU/Passes.h.inc"
+
+namespace {
+
+/// The f32 elements of a constant, row-major; empty if unavailable.
+std::vector<float> readFloats(ElementsAttr value) {
+  std::vector<float> out;
+  if (!value.getElementType().isF32())
+    return out;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return out;
+    ArrayRef<char> bytes = blob->getData();
+    if (bytes.size() != value.getNumElements() * sizeof(float))
+      return out;
+    out.resize(value.getNumElements());
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    out.reserve(value.getNumElements());
+    if (dense.isSplat())
+      out.assign(value.getNumElements(), dense.getSplatValue<float>());
+    else
+      for (float f : dense.getValues<float>())
+        out.push_back(f);
+  }
+  return out;
+}
+
+struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
+  void runOnOperation() override {
+    OpBuilder b(&getContext());
+    // One packed copy per (weight, transposed), even when tied weights feed
+    // several linears.
+    DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> packedCache;
+    getOperation().walk([&](tsr::LinearOp op) {
+      if (op.getWeightPacked() || !op.getType().getElementType().isF32())
+        return;
+      // B(k, n) of the GEMM is weight[n, k], or c[k, n] under a transpose.
+      Value w = op.getWeight();
+      ElementsAttr value;
+      bool transposed = false;
+      Operation *source = w.getDefiningOp();
+      if (auto t = w.getDefiningOp<tsr::TransposeOp>()) {
+        // [1, 0] means the constant is stored [K, N]; [0, 1] is a no-op.
+        value = getConstantElements(t.getInput());
+        transposed = t.getPermutation()[0] == 1;
+        source = t.getInput().getDefiningOp();
+      } else {
+        value = getConstantElements(w);
+      }
+      if (!value || value.getShapedType().getRank() != 2)
+        return;
+      auto cached = packedCache.find({value, transposed ? 1u : 0u});
+      if (cached != packedCache.end() &&
+          cached->second->getBlock() == op->getBlock() &&
+          cached->second->isBeforeInBlock(op)) {
+        op.getWeightMutable().assign(cached->second);
+        op.setWeightPacked(true);
+        eraseIfDead(w);
+        return;
+      }
+      ArrayRef<int64_t> shape = value.getShapedType().getShape();
+      int64_t n = transposed ? shape[1] : shape[0];
+      int64_t k = transposed ? shape[0] : shape[1];
+      std::vector<float> data = readFloats(value);
+      if (data.empty() && n * k != 0)
+        return;
+      int64_t panels = (n + tsr::kPackedPanelWidth - 1) / tsr::kPackedPanelWidth;
+      auto blob = HeapAsmResourceBlob::allocate(
+          tsr_packed_b_size(k, n) * sizeof(float), alignof(float));
+      auto *packed = reinterpret_cast<float *>(blob.getMutableData().data());
+      if (transposed)
+        tsr_pack_b_panels(data.data(), k, n, /*row_stride=*/n,
+                          /*col_stride=*/1, packed);
+      else
+        tsr_pack_b_panels(data.data(), k, n, /*row_stride=*/1,
+                          /*col_stride=*/k, packed);
+
+      std::string name = "weight";
+      if (auto attr = source->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+        name = attr.str();
+      auto type = RankedTensorType::get({panels, k, tsr::kPackedPanelWidth},
+                                        b.getF32Type());
+      b.setInsertionPoint(op);
+      auto constant = tsr::ConstantOp::create(
+          b, op.getLoc(),
+          DenseResourceElementsAttr::get(type, name + ".packed",
+                                         std::move(blob)));
+      constant->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name));
+      op.getWeightMutable().assign(constant);
+      op.setWeightPacked(true);
+      packedCache[{value, transposed ? 1u : 0u}] = constant;
+      eraseIfDead(w);
+    });
+  }
+
+  /// The unpacked constant (and its transpose) die if nothing else uses
+  /// them.
+  static void eraseIfDead(Value w) {
+    if (!w.use_empty())
+      return;
+    Operation *def = w.getDefiningOp();
+    if (!def)
+      return;
+    Value input = isa<tsr::TransposeOp>(def) ? def->getOperand(0) : Value();
+    def->erase();
+    if (input && input.use_empty())
+      input.getDefiningOp()->erase();
+  }
+};
+
+} // namespace
+} // namespace tessera

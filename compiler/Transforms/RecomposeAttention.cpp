@@ -1,0 +1,140 @@
+//===- RecomposeAttention.cpp - The attention web becomes tsr.attention ---===//
+//
+// Implements tsr-recompose-attention (see Passes.td for the rationale).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/PatternUtils.h"
+#include "dialects/tsr/IR/TsrDialect.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+#define GEN_PASS_DEF_TSRRECOMPOSEATTENTIONPASS
+#include "compiler/Transforms/Passes.h.inc"
+
+namespace {
+
+bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tsr::MatmulOp pv,
+                                PatternRewriter &rewriter) const override {
+    // o = softmax(x, axis 3) · v
+    if (pv.getTransposeLhs() || pv.getTransposeRhs() ||
+        pv.getType().getRank() != 4)
+      return rewriter.notifyMatchFailure(pv, "not a rank-4 P·V");
+    auto softmax = pv.getLhs().getDefiningOp<tsr::SoftmaxOp>();
+    if (!softmax || softmax.getAxisAttr().getInt() != 3 ||
+        !softmax->hasOneUse())
+      return rewriter.notifyMatchFailure(pv, "lhs is not a last-axis softmax");
+    Value x = softmax.getInput();
+    auto scoresType = cast<RankedTensorType>(x.getType());
+
+    // x = s + mask (optional).
+    Value mask;
+    if (auto add = x.getDefiningOp<tsr::AddOp>(); add && add->hasOneUse()) {
+      for (auto [s, m] : {std::pair(add.getLhs(), add.getRhs()),
+                          std::pair(add.getRhs(), add.getLhs())}) {
+        if (s.getType() == scoresType && s.getDefiningOp() &&
+            isa<tsr::DivOp, tsr::MulOp, tsr::MatmulOp>(s.getDefiningOp())) {
+          mask = m;
+          x = s;
+          break;
+        }
+      }
+      if (!mask)
+        return rewriter.notifyMatchFailure(pv, "no scores operand in the add");
+    }
+    // x = r / c, r · c, or r.
+    double scale = 1.0;
+    Value r = x;
+    if (auto div = x.getDefiningOp<tsr::DivOp>()) {
+      std::optional<double> c = getSplatFloat(div.getRhs());
+      if (!c || *c == 0.0 || !div->hasOneUse())
+        return rewriter.notifyMatchFailure(pv, "scale is not a constant");
+      scale = 1.0 / *c;
+      r = div.getLhs();
+    } else if (auto mul = x.getDefiningOp<tsr::MulOp>()) {
+      auto p = matchEither(mul.getLhs(), mul.getRhs(), [](Value v) {
+        return getSplatFloat(v).has_value();
+      });
+      if (!p || !mul->hasOneUse())
+        return rewriter.notifyMatchFailure(pv, "scale is not a constant");
+      scale = *getSplatFloat(p->first);
+      r = p->second;
+    }
+    auto qk = r.getDefiningOp<tsr::MatmulOp>();
+    if (!qk || qk.getTransposeLhs() || !qk->hasOneUse() ||
+        qk.getType() != scoresType)
+      return rewriter.notifyMatchFailure(pv, "scores are not Q·Kᵀ");
+
+    Value q = qk.getLhs(), v = pv.getRhs();
+    auto qt = cast<RankedTensorType>(q.getType());
+    auto vt = cast<RankedTensorType>(v.getType());
+    Value kt = qk.getRhs();
+    auto ktt = cast<RankedTensorType>(kt.getType());
+    if (qt.getRank() != 4 || vt.getRank() != 4 || ktt.getRank() != 4)
+      return rewriter.notifyMatchFailure(pv, "operands are not rank 4");
+    // K as [B, Hkv, T, D].
+    Value k = kt;
+    if (!qk.getTransposeRhs()) {
+      auto kType = RankedTensorType::get(
+          {ktt.getDimSize(0), ktt.getDimSize(1), ktt.getDimSize(3),
+           ktt.getDimSize(2)},
+          ktt.getElementType());
+      k = tsr::TransposeOp::create(rewriter, qk.getLoc(), kType, kt,
+                                   rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
+    }
+    auto kt4 = cast<RankedTensorType>(k.getType());
+    // Same batch and head counts (no broadcasting: a static 1 must meet a
+    // 1); grouped-query webs are left alone for now.
+    auto same = [](int64_t a, int64_t b) {
+      if (a == b)
+        return true;
+      return (ShapedType::isDynamic(a) || ShapedType::isDynamic(b)) && a != 1 &&
+             b != 1;
+    };
+    for (int64_t d : {0, 1})
+      if (!same(qt.getDimSize(d), kt4.getDimSize(d)) ||
+          !same(qt.getDimSize(d), vt.getDimSize(d)))
+        return rewriter.notifyMatchFailure(pv, "batch/head dims differ");
+    if (!dimsAgree(qt.getDimSize(3), kt4.getDimSize(3)) ||
+        !dimsAgree(kt4.getDimSize(2), vt.getDimSize(2)))
+      return rewriter.notifyMatchFailure(pv, "head or key dims differ");
+    if (mask) {
+      auto mt = cast<RankedTensorType>(mask.getType());
+      if (mt.getElementType() != qt.getElementType() || mt.getRank() > 4)
+        return rewriter.notifyMatchFailure(pv, "mask type");
+      std::optional<SmallVector<int64_t>> b =
+          tsr::broadcastShapes({mt.getShape(), scoresType.getShape()});
+      if (!b || !tsr::areShapesCompatible(*b, scoresType.getShape()))
+        return rewriter.notifyMatchFailure(pv, "mask does not broadcast");
+    }
+    rewriter.replaceOpWithNewOp<tsr::AttentionOp>(
+        pv, pv.getType(), q, k, v, mask,
+        rewriter.getF32FloatAttr(static_cast<float>(scale)),
+        /*causal=*/UnitAttr());
+    return success();
+  }
+};
+
+struct TsrRecomposeAttentionPass
+    : impl::TsrRecomposeAttentionPassBase<TsrRecomposeAttentionPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<RecomposeAttentionPattern>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace tessera

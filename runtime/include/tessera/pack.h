@@ -1,0 +1,72 @@
+/*===- tessera/pack.h - The packed-B layout of the SGEMM kernel ---*- C -*-===*
+ *
+ * Packs a [K, N] float matrix into the panel layout that TSR_SGEMM_B_PACKED
+ * means (see tessera/abi.h): ceil(N / 16) panels, each K rows of 16
+ * contiguous floats, columns past N zero-filled; element (k, n) lands at
+ * ((n / 16) * K + k) * 16 + n % 16.
+ *
+ * The compiler packs constant weights with this function at compile time and
+ * the runtime packs strided operands with it at run time, so both produce
+ * exactly the same bytes. Header-only C, no dependencies.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef TESSERA_PACK_H
+#define TESSERA_PACK_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tessera/abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Number of floats of the packed form of a [k, n] matrix. */
+static inline int64_t tsr_packed_b_size(int64_t k, int64_t n) {
+  return (n + TSR_SGEMM_PANEL_WIDTH - 1) / TSR_SGEMM_PANEL_WIDTH *
+         TSR_SGEMM_PANEL_WIDTH * k;
+}
+
+/* Packs b (element (k, n) at b[k * row_stride + n * col_stride]) into `out`,
+ * which has room for tsr_packed_b_size(k, n) floats. Any strides work; the
+ * loops follow whichever of them is 1 so that reads stay sequential. */
+static inline void tsr_pack_b_panels(const float *b, int64_t k, int64_t n,
+                                     int64_t row_stride, int64_t col_stride,
+                                     float *out) {
+  const int64_t width = TSR_SGEMM_PANEL_WIDTH;
+  const int64_t full_panels = n / width;
+  if (col_stride == 1) {
+    /* Row-major B: walk B row by row (sequential reads, which the hardware
+     * prefetcher follows), scattering each row's 16-float pieces to their
+     * panels; memcpy says the pieces do not overlap, so it becomes vector
+     * moves. */
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t p = 0; p < full_panels; ++p)
+        memcpy(out + (p * k + kk) * width, b + kk * row_stride + p * width,
+               sizeof(float) * width);
+  } else {
+    /* Column by column: sequential reads when B is transposed
+     * (row_stride == 1), and no worse than row order otherwise. */
+    for (int64_t p = 0; p < full_panels; ++p)
+      for (int64_t j = 0; j < width; ++j)
+        for (int64_t kk = 0; kk < k; ++kk)
+          out[(p * k + kk) * width + j] =
+              b[kk * row_stride + (p * width + j) * col_stride];
+  }
+  /* The last, partial panel, zero-padded. */
+  if (full_panels * width < n) {
+    int64_t n0 = full_panels * width, cols = n - n0;
+    float *panel = out + full_panels * k * width;
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < width; ++j)
+        panel[kk * width + j] =
+            j < cols ? b[kk * row_stride + (n0 + j) * col_stride] : 0.0f;
+  }
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TESSERA_PACK_H */

@@ -1,0 +1,68 @@
+//===- KernelRuntime.cpp - Kernels a session lends generated code ---------===//
+//
+// Part of the Tessera runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// The C entry points of tsr_kernel_context_t. They are called from generated
+// code, which has no way to receive an error: the kernels validate nothing
+// the compiler guarantees, and nothing here may throw.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelRuntime.h"
+
+using namespace tessera::runtime;
+
+// Generated code fills tsr_sgemm_args_t as an array of 8-byte words.
+static_assert(sizeof(tsr_sgemm_args_t) == TSR_SGEMM_ARGS_WORDS * 8,
+              "tsr_sgemm_args_t must be TSR_SGEMM_ARGS_WORDS words");
+
+namespace {
+
+void sgemmEntry(void *runtime, const tsr_sgemm_args_t *args) {
+  if (runtime && args)
+    static_cast<KernelRuntime *>(runtime)->sgemm(*args);
+}
+
+void parallelForEntry(void *runtime, int64_t n, tsr_parallel_task_fn_t fn,
+                      void *taskArg) {
+  if (runtime && fn)
+    static_cast<KernelRuntime *>(runtime)->parallelFor(n, fn, taskArg);
+}
+
+/// Adapts the ABI's task signature to the pool's, which adds the thread.
+struct AbiTask {
+  tsr_parallel_task_fn_t fn;
+  void *arg;
+};
+
+void runAbiTask(void *arg, int64_t begin, int64_t end, unsigned) {
+  const AbiTask &task = *static_cast<const AbiTask *>(arg);
+  task.fn(task.arg, begin, end);
+}
+
+} // namespace
+
+KernelRuntime::KernelRuntime(unsigned numThreads)
+    : pool_(numThreads), sgemmWorkspace_(pool_.numThreads()),
+      sgemmIsa_(getBestSgemmIsa()), sgemmKernels_(&getSgemmKernels(sgemmIsa_)) {
+  context_.abi_version = TSR_ABI_VERSION;
+  context_.num_threads = pool_.numThreads();
+  context_.runtime = this;
+  context_.sgemm = sgemmEntry;
+  context_.parallel_for = parallelForEntry;
+}
+
+void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
+                                void *taskArg) {
+  AbiTask task = {fn, taskArg};
+  pool_.parallelFor(n, runAbiTask, &task);
+}
+
+bool KernelRuntime::setSgemmIsa(SgemmIsa isa) {
+  if (!isSgemmIsaSupported(isa))
+    return false;
+  sgemmIsa_ = isa;
+  sgemmKernels_ = &getSgemmKernels(isa);
+  return true;
+}

@@ -1,0 +1,56 @@
+//===- KernelRuntime.h - Kernels a session lends generated code -*- C++ -*-===//
+//
+// Part of the Tessera runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// The per-session state behind tsr_kernel_context_t (tessera/abi.h): the
+// thread pool, the SGEMM packing buffers and the chosen SGEMM kernels. The
+// session passes context() to every run; generated code calls back through
+// its function pointers with `runtime` pointing here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_RUNTIME_KERNELRUNTIME_H
+#define TESSERA_RUNTIME_KERNELRUNTIME_H
+
+#include "ThreadPool.h"
+#include "kernels/Sgemm.h"
+
+#include "tessera/abi.h"
+
+namespace tessera::runtime {
+
+class KernelRuntime {
+public:
+  /// Starts numThreads - 1 workers (0 counts as 1) and allocates the
+  /// buffers; throws std::bad_alloc or std::system_error.
+  explicit KernelRuntime(unsigned numThreads);
+  KernelRuntime(const KernelRuntime &) = delete;
+  KernelRuntime &operator=(const KernelRuntime &) = delete;
+
+  /// The table handed to generated code; lives as long as this object.
+  tsr_kernel_context_t *context() { return &context_; }
+
+  void sgemm(const tsr_sgemm_args_t &args) {
+    runSgemm(args, *sgemmKernels_, pool_, sgemmWorkspace_);
+  }
+  void parallelFor(int64_t n, tsr_parallel_task_fn_t fn, void *taskArg);
+
+  /// Forces the SGEMM kernels of `isa` (tests, benchmarks); false, changing
+  /// nothing, when the CPU cannot run them.
+  bool setSgemmIsa(SgemmIsa isa);
+  SgemmIsa sgemmIsa() const { return sgemmIsa_; }
+
+  ThreadPool &pool() { return pool_; }
+
+private:
+  ThreadPool pool_;
+  SgemmWorkspace sgemmWorkspace_;
+  SgemmIsa sgemmIsa_;
+  const SgemmKernelSet *sgemmKernels_;
+  tsr_kernel_context_t context_;
+};
+
+} // namespace tessera::runtime
+
+#endif // TESSERA_RUNTIME_KERNELRUNTIME_H

@@ -1,0 +1,178 @@
+//===- ThreadPool.cpp - The worker threads of one session -----------------===//
+//
+// Part of the Tessera runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// Region protocol (see ThreadPool.h): the caller writes the region, bumps
+// `generation_`, wakes sleeping workers if there are any, and runs chunks
+// itself; chunks are claimed from an atomic counter, so a worker that wakes
+// late finds the work already done instead of delaying it. The caller
+// returns once every worker has checked out of the region (`workersDone_`),
+// which is what makes it safe to overwrite the region for the next one.
+//
+//===----------------------------------------------------------------------===//
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <chrono>
+
+using namespace tessera::runtime;
+
+namespace {
+
+/// How long an idle worker polls for the next region before it blocks. Long
+/// enough to bridge the serial code between two GEMMs of one model run,
+/// short enough not to burn a core when the session sits idle.
+constexpr std::chrono::microseconds kWorkerSpinTime(100);
+/// How long the caller polls for the workers to finish before it blocks.
+constexpr std::chrono::microseconds kCallerSpinTime(200);
+
+/// Above this many indices per thread, regions are cut into several chunks
+/// per thread, so that uneven iterations balance out.
+constexpr int64_t kFineChunkThreshold = 16;
+constexpr int64_t kChunksPerThreadWhenFine = 4;
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+/// Polls `done` for up to `budget`; true when it returned true.
+template <typename Predicate>
+bool spinFor(std::chrono::microseconds budget, Predicate done) {
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  for (unsigned i = 1;; ++i) {
+    if (done())
+      return true;
+    cpuRelax();
+    // Reading the clock costs more than a pause; do it now and then.
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= deadline)
+      return done();
+  }
+}
+
+} // namespace
+
+ThreadPool::ThreadPool(unsigned numThreads)
+    : numThreads_(std::max(1u, numThreads)) {
+  workers_.reserve(numThreads_ - 1);
+  try {
+    for (unsigned i = 1; i < numThreads_; ++i)
+      workers_.emplace_back(&ThreadPool::workerMain, this, i);
+  } catch (...) {
+    // Join the workers that did start before reporting the failure.
+    stopWorkers();
+    throw;
+  }
+}
+
+ThreadPool::~ThreadPool() { stopWorkers(); }
+
+void ThreadPool::stopWorkers() {
+  if (workers_.empty())
+    return;
+  stopping_.store(true);
+  generation_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    workAvailable_.notify_all();
+  }
+  for (std::thread &worker : workers_)
+    worker.join();
+  workers_.clear();
+}
+
+unsigned ThreadPool::currentThreadIndex() const {
+  std::thread::id self = std::this_thread::get_id();
+  for (size_t i = 0; i < workers_.size(); ++i)
+    if (workers_[i].get_id() == self)
+      return static_cast<unsigned>(i + 1);
+  return 0;
+}
+
+void ThreadPool::parallelFor(int64_t n, TaskFn fn, void *arg) {
+  if (n <= 0)
+    return;
+  if (n == 1 || workers_.empty()) {
+    fn(arg, 0, n, currentThreadIndex());
+    return;
+  }
+  // A task that opens a region of its own runs it alone: its siblings are
+  // busy, and waiting for them from inside a region could deadlock.
+  if (inRegion_.exchange(true, std::memory_order_acquire)) {
+    fn(arg, 0, n, currentThreadIndex());
+    return;
+  }
+
+  int64_t threads = numThreads_;
+  fn_ = fn;
+  arg_ = arg;
+  n_ = n;
+  numChunks_ = n >= kFineChunkThreshold * threads
+                   ? threads * kChunksPerThreadWhenFine
+                   : std::min(n, threads);
+  nextChunk_.store(0, std::memory_order_relaxed);
+  workersDone_.store(0, std::memory_order_relaxed);
+  generation_.fetch_add(1); // Publishes the region (seq_cst, see below).
+  // Pairs with the increment in waitForRegion: either the worker sees the
+  // new generation before it sleeps, or we see it sleeping and wake it.
+  if (sleepingWorkers_.load() != 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    workAvailable_.notify_all();
+  }
+
+  runChunks(/*threadIndex=*/0);
+
+  unsigned numWorkers = static_cast<unsigned>(workers_.size());
+  auto allCheckedOut = [&] { return workersDone_.load() == numWorkers; };
+  if (!spinFor(kCallerSpinTime, allCheckedOut)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    callerSleeping_.store(true);
+    regionDone_.wait(lock, allCheckedOut);
+    callerSleeping_.store(false);
+  }
+  inRegion_.store(false, std::memory_order_release);
+}
+
+void ThreadPool::runChunks(unsigned threadIndex) {
+  int64_t base = n_ / numChunks_, extra = n_ % numChunks_;
+  for (;;) {
+    int64_t chunk = nextChunk_.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= numChunks_)
+      return;
+    // The first `extra` chunks are one index longer.
+    int64_t begin = chunk * base + std::min(chunk, extra);
+    int64_t end = begin + base + (chunk < extra ? 1 : 0);
+    fn_(arg_, begin, end, threadIndex);
+  }
+}
+
+bool ThreadPool::waitForRegion(uint64_t seen) {
+  auto published = [&] { return generation_.load() != seen; };
+  if (!spinFor(kWorkerSpinTime, published)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    sleepingWorkers_.fetch_add(1);
+    workAvailable_.wait(lock, published);
+    sleepingWorkers_.fetch_sub(1);
+  }
+  return !stopping_.load();
+}
+
+void ThreadPool::workerMain(unsigned index) {
+  uint64_t seen = 0;
+  unsigned numWorkers = static_cast<unsigned>(numThreads_ - 1);
+  while (waitForRegion(seen)) {
+    // The generation cannot move again before this worker checks out.
+    seen = generation_.load();
+    runChunks(index);
+    // Pairs with callerSleeping_ in parallelFor, like the wake-up above.
+    if (workersDone_.fetch_add(1) + 1 == numWorkers && callerSleeping_.load()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      regionDone_.notify_one();
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// RUN: tessera-opt %s --split-input-file --tsr-lower-to-ukernels | FileCheck %s
+
+// Flags of @__tsr_sgemm: transA = 1, transB = 2, packedB = 4, hasBias = 8,
+// epilogue << 8 (gelu = 1, gelu_tanh = 2, silu = 3, relu = 4).
+
+// Tests that a packed linear with bias and GELU becomes a call of the helper
+// with flags packedB | hasBias | gelu << 8 = 268: x enters as [1, M, K], C
+// is a fresh [1, M, N] buffer, and the result is reshaped back; the function
+// gets the kernel context as a trailing argument.
+// CHECK-LABEL: func.func @linear_packed_bias_gelu
+//  CHECK-SAME:   (%[[X:[^:]+]]: tensor<2x5x3xf32>, %[[B:[^:]+]]: tensor<17xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//   CHECK-NOT:   tsr.linear
+//       CHECK:   %[[W:.+]] = tsr.constant
+//       CHECK:   %[[X3:.+]] = tsr.reshape %[[X]]{{.*}} : tensor<2x5x3xf32> -> tensor<1x{{.+}}x3xf32>
+//       CHECK:   %[[C:.+]] = memref.alloc{{.*}} : memref<1x{{.+}}x17xf32>
+//       CHECK:   %[[CV:.+]] = memref.cast %[[C]]
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 268 : i64
+//       CHECK:   %[[AB:.+]] = bufferization.to_buffer %[[X3]] read_only
+//       CHECK:   %[[A:.+]] = memref.cast %[[AB]]
+//       CHECK:   %[[WB:.+]] = bufferization.to_buffer %[[W]] read_only
+//       CHECK:   %[[WV:.+]] = memref.cast %[[WB]]
+//       CHECK:   %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only
+//       CHECK:   %[[BV:.+]] = memref.cast %[[BB]]
+//       CHECK:   call @__tsr_sgemm(%[[CTX]], %[[A]], %[[WV]], %[[BV]], %[[CV]], %[[FLAGS]])
+//       CHECK:   %[[Y3:.+]] = bufferization.to_tensor %[[C]] restrict writable
+//       CHECK:   %[[Y:.+]] = tsr.reshape %[[Y3]] : tensor<1x{{.+}}x17xf32> -> tensor<2x5x17xf32>
+//       CHECK:   return %[[Y]]
+// CHECK-LABEL: func.func private @__tsr_sgemm
+func.func @linear_packed_bias_gelu(%x: tensor<2x5x3xf32>, %b: tensor<17xf32>) -> tensor<2x5x17xf32> {
+  %p = tsr.constant {tsr.name = "p"} dense<1.0> : tensor<2x3x16xf32>
+  %0 = tsr.linear %x, %p, %b {weight_packed, epilogue = #tsr<epilogue gelu>} : (tensor<2x5x3xf32>, tensor<2x3x16xf32>, tensor<17xf32>) -> tensor<2x5x17xf32>
+  return %0 : tensor<2x5x17xf32>
+}
+
+// -----
+
+// Tests that an unpacked [N, K] weight is passed as a transposed B
+// (flags transB = 2) reshaped to [1, N, K], and that a dynamic M is read
+// with tensor.dim; an empty bias stands in for the missing one.
+// CHECK-LABEL: func.func @linear_unpacked_dynamic
+//  CHECK-SAME:   (%[[X:[^:]+]]: tensor<?x4xf32>, %[[W:[^:]+]]: tensor<3x4xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//       CHECK:   tensor.dim %[[X]], %{{.+}} : tensor<?x4xf32>
+//       CHECK:   tsr.reshape %[[X]][%{{.+}}] : tensor<?x4xf32> -> tensor<1x?x4xf32>
+//       CHECK:   tsr.reshape %[[W]] : tensor<3x4xf32> -> tensor<1x3x4xf32>
+//       CHECK:   tensor.empty() : tensor<0xf32>
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 2 : i64
+//       CHECK:   call @__tsr_sgemm(%[[CTX]], {{.+}}, %[[FLAGS]])
+//       CHECK:   %[[Y3:.+]] = bufferization.to_tensor
+//       CHECK:   %[[Y:.+]] = tsr.reshape %[[Y3]][%{{.+}}] : tensor<1x?x3xf32> -> tensor<?x3xf32>
+//       CHECK:   return %[[Y]]
+func.func @linear_unpacked_dynamic(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>) -> tensor<?x3xf32> {
+  %0 = tsr.linear %x, %w : (tensor<?x4xf32>, tensor<3x4xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// Tests the epilogue codes: relu without bias on an unpacked weight is
+// 4 << 8 | transB = 1026, packed silu is 3 << 8 | packedB = 772, packed
+// tanh GELU with bias is 2 << 8 | hasBias | packedB = 524.
+// CHECK-LABEL: func.func @epilogues
+//       CHECK:   arith.constant 1026 : i64
+//       CHECK:   arith.constant 772 : i64
+//       CHECK:   arith.constant 524 : i64
+func.func @epilogues(%x: tensor<5x3xf32>, %w: tensor<2x3xf32>, %p: tensor<1x3x16xf32>, %b: tensor<2xf32>) -> (tensor<5x2xf32>, tensor<5x2xf32>, tensor<5x2xf32>) {
+  %0 = tsr.linear %x, %w {epilogue = #tsr<epilogue relu>} : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
+  %1 = tsr.linear %x, %p {weight_packed, epilogue = #tsr<epilogue silu>} : (tensor<5x3xf32>, tensor<1x3x16xf32>) -> tensor<5x2xf32>
+  %2 = tsr.linear %x, %p, %b {weight_packed, epilogue = #tsr<epilogue gelu_tanh>} : (tensor<5x3xf32>, tensor<1x3x16xf32>, tensor<2xf32>) -> tensor<5x2xf32>
+  return %0, %1, %2 : tensor<5x2xf32>, tensor<5x2xf32>, tensor<5x2xf32>
+}
+
+// -----
+
+// Tests that a batched matmul [B, H, S, D] x [B, H, D, T] collapses its batch
+// dims to B·H on both operands, with no transpose flags.
+// CHECK-LABEL: func.func @batched_matmul
+//  CHECK-SAME:   (%[[A:[^:]+]]: tensor<?x4x8x6xf32>, %[[B:[^:]+]]: tensor<?x4x6x7xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//   CHECK-NOT:   tsr.matmul
+//       CHECK:   %[[D0:.+]] = tensor.dim %[[A]], %{{.+}} : tensor<?x4x8x6xf32>
+//       CHECK:   tsr.reshape %[[A]][%[[BH:.+]]] : tensor<?x4x8x6xf32> -> tensor<?x8x6xf32>
+//       CHECK:   tsr.reshape %[[B]][%[[BH]]] : tensor<?x4x6x7xf32> -> tensor<?x6x7xf32>
+//       CHECK:   memref.alloc(%[[BH]]) : memref<?x8x7xf32>
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 0 : i64
+//       CHECK:   call @__tsr_sgemm(%[[CTX]], {{.+}}, %[[FLAGS]])
+//       CHECK:   %[[C:.+]] = bufferization.to_tensor
+//       CHECK:   %[[R:.+]] = tsr.reshape %[[C]][%[[D0]]] : tensor<?x8x7xf32> -> tensor<?x4x8x7xf32>
+//       CHECK:   return %[[R]]
+func.func @batched_matmul(%a: tensor<?x4x8x6xf32>, %b: tensor<?x4x6x7xf32>) -> tensor<?x4x8x7xf32> {
+  %0 = tsr.matmul %a, %b : tensor<?x4x8x6xf32>, tensor<?x4x6x7xf32> -> tensor<?x4x8x7xf32>
+  return %0 : tensor<?x4x8x7xf32>
+}
+
+// -----
+
+// Tests that transpose_rhs (attention's Q·Kᵀ) sets transB and transpose_lhs
+// sets transA, the operands keep their stored layout.
+// CHECK-LABEL: func.func @transposed_operands
+//       CHECK:   tsr.reshape %{{.+}} : tensor<2x4x8x6xf32> -> tensor<{{.+}}x8x6xf32>
+//       CHECK:   tsr.reshape %{{.+}} : tensor<2x4x9x6xf32> -> tensor<{{.+}}x9x6xf32>
+//       CHECK:   memref.alloc{{.*}} : memref<{{.+}}x8x9xf32>
+//       CHECK:   arith.constant 2 : i64
+//       CHECK:   tsr.reshape %{{.+}} : tensor<2x4x6x8xf32> -> tensor<{{.+}}x6x8xf32>
+//       CHECK:   memref.alloc{{.*}} : memref<{{.+}}x8x7xf32>
+//       CHECK:   arith.constant 1 : i64
+func.func @transposed_operands(%q: tensor<2x4x8x6xf32>, %k: tensor<2x4x9x6xf32>, %at: tensor<2x4x6x8xf32>, %b: tensor<2x4x6x7xf32>) -> (tensor<2x4x8x9xf32>, tensor<2x4x8x7xf32>) {
+  %0 = tsr.matmul %q, %k {transpose_rhs} : tensor<2x4x8x6xf32>, tensor<2x4x9x6xf32> -> tensor<2x4x8x9xf32>
+  %1 = tsr.matmul %at, %b {transpose_lhs} : tensor<2x4x6x8xf32>, tensor<2x4x6x7xf32> -> tensor<2x4x8x7xf32>
+  return %0, %1 : tensor<2x4x8x9xf32>, tensor<2x4x8x7xf32>
+}
+
+// -----
+
+// Tests that a matmul by a 2-D rhs folds the lhs's leading dims into rows:
+// [2, 8, 6] x [6, 7] runs as [1, 16, 6] x [1, 6, 7] (static dims stay static).
+// CHECK-LABEL: func.func @matmul_rank2_rhs
+//  CHECK-SAME:   (%[[A:[^:]+]]: tensor<2x8x6xf32>, %[[B:[^:]+]]: tensor<6x7xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//       CHECK:   tsr.reshape %[[A]] : tensor<2x8x6xf32> -> tensor<1x16x6xf32>
+//       CHECK:   tsr.reshape %[[B]] : tensor<6x7xf32> -> tensor<1x6x7xf32>
+//       CHECK:   memref.alloc() : memref<1x16x7xf32>
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 0 : i64
+//       CHECK:   call @__tsr_sgemm(%[[CTX]], {{.+}}, %[[FLAGS]])
+//       CHECK:   %[[C:.+]] = bufferization.to_tensor
+//       CHECK:   %[[R:.+]] = tsr.reshape %[[C]] : tensor<1x16x7xf32> -> tensor<2x8x7xf32>
+//       CHECK:   return %[[R]]
+func.func @matmul_rank2_rhs(%a: tensor<2x8x6xf32>, %b: tensor<6x7xf32>) -> tensor<2x8x7xf32> {
+  %0 = tsr.matmul %a, %b : tensor<2x8x6xf32>, tensor<6x7xf32> -> tensor<2x8x7xf32>
+  return %0 : tensor<2x8x7xf32>
+}
+
+// -----
+
+// Tests that a matmul broadcasting a batch dim ([1, H, ...] x [B, H, ...])
+// is left for tsr-lower-to-linalg.
+// CHECK-LABEL: func.func @broadcast_batch
+//   CHECK-NOT:   call @__tsr_sgemm
+//       CHECK:   %[[R:.+]] = tsr.matmul %{{.+}}, %{{.+}} : tensor<1x4x8x6xf32>, tensor<2x4x6x7xf32> -> tensor<2x4x8x7xf32>
+//  CHECK-NEXT:   return %[[R]]
+func.func @broadcast_batch(%a: tensor<1x4x8x6xf32>, %b: tensor<2x4x6x7xf32>) -> tensor<2x4x8x7xf32> {
+  %0 = tsr.matmul %a, %b : tensor<1x4x8x6xf32>, tensor<2x4x6x7xf32> -> tensor<2x4x8x7xf32>
+  return %0 : tensor<2x4x8x7xf32>
+}
+
+// -----
+
+// Tests that f16 GEMMs (the kernel is f32-only) and functions without GEMMs
+// are left alone: no kernel context argument, no helper.
+// CHECK-LABEL: func.func @f16
+//  CHECK-SAME:   (%{{[^:]+}}: tensor<5x3xf16>, %{{[^:]+}}: tensor<2x3xf16>, %{{[^:]+}}: tensor<3x2xf16>) ->
+//       CHECK:   tsr.linear
+//       CHECK:   tsr.matmul
+// CHECK-LABEL: func.func @no_gemm
+//  CHECK-SAME:   (%{{[^:]+}}: tensor<4xf32>) -> tensor<4xf32>
+//   CHECK-NOT:   __tsr_sgemm
+func.func @f16(%x: tensor<5x3xf16>, %w: tensor<2x3xf16>, %v: tensor<3x2xf16>) -> (tensor<5x2xf16>, tensor<5x2xf16>) {
+  %0 = tsr.linear %x, %w : (tensor<5x3xf16>, tensor<2x3xf16>) -> tensor<5x2xf16>
+  %1 = tsr.matmul %x, %v : tensor<5x3xf16>, tensor<3x2xf16> -> tensor<5x2xf16>
+  return %0, %1 : tensor<5x2xf16>, tensor<5x2xf16>
+}
+func.func @no_gemm(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = tsr.add %x, %x : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Tests that several call sites in several functions share one helper,
+// which fills an 18-word tsr_sgemm_args_t on the stack and calls the
+// context's kernel indirectly.
+// CHECK-LABEL: func.func @first
+//  CHECK-SAME:   %[[CTX1:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//       CHECK:   call @__tsr_sgemm(%[[CTX1]],
+//       CHECK:   call @__tsr_sgemm(%[[CTX1]],
+// CHECK-LABEL: func.func @second
+//  CHECK-SAME:   %[[CTX2:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//       CHECK:   call @__tsr_sgemm(%[[CTX2]],
+// CHECK-LABEL: func.func private @__tsr_sgemm
+//  CHECK-SAME:   (%[[HCTX:[^:]+]]: !llvm.ptr,
+//       CHECK:   %[[ARGS:.+]] = llvm.alloca %{{.+}} x !llvm.array<18 x i64>
+//       CHECK:   llvm.getelementptr %[[ARGS]][17]
+//       CHECK:   llvm.load
+//       CHECK:   %[[FN:.+]] = llvm.load
+//       CHECK:   llvm.call %[[FN]](%{{.+}}, %[[ARGS]])
+//       CHECK:   return
+//   CHECK-NOT:   func.func private @__tsr_sgemm
+func.func @first(%x: tensor<5x3xf32>, %w: tensor<2x3xf32>, %v: tensor<2x3xf32>) -> (tensor<5x2xf32>, tensor<5x2xf32>) {
+  %0 = tsr.linear %x, %w : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
+  %1 = tsr.linear %x, %v : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
+  return %0, %1 : tensor<5x2xf32>, tensor<5x2xf32>
+}
+func.func @second(%x: tensor<5x3xf32>, %w: tensor<2x3xf32>) -> tensor<5x2xf32> {
+  %0 = tsr.linear %x, %w : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
+  return %0 : tensor<5x2xf32>
+}

@@ -30,6 +30,16 @@ void parallelForEntry(void *runtime, int64_t n, tsr_parallel_task_fn_t fn,
     static_cast<KernelRuntime *>(runtime)->parallelFor(n, fn, taskArg);
 }
 
+void *allocEntry(void *runtime, int64_t bytes) {
+  return runtime ? static_cast<KernelRuntime *>(runtime)->blocks().allocate(bytes)
+                 : nullptr;
+}
+
+void freeEntry(void *runtime, void *ptr) {
+  if (runtime)
+    static_cast<KernelRuntime *>(runtime)->blocks().release(ptr);
+}
+
 /// Adapts the ABI's task signature to the pool's, which adds the thread.
 struct AbiTask {
   tsr_parallel_task_fn_t fn;
@@ -51,6 +61,8 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.runtime = this;
   context_.sgemm = sgemmEntry;
   context_.parallel_for = parallelForEntry;
+  context_.alloc = allocEntry;
+  context_.free = freeEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,

@@ -13,6 +13,7 @@
 #ifndef TESSERA_RUNTIME_KERNELRUNTIME_H
 #define TESSERA_RUNTIME_KERNELRUNTIME_H
 
+#include "BlockCache.h"
 #include "ThreadPool.h"
 #include "kernels/Sgemm.h"
 
@@ -43,7 +44,12 @@ public:
 
   ThreadPool &pool() { return pool_; }
 
+  /// The allocator of generated code's buffers (tsr_kernel_context_t's
+  /// alloc/free); results are released back to it.
+  BlockCache &blocks() { return blocks_; }
+
 private:
+  BlockCache blocks_;
   ThreadPool pool_;
   SgemmWorkspace sgemmWorkspace_;
   SgemmIsa sgemmIsa_;

@@ -129,8 +129,14 @@ struct tsr_session {
 
   void releaseOwnedBuffers() {
     for (void *buffer : ownedBuffers)
-      std::free(buffer);
+      releaseBlock(buffer);
     ownedBuffers.clear();
+  }
+
+  /// Results come from the kernel context's allocator (tessera/abi.h).
+  void releaseBlock(void *buffer) {
+    if (kernels)
+      kernels->blocks().release(buffer);
   }
 
   tsr_status_t bindInputs(const tsr_tensor_view_t *inputs);
@@ -358,7 +364,7 @@ void tsr_session::freeResults(const tsr_tensor_view_t *inputs, bool keepLent) {
       freeList.push_back(allocated);
   }
   for (void *buffer : freeList)
-    std::free(buffer);
+    releaseBlock(buffer);
   // Lent buffers that are not heap memory must not be freed later either.
   size_t kept = 0;
   for (void *buffer : ownedBuffers) {

@@ -8,10 +8,12 @@
 // comes out of the CPU pipeline entirely in the LLVM dialect: the outlined
 // weight is a leading argument of the C interface, only the packed entry
 // keeps external linkage, erf is approximated instead of called from libm,
-// and the entry loads (result, weight, input) from args[0..2].
+// the entry loads (result, weight, input, kernel context) from args[0..3],
+// and buffers come from the context's allocator, not malloc.
 
 // CHECK:       llvm.func internal @main(
-// CHECK:       llvm.func internal @_mlir_ciface_main(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr {tsr.weight_name = "w", tsr.weight_value = dense_resource<w> : tensor<4xf32>}, %{{.+}}: !llvm.ptr)
+// CHECK-NOT:   @malloc
+// CHECK:       llvm.func internal @_mlir_ciface_main(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr {tsr.weight_name = "w", tsr.weight_value = dense_resource<w> : tensor<4xf32>}, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr {tsr.kernel_context})
 // CHECK-LABEL: llvm.func @tsr_model_main(
 //  CHECK-SAME:   %[[ARGS:.+]]: !llvm.ptr) {
 //       CHECK:   %[[RES:.+]] = llvm.load %[[ARGS]] : !llvm.ptr -> !llvm.ptr
@@ -19,7 +21,9 @@
 //       CHECK:   %[[W:.+]] = llvm.load %[[P1]]
 //       CHECK:   %[[P2:.+]] = llvm.getelementptr %[[ARGS]][2]
 //       CHECK:   %[[X:.+]] = llvm.load %[[P2]]
-//       CHECK:   llvm.call @_mlir_ciface_main(%[[RES]], %[[W]], %[[X]])
+//       CHECK:   %[[P3:.+]] = llvm.getelementptr %[[ARGS]][3]
+//       CHECK:   %[[CTX:.+]] = llvm.load %[[P3]]
+//       CHECK:   llvm.call @_mlir_ciface_main(%[[RES]], %[[W]], %[[X]], %[[CTX]])
 //       CHECK:   llvm.return
 
 // PREFIX: llvm.func @tiny_main(%{{.+}}: !llvm.ptr)

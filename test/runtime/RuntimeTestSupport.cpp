@@ -6,7 +6,8 @@
 //
 // The hand-written entries of RuntimeTestSupport.h. Each reads its argument
 // descriptors and writes its results block exactly as generated code does
-// (tessera/abi.h): results are malloc'd, contiguous, and owned by the caller.
+// (tessera/abi.h): results come from the context's allocator, contiguous,
+// and owned by the caller.
 //
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestSupport.h"
@@ -60,8 +61,15 @@ size_t setResult(int64_t *words, void *buffer, std::vector<int64_t> shape) {
   return TSR_MEMREF_DESCRIPTOR_WORDS(rank);
 }
 
-template <typename T> T *allocate(int64_t count) {
-  return static_cast<T *>(std::malloc(std::max<int64_t>(count, 1) * sizeof(T)));
+/// The kernel context, which the runtime passes after the last input.
+tsr_kernel_context_t *contextAt(void **args, int slot) {
+  return static_cast<tsr_kernel_context_t *>(args[slot]);
+}
+
+/// Results come from the context's allocator, as in generated code.
+template <typename T> T *allocate(tsr_kernel_context_t *context, int64_t count) {
+  return static_cast<T *>(context->alloc(
+      context->runtime, std::max<int64_t>(count, 1) * sizeof(T)));
 }
 
 } // namespace
@@ -70,7 +78,7 @@ template <typename T> T *allocate(int64_t count) {
 void scaleAddEntry(void **args) {
   Memref w = arg(args, 1, 1), x = arg(args, 2, 2);
   int64_t batch = x.size(0), n = x.size(1);
-  float *y = allocate<float>(batch * n);
+  float *y = allocate<float>(contextAt(args, 3), batch * n);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t i = 0; i < n; ++i)
       y[b * n + i] = x.data<float>()[b * n + i] * w.data<float>()[i] + 1.0f;
@@ -80,10 +88,11 @@ void scaleAddEntry(void **args) {
 /// doubled = 2 * x (f32[3]); count = number of elements (i64 scalar).
 void twoOutputsEntry(void **args) {
   Memref x = arg(args, 1, 1);
-  float *doubled = allocate<float>(3);
+  tsr_kernel_context_t *context = contextAt(args, 2);
+  float *doubled = allocate<float>(context, 3);
   for (int i = 0; i < 3; ++i)
     doubled[i] = 2.0f * x.data<float>()[i];
-  int64_t *count = allocate<int64_t>(1);
+  int64_t *count = allocate<int64_t>(context, 1);
   *count = x.numElements();
   auto *results = static_cast<int64_t *>(args[0]);
   size_t used = setResult(results, doubled, {3});
@@ -94,7 +103,7 @@ void twoOutputsEntry(void **args) {
 void maskEntry(void **args) {
   Memref ids = arg(args, 1, 2), mask = arg(args, 2, 2);
   int64_t n = ids.numElements();
-  int64_t *out = allocate<int64_t>(n);
+  int64_t *out = allocate<int64_t>(contextAt(args, 3), n);
   for (int64_t i = 0; i < n; ++i)
     out[i] = ids.data<int64_t>()[i] * mask.data<int64_t>()[i];
   setResult(static_cast<int64_t *>(args[0]), out, {ids.size(0), ids.size(1)});
@@ -104,7 +113,7 @@ void maskEntry(void **args) {
 /// optimizer that deduplicates equal results would.
 void sameBufferTwiceEntry(void **args) {
   Memref x = arg(args, 1, 1);
-  float *y = allocate<float>(2);
+  float *y = allocate<float>(contextAt(args, 2), 2);
   for (int i = 0; i < 2; ++i)
     y[i] = x.data<float>()[i] + 1.0f;
   auto *results = static_cast<int64_t *>(args[0]);
@@ -114,7 +123,7 @@ void sameBufferTwiceEntry(void **args) {
 
 /// Claims a shape that contradicts its static signature (f32[2]).
 void wrongShapeEntry(void **args) {
-  float *y = allocate<float>(3);
+  float *y = allocate<float>(contextAt(args, 1), 3);
   setResult(static_cast<int64_t *>(args[0]), y, {3});
 }
 
@@ -123,9 +132,9 @@ void wrongShapeEntry(void **args) {
 /// f32[4, 3] (row-major), input x: f32[batch, 4]; the context follows them.
 void linearEntry(void **args) {
   Memref w = arg(args, 1, 2), x = arg(args, 2, 2);
-  auto *context = static_cast<tsr_kernel_context_t *>(args[3]);
+  tsr_kernel_context_t *context = contextAt(args, 3);
   int64_t batch = x.size(0), k = w.size(0), n = w.size(1);
-  float *y = allocate<float>(batch * n);
+  float *y = allocate<float>(context, batch * n);
   if (context->abi_version == TSR_ABI_VERSION) {
     tsr_sgemm_args_t gemm = {};
     gemm.a = x.data<float>();

@@ -12,17 +12,17 @@
  *===----------------------------------------------------------------------===*/
 #include "tessera/abi.h"
 
-#include <stdlib.h>
-#include <string.h>
 
-/* y[i] = x[i] + 1; args[0] = results block, args[1] = x (rank 1). */
+/* y[i] = x[i] + 1; args[0] = results block, args[1] = x (rank 1),
+ * args[2] = the kernel context, whose allocator the result comes from. */
 void tsr_test_add_one(void **args) {
   int64_t *result = (int64_t *)args[0];
   const int64_t *x = (const int64_t *)args[1];
+  tsr_kernel_context_t *context = (tsr_kernel_context_t *)args[2];
   const float *xData = (const float *)(intptr_t)x[1] + x[2];
   int64_t n = x[3];
-  /* malloc(0) may return NULL, which is fine for an empty result. */
-  float *y = (float *)malloc((size_t)n * sizeof(float));
+  float *y = (float *)context->alloc(context->runtime,
+                                     n * (int64_t)sizeof(float));
   for (int64_t i = 0; i < n; ++i)
     y[i] = xData[i * x[4]] + 1.0f;
   result[0] = (int64_t)(intptr_t)y; /* allocated */

@@ -9,6 +9,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "tessera/abi.h"
+
+#include <cstddef>
 
 using namespace mlir;
 
@@ -20,6 +23,97 @@ namespace tessera {
 namespace {
 
 constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
+constexpr llvm::StringLiteral kGenericAlloc = "_mlir_memref_to_llvm_alloc";
+constexpr llvm::StringLiteral kGenericFree = "_mlir_memref_to_llvm_free";
+constexpr llvm::StringLiteral kKernelContextAttr = "tsr.kernel_context";
+
+/// The function's tsr.kernel_context argument, if it has one.
+Value kernelContextOf(LLVM::LLVMFuncOp fn) {
+  if (fn.isExternal())
+    return Value();
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    if (fn.getArgAttr(i, kKernelContextAttr))
+      return fn.getArgument(i);
+  return Value();
+}
+
+/// Loads the pointer at `offset` bytes into the kernel context.
+Value loadContextField(OpBuilder &b, Location loc, Value ctx, size_t offset) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  Value field = LLVM::GEPOp::create(
+      b, loc, ptrType, b.getI8Type(), ctx,
+      ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)});
+  return LLVM::LoadOp::create(b, loc, ptrType, field);
+}
+
+/// Routes generic alloc/free calls through the kernel context where the
+/// function has one; defines the generic functions with malloc/free for
+/// any call left (code without a context).
+void routeAllocations(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  bool leftOver = false;
+  module.walk([&](LLVM::CallOp call) {
+    std::optional<StringRef> callee = call.getCallee();
+    if (!callee || (*callee != kGenericAlloc && *callee != kGenericFree))
+      return;
+    Value kctx = kernelContextOf(call->getParentOfType<LLVM::LLVMFuncOp>());
+    if (!kctx) {
+      leftOver = true;
+      return;
+    }
+    b.setInsertionPoint(call);
+    Location loc = call.getLoc();
+    Value runtime = loadContextField(b, loc, kctx,
+                                     offsetof(tsr_kernel_context_t, runtime));
+    if (*callee == kGenericAlloc) {
+      Value fn = loadContextField(b, loc, kctx,
+                                  offsetof(tsr_kernel_context_t, alloc));
+      auto type = LLVM::LLVMFunctionType::get(ptrType,
+                                              {ptrType, b.getI64Type()});
+      auto newCall = LLVM::CallOp::create(
+          b, loc, type, ValueRange{fn, runtime, call.getOperand(0)});
+      call.getResult().replaceAllUsesWith(newCall.getResult());
+    } else {
+      Value fn = loadContextField(b, loc, kctx,
+                                  offsetof(tsr_kernel_context_t, free));
+      auto type = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType});
+      LLVM::CallOp::create(b, loc, type,
+                           ValueRange{fn, runtime, call.getOperand(0)});
+    }
+    call.erase();
+  });
+  for (StringRef name : {kGenericAlloc, kGenericFree}) {
+    auto decl = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+    if (!decl)
+      continue;
+    if (!leftOver) {
+      decl.erase();
+      continue;
+    }
+    if (!decl.isExternal())
+      continue;
+    // Plain malloc/free bodies, internal, so model.o needs no runtime.
+    b.setInsertionPointToEnd(module.getBody());
+    Location loc = decl.getLoc();
+    bool isAlloc = name == kGenericAlloc;
+    StringRef libc = isAlloc ? "malloc" : "free";
+    auto libcType =
+        isAlloc ? LLVM::LLVMFunctionType::get(ptrType, {b.getI64Type()})
+                : LLVM::LLVMFunctionType::get(voidType, {ptrType});
+    auto libcFn = module.lookupSymbol<LLVM::LLVMFuncOp>(libc);
+    if (!libcFn)
+      libcFn = LLVM::LLVMFuncOp::create(b, loc, libc, libcType);
+    Block *body = decl.addEntryBlock(b);
+    b.setInsertionPointToStart(body);
+    auto c = LLVM::CallOp::create(b, loc, libcFn, body->getArguments());
+    LLVM::ReturnOp::create(b, loc,
+                           isAlloc ? ValueRange{c.getResult()} : ValueRange{});
+    decl.setLinkage(LLVM::Linkage::Internal);
+  }
+}
 
 struct TsrExportEntryPointsPass
     : impl::TsrExportEntryPointsPassBase<TsrExportEntryPointsPass> {
@@ -28,6 +122,7 @@ struct TsrExportEntryPointsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
+    routeAllocations(module);
     auto ptrType = LLVM::LLVMPointerType::get(ctx);
     auto voidType = LLVM::LLVMVoidType::get(ctx);
 

@@ -393,14 +393,8 @@ struct TsrLowerToUKernelsPass
     for (func::FuncOp fn : funcs) {
       if (fn.isExternal() || fn.isPrivate())
         continue;
-      SmallVector<Operation *> candidates;
-      fn.walk([&](Operation *op) {
-        if (canLower(op))
-          candidates.push_back(op);
-      });
-      if (candidates.empty())
-        continue;
-      func::FuncOp helper = getOrCreateSgemmHelper(module);
+      // Every entry takes the context: kernels and the buffer allocator
+      // (see tsr-export-entry-points) are reached through it.
       auto ptrType = LLVM::LLVMPointerType::get(ctx);
       unsigned index = fn.getNumArguments();
       OpBuilder attrs(ctx);
@@ -411,6 +405,14 @@ struct TsrLowerToUKernelsPass
               fn.getLoc())))
         return signalPassFailure();
       Value kctx = fn.getArgument(index);
+      SmallVector<Operation *> candidates;
+      fn.walk([&](Operation *op) {
+        if (canLower(op))
+          candidates.push_back(op);
+      });
+      if (candidates.empty())
+        continue;
+      func::FuncOp helper = getOrCreateSgemmHelper(module);
       for (Operation *op : candidates) {
         Value r;
         if (auto l = dyn_cast<tsr::LinearOp>(op))

@@ -22,6 +22,12 @@ def TsrExportEntryPointsPass : Pass<"tsr-export-entry-points", "ModuleOp"> {
     the C-interface function with them (see runtime/include/tessera/abi.h),
     then gives every other defined function internal linkage, so that an
     app can link several models and its own `main` without clashes.
+
+    Buffers: calls of `_mlir_memref_to_llvm_alloc/free` (memref lowering
+    with generic functions) in a function with a `tsr.kernel_context`
+    argument become calls through the context's `alloc`/`free`, so every
+    buffer, results included, comes from the session's reusing allocator;
+    elsewhere those functions are defined to call malloc/free.
   }];
   let options = [
     Option<"symbolPrefix", "symbol-prefix", "std::string",
@@ -43,7 +49,7 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
     (AVX-512, AVX2, portable) and picks one for the CPU it runs on, as
     IREE's ukernels do. This pass gives each public function a trailing
     `!llvm.ptr` argument (`tsr.kernel_context`, the runtime's
-    tsr_kernel_context_t), normalizes operands to rank 3
+    tsr_kernel_context_t, which also carries the buffer allocator), normalizes operands to rank 3
     ([batch, rows, cols]), and replaces each op by a call of
     `@__tsr_sgemm`, a private helper it adds that fills a tsr_sgemm_args_t
     and calls through the context's table. Generated code thus has no
@@ -102,10 +108,12 @@ def TsrPackWeightsPass : Pass<"tsr-pack-weights", "func::FuncOp"> {
 //===----------------------------------------------------------------------===//
 
 def TsrApproximateMathPass : Pass<"tsr-approximate-math", "func::FuncOp"> {
-  let summary = "Replaces math.erf and math.tanh by polynomial approximations.";
+  let summary = "Replaces math.erf, math.tanh and math.exp by polynomial approximations.";
   let description = [{
-    LLVM has no intrinsic for erf or tanh, so they would become scalar
-    libm calls that block vectorization and tie generated code to libm.
+    LLVM has no vector form of erf, tanh or exp on x86 without a vector
+    math library, so they would become scalar libm calls that block
+    vectorization (softmax spends most of its time in expf otherwise) and
+    tie generated code to libm.
     The polynomial forms are plain arithmetic (accurate to a few ulp in
     f32), which vectorizes and runs the same on every target.
 

@@ -20,7 +20,7 @@
  * (element i is at aligned + offset + sum(idx[d] * strides[d]), in elements).
  * The results block is the results' descriptors, one after another. Every
  * result is contiguous (identity layout) and owned by the caller, who frees
- * its `allocated` pointer with free().
+ * its `allocated` pointer with the context's `free`.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef TESSERA_ABI_H
@@ -103,6 +103,12 @@ typedef struct tsr_kernel_context_t {
   void (*sgemm)(void *runtime, const tsr_sgemm_args_t *args);
   void (*parallel_for)(void *runtime, int64_t n, tsr_parallel_task_fn_t fn,
                        void *task_arg);
+  /* The allocator of every buffer generated code allocates, results
+   * included: 64-byte aligned, reused across runs of the session (so steady
+   * state makes no system calls and takes no page faults). NULL when out of
+   * memory. */
+  void *(*alloc)(void *runtime, int64_t bytes);
+  void (*free)(void *runtime, void *ptr);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

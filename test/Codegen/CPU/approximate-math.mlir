@@ -1,7 +1,8 @@
 // RUN: tessera-opt %s --split-input-file --tsr-approximate-math | FileCheck %s
 
 // Tests that f32 erf becomes a clamped polynomial (fma chains and selects)
-// with no math.erf left, and that other math ops are untouched.
+// with no math.erf left, and that math ops other than erf, tanh and exp are
+// untouched.
 // CHECK-LABEL: func.func @erf_f32
 //  CHECK-SAME:   %[[X:.+]]: f32, %[[Y:.+]]: f32
 //   CHECK-NOT:   math.erf
@@ -9,12 +10,26 @@
 //       CHECK:   math.fma
 //       CHECK:   arith.select
 //   CHECK-NOT:   math.erf
-//       CHECK:   %[[E:.+]] = math.exp %[[Y]] : f32
-//       CHECK:   return %{{.+}}, %[[E]]
+//       CHECK:   %[[L:.+]] = math.log %[[Y]] : f32
+//       CHECK:   return %{{.+}}, %[[L]]
 func.func @erf_f32(%x: f32, %y: f32) -> (f32, f32) {
   %0 = math.erf %x : f32
-  %1 = math.exp %y : f32
+  %1 = math.log %y : f32
   return %0, %1 : f32, f32
+}
+
+// -----
+
+// Tests that exp (softmax's hot op) becomes a range-reduced polynomial: no
+// math.exp call is left to turn into a scalar libm call.
+// CHECK-LABEL: func.func @exp_vector
+//   CHECK-NOT:   math.exp
+//       CHECK:   math.fma
+//   CHECK-NOT:   math.exp
+//       CHECK:   return %{{.+}} : vector<16xf32>
+func.func @exp_vector(%v: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.exp %v : vector<16xf32>
+  return %0 : vector<16xf32>
 }
 
 // -----

@@ -143,13 +143,14 @@ func.func @broadcast_batch(%a: tensor<1x4x8x6xf32>, %b: tensor<2x4x6x7xf32>) -> 
 // -----
 
 // Tests that f16 GEMMs (the kernel is f32-only) and functions without GEMMs
-// are left alone: no kernel context argument, no helper.
+// keep their ops and get no helper, but still take the kernel context, which
+// every entry receives (the buffer allocator lives there too).
 // CHECK-LABEL: func.func @f16
-//  CHECK-SAME:   (%{{[^:]+}}: tensor<5x3xf16>, %{{[^:]+}}: tensor<2x3xf16>, %{{[^:]+}}: tensor<3x2xf16>) ->
+//  CHECK-SAME:   (%{{[^:]+}}: tensor<5x3xf16>, %{{[^:]+}}: tensor<2x3xf16>, %{{[^:]+}}: tensor<3x2xf16>, %{{[^:]+}}: !llvm.ptr {tsr.kernel_context}) ->
 //       CHECK:   tsr.linear
 //       CHECK:   tsr.matmul
 // CHECK-LABEL: func.func @no_gemm
-//  CHECK-SAME:   (%{{[^:]+}}: tensor<4xf32>) -> tensor<4xf32>
+//  CHECK-SAME:   (%{{[^:]+}}: tensor<4xf32>, %{{[^:]+}}: !llvm.ptr {tsr.kernel_context}) -> tensor<4xf32>
 //   CHECK-NOT:   __tsr_sgemm
 func.func @f16(%x: tensor<5x3xf16>, %w: tensor<2x3xf16>, %v: tensor<3x2xf16>) -> (tensor<5x2xf16>, tensor<5x2xf16>) {
   %0 = tsr.linear %x, %w : (tensor<5x3xf16>, tensor<2x3xf16>) -> tensor<5x2xf16>

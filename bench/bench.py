@@ -85,6 +85,9 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, help="warm-up runs per engine (default 2)")
     p.add_argument("--min-iters", type=int, default=3,
                    help="timed iterations always done, whatever --budget says (default 3)")
+    p.add_argument("--settle-ms", type=float, default=50.0,
+                   help="pause before each timed run so the other engine's spinning "
+                        "threads go idle: onnxruntime spins ~30 ms after a run (default 50 ms)")
     p.add_argument("--budget", type=float, default=120.0,
                    help="seconds of timed runs per config after which the loop stops once "
                         "--min-iters are done (default 120)")
@@ -403,6 +406,10 @@ def worker(spec_path, result_path):
         for i in range(spec["iters"]):
             order = ("tsr", "ort") if i % 2 == 0 else ("ort", "tsr")
             for eng in order:
+                # Let the other engine's spinning worker threads go idle
+                # first: on a 2-core machine they would otherwise steal
+                # the cores of the run being timed.
+                time.sleep(spec["settle_ms"] / 1e3)
                 if eng == "ort":
                     row["ort_ms"].append(ort_run()[0] * 1e3)
                 elif tsr_ok:
@@ -673,6 +680,7 @@ def main(argv):
                     "onnx": onnx_path, "tessera_dir": tdir, "tessera_error": terr,
                     "runtime_lib": runtime_lib, "threads": a.threads, "iters": a.iters,
                     "warmup": a.warmup, "min_iters": a.min_iters, "budget": a.budget,
+                    "settle_ms": a.settle_ms,
                     "slow_s": 10.0}
             rows = run_group(spec, work)
             flops = bm.matmul_flops(model, batch, seq)

@@ -21,10 +21,15 @@ using namespace tessera::runtime;
 
 namespace {
 
-/// How long an idle worker polls for the next region before it blocks. Long
-/// enough to bridge the serial code between two GEMMs of one model run,
-/// short enough not to burn a core when the session sits idle.
-constexpr std::chrono::microseconds kWorkerSpinTime(100);
+/// How long an idle worker polls for the next region before it blocks. It
+/// must bridge the serial code between two regions of one model run (tens
+/// to hundreds of microseconds): a worker that blocks there gives its core
+/// away, and on a virtual machine the host may hand that core to someone
+/// else, so waking the worker for the next region can take milliseconds
+/// (measured here: a 2-thread MiniLM run went from 19 to 36-46 ms after
+/// the session sat idle, with 100 us of spinning; 2 ms fixes it). Like
+/// onnxruntime's workers, an idle session burns that much CPU after a run.
+constexpr std::chrono::microseconds kWorkerSpinTime(2000);
 /// How long the caller polls for the workers to finish before it blocks.
 constexpr std::chrono::microseconds kCallerSpinTime(200);
 
@@ -76,7 +81,7 @@ void ThreadPool::stopWorkers() {
   if (workers_.empty())
     return;
   stopping_.store(true);
-  generation_.fetch_add(1);
+  work_.fetch_add(uint64_t{1} << 32);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     workAvailable_.notify_all();
@@ -112,12 +117,14 @@ void ThreadPool::parallelFor(int64_t n, TaskFn fn, void *arg) {
   fn_ = fn;
   arg_ = arg;
   n_ = n;
-  numChunks_ = n >= kFineChunkThreshold * threads
-                   ? threads * kChunksPerThreadWhenFine
-                   : std::min(n, threads);
-  nextChunk_.store(0, std::memory_order_relaxed);
-  workersDone_.store(0, std::memory_order_relaxed);
-  generation_.fetch_add(1); // Publishes the region (seq_cst, see below).
+  numChunks_.store(n >= kFineChunkThreshold * threads
+                       ? threads * kChunksPerThreadWhenFine
+                       : std::min(n, threads),
+                   std::memory_order_relaxed);
+  chunksDone_.store(0, std::memory_order_relaxed);
+  uint32_t generation = static_cast<uint32_t>(work_.load() >> 32) + 1;
+  // Publishes the region (seq_cst, see below).
+  work_.store(static_cast<uint64_t>(generation) << 32);
   // Pairs with the increment in waitForRegion: either the worker sees the
   // new generation before it sleeps, or we see it sleeping and wake it.
   if (sleepingWorkers_.load() != 0) {
@@ -125,34 +132,51 @@ void ThreadPool::parallelFor(int64_t n, TaskFn fn, void *arg) {
     workAvailable_.notify_all();
   }
 
-  runChunks(/*threadIndex=*/0);
+  runChunks(/*threadIndex=*/0, generation);
 
-  unsigned numWorkers = static_cast<unsigned>(workers_.size());
-  auto allCheckedOut = [&] { return workersDone_.load() == numWorkers; };
-  if (!spinFor(kCallerSpinTime, allCheckedOut)) {
+  int64_t numChunks = numChunks_.load(std::memory_order_relaxed);
+  auto allDone = [&] { return chunksDone_.load() == numChunks; };
+  if (!spinFor(kCallerSpinTime, allDone)) {
     std::unique_lock<std::mutex> lock(mutex_);
     callerSleeping_.store(true);
-    regionDone_.wait(lock, allCheckedOut);
+    regionDone_.wait(lock, allDone);
     callerSleeping_.store(false);
   }
   inRegion_.store(false, std::memory_order_release);
 }
 
-void ThreadPool::runChunks(unsigned threadIndex) {
-  int64_t base = n_ / numChunks_, extra = n_ % numChunks_;
+void ThreadPool::runChunks(unsigned threadIndex, uint32_t generation) {
   for (;;) {
-    int64_t chunk = nextChunk_.fetch_add(1, std::memory_order_relaxed);
-    if (chunk >= numChunks_)
+    uint64_t work = work_.load();
+    if (static_cast<uint32_t>(work >> 32) != generation)
       return;
+    int64_t chunk = static_cast<int64_t>(work & 0xffffffffu);
+    int64_t numChunks = numChunks_.load(std::memory_order_relaxed);
+    if (chunk >= numChunks)
+      return;
+    if (!work_.compare_exchange_weak(work, work + 1))
+      continue;
+    // The chunk is ours: the region's fields stay put until we report it
+    // (re-read numChunks_ now that the claim orders it after the publish).
+    numChunks = numChunks_.load(std::memory_order_relaxed);
+    int64_t base = n_ / numChunks, extra = n_ % numChunks;
     // The first `extra` chunks are one index longer.
     int64_t begin = chunk * base + std::min(chunk, extra);
     int64_t end = begin + base + (chunk < extra ? 1 : 0);
     fn_(arg_, begin, end, threadIndex);
+    // Pairs with callerSleeping_ in parallelFor, like the wake-up above.
+    if (chunksDone_.fetch_add(1) + 1 == numChunks && threadIndex != 0 &&
+        callerSleeping_.load()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      regionDone_.notify_one();
+    }
   }
 }
 
-bool ThreadPool::waitForRegion(uint64_t seen) {
-  auto published = [&] { return generation_.load() != seen; };
+bool ThreadPool::waitForRegion(uint32_t seen) {
+  auto published = [&] {
+    return static_cast<uint32_t>(work_.load() >> 32) != seen;
+  };
   if (!spinFor(kWorkerSpinTime, published)) {
     std::unique_lock<std::mutex> lock(mutex_);
     sleepingWorkers_.fetch_add(1);
@@ -163,16 +187,9 @@ bool ThreadPool::waitForRegion(uint64_t seen) {
 }
 
 void ThreadPool::workerMain(unsigned index) {
-  uint64_t seen = 0;
-  unsigned numWorkers = static_cast<unsigned>(numThreads_ - 1);
+  uint32_t seen = 0;
   while (waitForRegion(seen)) {
-    // The generation cannot move again before this worker checks out.
-    seen = generation_.load();
-    runChunks(index);
-    // Pairs with callerSleeping_ in parallelFor, like the wake-up above.
-    if (workersDone_.fetch_add(1) + 1 == numWorkers && callerSleeping_.load()) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      regionDone_.notify_one();
-    }
+    seen = static_cast<uint32_t>(work_.load() >> 32);
+    runChunks(index, seen);
   }
 }

@@ -58,26 +58,33 @@ public:
 private:
   void workerMain(unsigned index);
   void stopWorkers();
-  /// Waits until the generation moves past `seen`; false when stopping.
-  bool waitForRegion(uint64_t seen);
-  /// Claims chunks of the current region until none is left.
-  void runChunks(unsigned threadIndex);
+  /// Waits until a region newer than generation `seen` is published; false
+  /// when stopping.
+  bool waitForRegion(uint32_t seen);
+  /// Claims chunks of region `generation` until none is left (or a newer
+  /// region replaced it).
+  void runChunks(unsigned threadIndex, uint32_t generation);
 
   unsigned numThreads_;
   std::vector<std::thread> workers_;
 
   // The current region. Written by the caller before it publishes a new
-  // generation (release) and read by workers after they observe it
-  // (acquire); the caller does not return, and so never rewrites them,
-  // before every worker has checked out of the region.
+  // generation in work_, read by a worker only after it has claimed a chunk
+  // of that generation; the caller waits for every claimed chunk, so it
+  // never rewrites them under a worker. A worker that wakes up late finds
+  // the generation moved on and claims nothing: the caller never waits for
+  // a worker that did no work.
   TaskFn fn_ = nullptr;
   void *arg_ = nullptr;
   int64_t n_ = 0;
-  int64_t numChunks_ = 0;
+  /// Atomic because a late worker may read it (to find nothing left) while
+  /// the caller sets up the next region; its claim then fails.
+  std::atomic<int64_t> numChunks_{0};
 
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int64_t> nextChunk_{0};
-  std::atomic<unsigned> workersDone_{0};
+  /// (generation << 32) | next unclaimed chunk; claimed by compare-exchange,
+  /// so a chunk is only ever taken within its own generation.
+  std::atomic<uint64_t> work_{0};
+  std::atomic<int64_t> chunksDone_{0};
   std::atomic<bool> inRegion_{false};
   std::atomic<bool> stopping_{false};
 

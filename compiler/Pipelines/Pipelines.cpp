@@ -67,6 +67,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // Results whose ownership is unknown (views of other buffers) are cloned
   // for the caller; clones become alloc + copy here.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createTsrLowerStridedCopiesPass());
 
   // Loops, then the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -83,17 +83,14 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
     auto ktt = cast<RankedTensorType>(kt.getType());
     if (qt.getRank() != 4 || vt.getRank() != 4 || ktt.getRank() != 4)
       return rewriter.notifyMatchFailure(pv, "operands are not rank 4");
-    // K as [B, Hkv, T, D].
-    Value k = kt;
-    if (!qk.getTransposeRhs()) {
-      auto kType = RankedTensorType::get(
-          {ktt.getDimSize(0), ktt.getDimSize(1), ktt.getDimSize(3),
-           ktt.getDimSize(2)},
-          ktt.getElementType());
-      k = tsr::TransposeOp::create(rewriter, qk.getLoc(), kType, kt,
-                                   rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
-    }
-    auto kt4 = cast<RankedTensorType>(k.getType());
+    // K as [B, Hkv, T, D]; every check runs before anything is created, so
+    // a failed match leaves the IR untouched.
+    RankedTensorType kt4 =
+        qk.getTransposeRhs()
+            ? ktt
+            : RankedTensorType::get({ktt.getDimSize(0), ktt.getDimSize(1),
+                                     ktt.getDimSize(3), ktt.getDimSize(2)},
+                                    ktt.getElementType());
     // Same batch and head counts (no broadcasting: a static 1 must meet a
     // 1); grouped-query webs are left alone for now.
     auto same = [](int64_t a, int64_t b) {
@@ -118,6 +115,10 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       if (!b || !tsr::areShapesCompatible(*b, scoresType.getShape()))
         return rewriter.notifyMatchFailure(pv, "mask does not broadcast");
     }
+    Value k = kt;
+    if (!qk.getTransposeRhs())
+      k = tsr::TransposeOp::create(rewriter, qk.getLoc(), kt4, kt,
+                                   rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
     rewriter.replaceOpWithNewOp<tsr::AttentionOp>(
         pv, pv.getType(), q, k, v, mask,
         rewriter.getF32FloatAttr(static_cast<float>(scale)),

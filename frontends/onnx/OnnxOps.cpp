@@ -1270,6 +1270,205 @@ Error convertExpand(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+/// Range(start, limit, delta) with compile-time operands (shapes fixed by
+/// the model or by --input-shape).
+Error convertRange(Importer &im, const onnx::NodeProto &node) {
+  HostTensor out;
+  const HostTensor *args[3];
+  for (int i = 0; i < 3; ++i) {
+    Expected<const HostTensor *> h = im.hostOperand(node, i);
+    if (!h)
+      return h.takeError();
+    if ((*h)->numElements() != 1)
+      return im.nodeError(node, "start, limit and delta must be scalars");
+    args[i] = *h;
+  }
+  out.elementType = args[0]->elementType;
+  if (out.isFloat()) {
+    double start = args[0]->floats[0], limit = args[1]->floats[0],
+           delta = args[2]->floats[0];
+    if (delta == 0)
+      return im.nodeError(node, "delta is 0");
+    int64_t n = std::max<int64_t>(0, static_cast<int64_t>(
+                                         std::ceil((limit - start) / delta)));
+    if (n > kMaxHostElements)
+      return im.nodeError(node, "ranges over " + llvm::Twine(kMaxHostElements) +
+                                    " elements are unsupported");
+    for (int64_t i = 0; i < n; ++i)
+      out.floats.push_back(start + i * delta);
+    out.shape = {n};
+  } else {
+    for (const HostTensor *a : args)
+      if (!a->allStatic())
+        return im.nodeError(node, "a Range over a run-time length is "
+                                  "unsupported; fix the input shapes with "
+                                  "--input-shape");
+    int64_t start = args[0]->ints[0].value, limit = args[1]->ints[0].value,
+            delta = args[2]->ints[0].value;
+    if (delta == 0)
+      return im.nodeError(node, "delta is 0");
+    int64_t n = std::max<int64_t>(
+        0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
+    if (n > kMaxHostElements)
+      return im.nodeError(node, "ranges over " + llvm::Twine(kMaxHostElements) +
+                                    " elements are unsupported");
+    for (int64_t i = 0; i < n; ++i)
+      out.ints.push_back({start + i * delta, {}});
+    out.shape = {n};
+  }
+  im.setResult(node, 0, ImportedValue{Value(), out});
+  return Error::success();
+}
+
+/// Split into static pieces along one axis: one tsr.slice per output.
+Error convertSplit(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  auto t = typeOf(*x);
+  int64_t axis = normalizeAxis(attrInt(node, "axis", 0), t.getRank());
+  if (axis < 0 || axis >= t.getRank())
+    return im.nodeError(node, "axis out of range");
+  if (t.isDynamicDim(axis))
+    return im.nodeError(node, "splitting a dynamic dim is unsupported");
+  int64_t dim = t.getDimSize(axis), outputs = node.output_size();
+  SmallVector<int64_t> sizes;
+  if (im.hasInput(node, 1)) {
+    Expected<SmallVector<int64_t>> l = staticIntList(im, node, 1);
+    if (!l)
+      return l.takeError();
+    sizes = *l;
+  } else if (auto a = attrInts(node, "split")) {
+    sizes.assign(a->begin(), a->end());
+  } else {
+    int64_t parts = attrInt(node, "num_outputs", outputs);
+    if (parts <= 0)
+      return im.nodeError(node, "needs at least one output");
+    int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i)
+      sizes.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
+  }
+  if (static_cast<int64_t>(sizes.size()) != outputs)
+    return im.nodeError(node, "split sizes do not match the outputs");
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0)
+      return im.nodeError(node, "negative split size");
+    total += s;
+  }
+  if (total != dim)
+    return im.nodeError(node, "split sizes add up to " + llvm::Twine(total) +
+                                  ", not " + llvm::Twine(dim));
+  int64_t offset = 0;
+  for (int64_t i = 0; i < outputs; ++i) {
+    SmallVector<int64_t> offsets(t.getRank(), 0), steps(t.getRank(), 1),
+        shape(t.getShape());
+    offsets[axis] = offset;
+    shape[axis] = sizes[i];
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (t.isDynamicDim(d))
+        dyn.push_back(tensor::DimOp::create(im.b, im.loc, *x, d));
+    Value slice = tsr::SliceOp::create(
+        im.b, im.loc, RankedTensorType::get(shape, t.getElementType()), *x,
+        ValueRange(), dyn, im.b.getDenseI64ArrayAttr(offsets),
+        im.b.getDenseI64ArrayAttr(steps));
+    im.setTensor(node, i, slice);
+    offset += sizes[i];
+  }
+  return Error::success();
+}
+
+/// Conv with non-overlapping windows (kernel == stride, no padding, no
+/// dilation, one group): the patch embedding of vision transformers. It is
+/// exactly a linear over flattened patches:
+/// [N,C,H,W] → [N·H'·W', C·kh·kw] · Wᵀ → [N,O,H',W'].
+Error convertConv(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> w = im.tensorOperand(node, 1);
+  if (!w)
+    return w.takeError();
+  auto xt = typeOf(*x), wt = typeOf(*w);
+  if (xt.getRank() != 4 || wt.getRank() != 4 || !wt.hasStaticShape() ||
+      xt.getElementType() != wt.getElementType())
+    return im.nodeError(node, "only 2-D convolutions with a static weight "
+                              "are supported");
+  int64_t o = wt.getDimSize(0), c = wt.getDimSize(1), kh = wt.getDimSize(2),
+          kw = wt.getDimSize(3);
+  auto ints = [&](StringRef name, SmallVector<int64_t> fallback) {
+    auto v = attrInts(node, name);
+    return v ? SmallVector<int64_t>(v->begin(), v->end()) : fallback;
+  };
+  SmallVector<int64_t> strides = ints("strides", {1, 1}),
+                       pads = ints("pads", {0, 0, 0, 0}),
+                       dilations = ints("dilations", {1, 1});
+  std::string autoPad = "NOTSET";
+  if (const onnx::AttributeProto *a = findAttr(node, "auto_pad"))
+    autoPad = a->s();
+  bool patches = attrInt(node, "group", 1) == 1 && strides.size() == 2 &&
+                 strides[0] == kh && strides[1] == kw &&
+                 llvm::all_of(pads, [](int64_t p) { return p == 0; }) &&
+                 llvm::all_of(dilations, [](int64_t d) { return d == 1; }) &&
+                 (autoPad == "NOTSET" || autoPad == "VALID");
+  if (!patches)
+    return im.nodeError(node, "unsupported op 'Conv' configuration: only "
+                              "non-overlapping patches (kernel == stride, no "
+                              "padding, dilation or groups) are supported");
+  if (xt.getDimSize(1) != c && !xt.isDynamicDim(1))
+    return im.nodeError(node, "input has " + llvm::Twine(xt.getDimSize(1)) +
+                                  " channels, the weight " + llvm::Twine(c));
+  for (int64_t d : {2, 3})
+    if (xt.isDynamicDim(d))
+      return im.nodeError(node, "the spatial dims must be static");
+  int64_t h = xt.getDimSize(2) / kh, wd = xt.getDimSize(3) / kw;
+  IntElem n = im.dimOf(*x, 0);
+  Type elt = xt.getElementType();
+  // Input windows past the last full patch are dropped, as Conv does.
+  Value in = *x;
+  if (h * kh != xt.getDimSize(2) || wd * kw != xt.getDimSize(3)) {
+    SmallVector<Value> dyn;
+    if (xt.isDynamicDim(0))
+      dyn.push_back(im.indexValue(n));
+    in = tsr::SliceOp::create(
+        im.b, im.loc,
+        RankedTensorType::get({xt.getDimSize(0), c, h * kh, wd * kw}, elt), in,
+        ValueRange(), dyn, im.b.getDenseI64ArrayAttr({0, 0, 0, 0}),
+        im.b.getDenseI64ArrayAttr({1, 1, 1, 1}));
+  }
+  Value six = im.reshape(in, {n, {c, {}}, {h, {}}, {kh, {}}, {wd, {}}, {kw, {}}});
+  auto sixType = typeOf(six);
+  SmallVector<int64_t> perm = {0, 2, 4, 1, 3, 5};
+  SmallVector<int64_t> permShape;
+  for (int64_t p : perm)
+    permShape.push_back(sixType.getDimSize(p));
+  Value moved = tsr::TransposeOp::create(
+      im.b, im.loc, RankedTensorType::get(permShape, elt), six,
+      im.b.getDenseI64ArrayAttr(perm));
+  Value rows = im.reshape(moved, {n, {h, {}}, {wd, {}}, {c * kh * kw, {}}});
+  Value weight = im.reshape(*w, {{o, {}}, {c * kh * kw, {}}});
+  Value bias;
+  if (im.hasInput(node, 2)) {
+    Expected<Value> bv = im.tensorOperand(node, 2);
+    if (!bv)
+      return bv.takeError();
+    bias = *bv;
+    if (typeOf(bias).getShape() != ArrayRef<int64_t>{o})
+      return im.nodeError(node, "bias must be [" + llvm::Twine(o) + "]");
+  }
+  auto linType = RankedTensorType::get(
+      {typeOf(rows).getDimSize(0), h, wd, o}, elt);
+  Value lin = tsr::LinearOp::create(im.b, im.loc, linType, rows, weight, bias,
+                                    tsr::Epilogue::none, false);
+  Value out = tsr::TransposeOp::create(
+      im.b, im.loc,
+      RankedTensorType::get({linType.getDimSize(0), o, h, wd}, elt), lin,
+      im.b.getDenseI64ArrayAttr({0, 3, 1, 2}));
+  im.setTensor(node, 0, out);
+  return Error::success();
+}
+
 Error convertIdentity(Importer &im, const onnx::NodeProto &node) {
   Expected<ImportedValue *> in = im.lookup(node, node.input(0));
   if (!in)
@@ -1320,6 +1519,9 @@ const llvm::StringMap<Converter> &converters() {
     m["Gather"] = convertGather;
     m["Expand"] = convertExpand;
     m["Identity"] = convertIdentity;
+    m["Range"] = convertRange;
+    m["Split"] = convertSplit;
+    m["Conv"] = convertConv;
     m["Dropout"] = convertIdentity;
     return m;
   }();

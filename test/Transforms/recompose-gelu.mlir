@@ -207,3 +207,103 @@ func.func @broadcast_x(%x: tensor<4xf32>) -> tensor<2x4xf32> {
   %4 = tsr.mul %3, %half : tensor<4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
   return %4 : tensor<2x4xf32>
 }
+
+// -----
+
+// Tests that the tanh form, x · 0.5 · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))
+// with x³ as pow(x, 3), becomes one tsr.gelu with the tanh approximation.
+// CHECK-LABEL: func.func @tanh_pow
+//  CHECK-SAME:   (%[[X:.+]]: tensor<2x4xf32>)
+//   CHECK-NOT:   tsr.pow
+//   CHECK-NOT:   tsr.unary
+//       CHECK:   %[[G:.+]] = tsr.gelu %[[X]] {approximation = #tsr<gelu_approximation tanh>} : tensor<2x4xf32>
+//  CHECK-NEXT:   return %[[G]]
+func.func @tanh_pow(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %three = tsr.constant dense<3.0> : tensor<f32>
+  %k = tsr.constant dense<0.044715> : tensor<f32>
+  %s = tsr.constant dense<0.7978845608> : tensor<f32>
+  %one = tsr.constant dense<1.0> : tensor<f32>
+  %half = tsr.constant dense<0.5> : tensor<f32>
+  %0 = tsr.pow %x, %three : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %1 = tsr.mul %k, %0 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %2 = tsr.add %x, %1 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %3 = tsr.mul %s, %2 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %4 = tsr.unary tanh %3 : tensor<2x4xf32>
+  %5 = tsr.add %4, %one : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %6 = tsr.mul %x, %half : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %7 = tsr.mul %6, %5 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  return %7 : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests the tanh form with x³ as x · (x · x) and the constants on the right.
+// CHECK-LABEL: func.func @tanh_x_times_square
+//  CHECK-SAME:   (%[[X:.+]]: tensor<2x4xf32>)
+//       CHECK:   %[[G:.+]] = tsr.gelu %[[X]] {approximation = #tsr<gelu_approximation tanh>}
+//  CHECK-NEXT:   return %[[G]]
+func.func @tanh_x_times_square(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %k = tsr.constant dense<0.044715> : tensor<f32>
+  %s = tsr.constant dense<0.7978845608> : tensor<f32>
+  %one = tsr.constant dense<1.0> : tensor<f32>
+  %half = tsr.constant dense<0.5> : tensor<f32>
+  %0 = tsr.mul %x, %x : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %1 = tsr.mul %x, %0 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %2 = tsr.mul %1, %k : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %3 = tsr.add %2, %x : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %4 = tsr.mul %3, %s : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %5 = tsr.unary tanh %4 : tensor<2x4xf32>
+  %6 = tsr.add %one, %5 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %7 = tsr.mul %x, %6 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %8 = tsr.mul %7, %half : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  return %8 : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests the tanh form with x³ as (x · x) · x and 0.5 applied to (1 + tanh).
+// CHECK-LABEL: func.func @tanh_square_times_x
+//  CHECK-SAME:   (%[[X:.+]]: tensor<2x4xf32>)
+//       CHECK:   %[[G:.+]] = tsr.gelu %[[X]] {approximation = #tsr<gelu_approximation tanh>}
+//  CHECK-NEXT:   return %[[G]]
+func.func @tanh_square_times_x(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %k = tsr.constant dense<0.044715> : tensor<f32>
+  %s = tsr.constant dense<0.7978845608> : tensor<f32>
+  %one = tsr.constant dense<1.0> : tensor<f32>
+  %half = tsr.constant dense<0.5> : tensor<f32>
+  %0 = tsr.mul %x, %x : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %1 = tsr.mul %0, %x : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %2 = tsr.mul %k, %1 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %3 = tsr.add %x, %2 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %4 = tsr.mul %s, %3 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %5 = tsr.unary tanh %4 : tensor<2x4xf32>
+  %6 = tsr.add %5, %one : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %7 = tsr.mul %6, %half : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %8 = tsr.mul %x, %7 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  return %8 : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that the tanh form with a wrong cubic coefficient (0.05 instead of
+// 0.044715) is left alone.
+// CHECK-LABEL: func.func @tanh_wrong_coefficient
+//       CHECK:   tsr.unary tanh
+//   CHECK-NOT:   tsr.gelu
+//       CHECK:   return
+func.func @tanh_wrong_coefficient(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %three = tsr.constant dense<3.0> : tensor<f32>
+  %k = tsr.constant dense<0.05> : tensor<f32>
+  %s = tsr.constant dense<0.7978845608> : tensor<f32>
+  %one = tsr.constant dense<1.0> : tensor<f32>
+  %half = tsr.constant dense<0.5> : tensor<f32>
+  %0 = tsr.pow %x, %three : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %1 = tsr.mul %k, %0 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %2 = tsr.add %x, %1 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %3 = tsr.mul %s, %2 : tensor<f32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %4 = tsr.unary tanh %3 : tensor<2x4xf32>
+  %5 = tsr.add %4, %one : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %6 = tsr.mul %x, %half : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+  %7 = tsr.mul %6, %5 : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  return %7 : tensor<2x4xf32>
+}

@@ -104,6 +104,31 @@ def TsrPackWeightsPass : Pass<"tsr-pack-weights", "func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+def TsrLowerStridedCopiesPass : Pass<"tsr-lower-strided-copies", "func::FuncOp"> {
+  let summary = "Turns memref.copy of non-contiguous buffers into linalg.copy.";
+  let description = [{
+    The LLVM lowering of memref.copy calls `memrefCopy` from MLIR's C runner
+    utilities when either side is not contiguous; generated code must not
+    depend on that library. As `linalg.copy` such copies become loops with
+    the rest of the linalg ops (contiguous copies stay memref.copy and
+    become memcpy).
+
+    Before:
+    ```mlir
+    memref.copy %v, %b : memref<4x8xf32, strided<[16, 1]>> to memref<4x8xf32>
+    ```
+    After:
+    ```mlir
+    linalg.copy ins(%v : memref<4x8xf32, strided<[16, 1]>>) outs(%b : memref<4x8xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Math
 //===----------------------------------------------------------------------===//
 

@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s --tsr-export-entry-points | FileCheck %s
-// RUN: tessera-opt %s --tsr-export-entry-points="symbol-prefix=bert" | FileCheck %s --check-prefix=PREFIX
+// RUN: tessera-opt %s --split-input-file --tsr-export-entry-points | FileCheck %s
+// RUN: tessera-opt %s --split-input-file --tsr-export-entry-points="symbol-prefix=bert" | FileCheck %s --check-prefix=PREFIX
 
 // A module as the CPU pipeline leaves it before this pass: each function
 // next to the `_mlir_ciface_` wrapper that llvm-request-c-wrappers made.
@@ -70,3 +70,88 @@ llvm.func @_mlir_ciface_init(%x: !llvm.ptr) {
 // PREFIX-DAG:   llvm.func @bert_model(%{{.+}}: !llvm.ptr)
 // PREFIX-DAG:   llvm.func @bert_init(%{{.+}}: !llvm.ptr)
 // PREFIX-NOT:   @tsr_model_
+
+// -----
+
+// Tests that in a function with a tsr.kernel_context argument the generic
+// alloc and free become indirect calls of the context's `alloc` (byte offset
+// 32) and `free` (40), each passed the context's `runtime` (8) first, and
+// that the then unused declarations disappear without malloc/free appearing.
+// CHECK-LABEL: llvm.func internal @with_context(
+//  CHECK-SAME:   %[[N:[^:]+]]: i64, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//  CHECK-NEXT:   %[[RP:.+]] = llvm.getelementptr %[[CTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+//  CHECK-NEXT:   %[[RT:.+]] = llvm.load %[[RP]] : !llvm.ptr -> !llvm.ptr
+//  CHECK-NEXT:   %[[AP:.+]] = llvm.getelementptr %[[CTX]][32] : (!llvm.ptr) -> !llvm.ptr, i8
+//  CHECK-NEXT:   %[[ALLOC:.+]] = llvm.load %[[AP]] : !llvm.ptr -> !llvm.ptr
+//  CHECK-NEXT:   %[[BUF:.+]] = llvm.call %[[ALLOC]](%[[RT]], %[[N]]) : !llvm.ptr, (!llvm.ptr, i64) -> !llvm.ptr
+//  CHECK-NEXT:   %[[RP2:.+]] = llvm.getelementptr %[[CTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+//  CHECK-NEXT:   %[[RT2:.+]] = llvm.load %[[RP2]] : !llvm.ptr -> !llvm.ptr
+//  CHECK-NEXT:   %[[FP:.+]] = llvm.getelementptr %[[CTX]][40] : (!llvm.ptr) -> !llvm.ptr, i8
+//  CHECK-NEXT:   %[[FREE:.+]] = llvm.load %[[FP]] : !llvm.ptr -> !llvm.ptr
+//  CHECK-NEXT:   llvm.call %[[FREE]](%[[RT2]], %[[BUF]]) : !llvm.ptr, (!llvm.ptr, !llvm.ptr) -> ()
+//  CHECK-NEXT:   llvm.return
+//   CHECK-NOT:   @_mlir_memref_to_llvm
+//   CHECK-NOT:   @malloc
+//   CHECK-NOT:   @free
+llvm.func @with_context(%n: i64, %ctx: !llvm.ptr {tsr.kernel_context}) {
+  %0 = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
+  llvm.call @_mlir_memref_to_llvm_free(%0) : (!llvm.ptr) -> ()
+  llvm.return
+}
+// The declarations come last so that, if kept, they would be printed after
+// the function, where the CHECK-NOTs above look.
+llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
+
+// -----
+
+// Tests that in a function without a kernel context the calls stay and the
+// generic functions get internal bodies calling malloc and free, which are
+// declared.
+// CHECK-LABEL: llvm.func internal @_mlir_memref_to_llvm_alloc(
+//  CHECK-SAME:   %[[N:[^:]+]]: i64) -> !llvm.ptr {
+//  CHECK-NEXT:   %[[P:.+]] = llvm.call @malloc(%[[N]]) : (i64) -> !llvm.ptr
+//  CHECK-NEXT:   llvm.return %[[P]] : !llvm.ptr
+//       CHECK: llvm.func internal @_mlir_memref_to_llvm_free(%[[Q:[^:]+]]: !llvm.ptr) {
+//  CHECK-NEXT:   llvm.call @free(%[[Q]]) : (!llvm.ptr) -> ()
+//  CHECK-NEXT:   llvm.return
+//       CHECK: llvm.func internal @no_context(%[[M:[^:]+]]: i64) {
+//  CHECK-NEXT:   %[[B:.+]] = llvm.call @_mlir_memref_to_llvm_alloc(%[[M]]) : (i64) -> !llvm.ptr
+//  CHECK-NEXT:   llvm.call @_mlir_memref_to_llvm_free(%[[B]]) : (!llvm.ptr) -> ()
+//   CHECK-DAG: llvm.func @malloc(i64) -> !llvm.ptr
+//   CHECK-DAG: llvm.func @free(!llvm.ptr)
+llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
+llvm.func @no_context(%n: i64) {
+  %0 = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
+  llvm.call @_mlir_memref_to_llvm_free(%0) : (!llvm.ptr) -> ()
+  llvm.return
+}
+
+// -----
+
+// Tests that with both kinds of function in one module the one with a
+// context is routed, the other keeps its direct call, and the generic alloc
+// reuses the module's malloc declaration rather than adding a second.
+// CHECK-LABEL: llvm.func internal @mixed_with_context(
+//  CHECK-SAME:   %{{[^:]+}}: i64, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//   CHECK-NOT:   @_mlir_memref_to_llvm_alloc
+//       CHECK:   llvm.getelementptr %[[CTX]][32]
+//   CHECK-NOT:   @_mlir_memref_to_llvm_alloc
+//       CHECK:   llvm.return
+//       CHECK: llvm.func internal @mixed_without_context(
+//  CHECK-NEXT:   llvm.call @_mlir_memref_to_llvm_alloc(
+//       CHECK: llvm.func @malloc(i64) -> !llvm.ptr
+//       CHECK: llvm.func internal @_mlir_memref_to_llvm_alloc(
+//  CHECK-NEXT:   llvm.call @malloc(
+//   CHECK-NOT: llvm.func @malloc
+llvm.func @mixed_with_context(%n: i64, %ctx: !llvm.ptr {tsr.kernel_context}) -> !llvm.ptr {
+  %0 = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
+  llvm.return %0 : !llvm.ptr
+}
+llvm.func @mixed_without_context(%n: i64) -> !llvm.ptr {
+  %0 = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
+  llvm.return %0 : !llvm.ptr
+}
+llvm.func @malloc(i64) -> !llvm.ptr
+llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr

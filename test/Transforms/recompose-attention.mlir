@@ -1,0 +1,223 @@
+// RUN: tessera-opt %s --split-input-file --tsr-recompose-attention | FileCheck %s
+// RUN: tessera-opt %s --split-input-file --tsr-recompose-attention --canonicalize | FileCheck %s --check-prefix=CANON
+
+// Tests that the torch/HF web, softmax(Q·Kᵀ / √d + mask) · V with Kᵀ a
+// transpose of K's last two dims, becomes one tsr.attention of K with scale
+// 1/√d and the mask, and the web's ops disappear.
+// CHECK-LABEL: func.func @hf_div_mask
+//  CHECK-SAME:   (%[[Q:.+]]: tensor<1x4x8x16xf32>, %[[K:.+]]: tensor<1x4x8x16xf32>, %[[V:.+]]: tensor<1x4x8x16xf32>, %[[M:.+]]: tensor<1x1x1x8xf32>)
+//   CHECK-NOT:   tsr.transpose
+//   CHECK-NOT:   tsr.matmul
+//   CHECK-NOT:   tsr.softmax
+//       CHECK:   %[[A:.+]] = tsr.attention %[[Q]], %[[K]], %[[V]], mask %[[M]] {scale = 2.500000e-01 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x8x16xf32>
+//  CHECK-NEXT:   return %[[A]]
+func.func @hf_div_mask(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                       %v: tensor<1x4x8x16xf32>, %m: tensor<1x1x1x8xf32>) -> tensor<1x4x8x16xf32> {
+  %sqrtd = tsr.constant dense<4.0> : tensor<f32>
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.div %0, %sqrtd : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %2 = tsr.add %1, %m : tensor<1x4x8x8xf32>, tensor<1x1x1x8xf32> -> tensor<1x4x8x8xf32>
+  %3 = tsr.softmax %2 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %4 = tsr.matmul %3, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %4 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that scores multiplied by a constant scale (on either side) give
+// that scale as is.
+// CHECK-LABEL: func.func @mul_scale
+//       CHECK:   %[[A:.+]] = tsr.attention %{{.+}}, %{{.+}}, %{{.+}}, mask %{{.+}} {scale = 1.250000e-01 : f32}
+//  CHECK-NEXT:   return %[[A]]
+func.func @mul_scale(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>,
+                     %v: tensor<2x4x8x16xf32>, %m: tensor<2x1x8x8xf32>) -> tensor<2x4x8x16xf32> {
+  %scale = tsr.constant dense<0.125> : tensor<f32>
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<2x4x8x16xf32> -> tensor<2x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x8x8xf32>
+  %1 = tsr.mul %scale, %0 : tensor<f32>, tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %2 = tsr.add %1, %m : tensor<2x4x8x8xf32>, tensor<2x1x8x8xf32> -> tensor<2x4x8x8xf32>
+  %3 = tsr.softmax %2 {axis = 3 : i64} : tensor<2x4x8x8xf32>
+  %4 = tsr.matmul %3, %v : tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %4 : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// Tests that unscaled scores without a mask give scale 1 and no mask.
+// CHECK-LABEL: func.func @no_scale_no_mask
+//  CHECK-SAME:   (%[[Q:.+]]: tensor<1x4x8x16xf32>, %[[K:.+]]: tensor<1x4x8x16xf32>, %[[V:.+]]: tensor<1x4x8x16xf32>)
+//       CHECK:   %[[A:.+]] = tsr.attention %[[Q]], %[[K]], %[[V]] {scale = 1.000000e+00 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+//  CHECK-NEXT:   return %[[A]]
+func.func @no_scale_no_mask(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                            %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.softmax %0 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %2 = tsr.matmul %1, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %2 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that the mask may be the add's left operand.
+// CHECK-LABEL: func.func @mask_lhs
+//  CHECK-SAME:   %[[M:[^:]+]]: tensor<1x1x1x8xf32>)
+//       CHECK:   %[[A:.+]] = tsr.attention %{{.+}}, %{{.+}}, %{{.+}}, mask %[[M]] {scale = 2.500000e-01 : f32}
+//  CHECK-NEXT:   return %[[A]]
+func.func @mask_lhs(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                    %v: tensor<1x4x8x16xf32>, %m: tensor<1x1x1x8xf32>) -> tensor<1x4x8x16xf32> {
+  %sqrtd = tsr.constant dense<4.0> : tensor<f32>
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.div %0, %sqrtd : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %2 = tsr.add %m, %1 : tensor<1x1x1x8xf32>, tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32>
+  %3 = tsr.softmax %2 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %4 = tsr.matmul %3, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %4 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that Q·K with transpose_rhs takes K as is, inserting no transpose.
+// CHECK-LABEL: func.func @transpose_rhs
+//  CHECK-SAME:   (%[[Q:.+]]: tensor<1x4x8x16xf32>, %[[K:.+]]: tensor<1x4x8x16xf32>, %[[V:.+]]: tensor<1x4x8x16xf32>)
+//   CHECK-NOT:   tsr.transpose
+//       CHECK:   %[[A:.+]] = tsr.attention %[[Q]], %[[K]], %[[V]] {scale = 2.500000e-01 : f32}
+//  CHECK-NEXT:   return %[[A]]
+func.func @transpose_rhs(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                         %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %sqrtd = tsr.constant dense<4.0> : tensor<f32>
+  %0 = tsr.matmul %q, %k {transpose_rhs} : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.div %0, %sqrtd : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %2 = tsr.softmax %1 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %3 = tsr.matmul %2, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %3 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that a Kᵀ [B, H, D, T] that is no transpose gets a transpose of its
+// last two dims inserted to give attention its K [B, H, T, D].
+// CHECK-LABEL: func.func @kt_argument
+//  CHECK-SAME:   (%[[Q:.+]]: tensor<1x4x8x16xf32>, %[[KT:.+]]: tensor<1x4x16x8xf32>, %[[V:.+]]: tensor<1x4x8x16xf32>)
+//       CHECK:   %[[K:.+]] = tsr.transpose %[[KT]] {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x16x8xf32> -> tensor<1x4x8x16xf32>
+//       CHECK:   %[[A:.+]] = tsr.attention %[[Q]], %[[K]], %[[V]] {scale = 2.500000e-01 : f32}
+//  CHECK-NEXT:   return %[[A]]
+func.func @kt_argument(%q: tensor<1x4x8x16xf32>, %kt: tensor<1x4x16x8xf32>,
+                       %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %sqrtd = tsr.constant dense<4.0> : tensor<f32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.div %0, %sqrtd : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %2 = tsr.softmax %1 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %3 = tsr.matmul %2, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %3 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that a Kᵀ made by transpose [0, 2, 3, 1] of a [B, S, H, D] key,
+// followed by the inserted [0, 1, 3, 2], folds into one transpose [0, 2, 1, 3].
+// CHECK-LABEL: func.func @kt_from_bshd
+//       CHECK:   tsr.attention
+// CANON-LABEL: func.func @kt_from_bshd
+//  CANON-SAME:   (%[[Q:.+]]: tensor<1x4x8x16xf32>, %[[K:.+]]: tensor<1x8x4x16xf32>, %[[V:.+]]: tensor<1x4x8x16xf32>)
+//       CANON:   %[[T:.+]] = tsr.transpose %[[K]] {permutation = array<i64: 0, 2, 1, 3>} : tensor<1x8x4x16xf32> -> tensor<1x4x8x16xf32>
+//   CANON-NOT:   tsr.transpose
+//       CANON:   %[[A:.+]] = tsr.attention %[[Q]], %[[T]], %[[V]] {scale = 2.500000e-01 : f32}
+//  CANON-NEXT:   return %[[A]]
+func.func @kt_from_bshd(%q: tensor<1x4x8x16xf32>, %k: tensor<1x8x4x16xf32>,
+                        %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %sqrtd = tsr.constant dense<4.0> : tensor<f32>
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.div %0, %sqrtd : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %2 = tsr.softmax %1 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %3 = tsr.matmul %2, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %3 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that a softmax over another axis than the last is left alone.
+// CHECK-LABEL: func.func @softmax_axis_2
+//       CHECK:   tsr.softmax %{{.+}} {axis = 2 : i64}
+//   CHECK-NOT:   tsr.attention
+//       CHECK:   return
+func.func @softmax_axis_2(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                          %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.softmax %0 {axis = 2 : i64} : tensor<1x4x8x8xf32>
+  %2 = tsr.matmul %1, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %2 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that a softmax whose probabilities are also returned is left alone.
+// CHECK-LABEL: func.func @softmax_two_uses
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+//       CHECK:   return
+func.func @softmax_two_uses(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                            %v: tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x4x8x8xf32>) {
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.softmax %0 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %2 = tsr.matmul %1, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %2, %1 : tensor<1x4x8x16xf32>, tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Tests that scores divided by a value that is not a constant are left alone.
+// CHECK-LABEL: func.func @non_constant_scale
+//       CHECK:   tsr.div
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+//       CHECK:   return
+func.func @non_constant_scale(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>,
+                              %v: tensor<1x4x8x16xf32>, %c: tensor<f32>) -> tensor<1x4x8x16xf32> {
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x8x16xf32> -> tensor<1x4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.div %0, %c : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %2 = tsr.softmax %1 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %3 = tsr.matmul %2, %v : tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %3 : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Tests that rank-3 (head-less) attention is left alone.
+// CHECK-LABEL: func.func @rank_3
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+//       CHECK:   return
+func.func @rank_3(%q: tensor<4x8x16xf32>, %k: tensor<4x8x16xf32>,
+                  %v: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 2, 1>} : tensor<4x8x16xf32> -> tensor<4x16x8xf32>
+  %0 = tsr.matmul %q, %kt : tensor<4x8x16xf32>, tensor<4x16x8xf32> -> tensor<4x8x8xf32>
+  %1 = tsr.softmax %0 {axis = 2 : i64} : tensor<4x8x8xf32>
+  %2 = tsr.matmul %1, %v : tensor<4x8x8xf32>, tensor<4x8x16xf32> -> tensor<4x8x16xf32>
+  return %2 : tensor<4x8x16xf32>
+}
+
+// -----
+
+// Tests that a K and V with one head broadcast against Q's four (multi-query)
+// are left alone. (The same web with Kᵀ not given through transpose_rhs
+// makes the pass fail: see recompose-attention-broadcast-heads.mlir.)
+// CHECK-LABEL: func.func @broadcast_heads
+//   CHECK-NOT:   tsr.transpose
+//       CHECK:   tsr.matmul %{{.+}}, %{{.+}} {transpose_rhs}
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+//       CHECK:   return
+func.func @broadcast_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x1x8x16xf32>,
+                           %v: tensor<1x1x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %0 = tsr.matmul %q, %k {transpose_rhs} : tensor<1x4x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x4x8x8xf32>
+  %1 = tsr.softmax %0 {axis = 3 : i64} : tensor<1x4x8x8xf32>
+  %2 = tsr.matmul %1, %v : tensor<1x4x8x8xf32>, tensor<1x1x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %2 : tensor<1x4x8x16xf32>
+}

@@ -62,10 +62,18 @@ class BenchBuilder(e2e.GraphBuilder):
     """GraphBuilder with HF's initialization scale for matrices: every weight
     of rank >= 2 is N(0, 0.02) whatever scale the layer code asks for, so
     activations keep realistic magnitudes at hidden 768 (the e2e scales are
-    tuned for hidden 64). Vectors (biases, LayerNorm) keep the e2e scales."""
+    tuned for hidden 64). Vectors (biases, LayerNorm) keep the e2e scales.
+    init_range=None keeps the e2e scales for matrices too (the small models
+    of the e2e tests)."""
+
+    def __init__(self, seed, init_range=INIT_RANGE):
+        super().__init__(seed)
+        self.init_range = init_range
 
     def weight(self, shape, scale):
-        return super().weight(shape, INIT_RANGE if len(shape) >= 2 else scale)
+        if self.init_range is not None and len(shape) >= 2:
+            scale = self.init_range
+        return super().weight(shape, scale)
 
 
 # ---------------------------------------------------------------------------
@@ -190,12 +198,17 @@ def _gpt2_block(b, x, scope, param, hidden, heads, ffn, causal_buf, mask):
 
 
 def gpt2(layers=12, hidden=768, heads=12, ffn=3072, vocab=50257, n_positions=1024, seed=200,
-         name="gpt2"):
-    """HF GPT2Model exported with dynamic_axes {0: 'batch', 1: 'seq'}."""
-    b = BenchBuilder(seed)
+         name="gpt2", batch="batch", seq="seq", init_range=INIT_RANGE):
+    """HF GPT2Model exported with dynamic_axes {0: 'batch', 1: 'seq'}.
+
+    `batch` / `seq` are the input dims: names (symbolic, the default) or ints
+    (the graph is the same, only the declared input and output shapes are
+    static). `init_range` as BenchBuilder's."""
+    b = BenchBuilder(seed, init_range)
     # position_ids = torch.arange(0, input_shape[-1]).unsqueeze(0)
-    seq = b.op("Gather", [b.op("Shape", ["input_ids"], ""), b.const(1, "", np.int64)], "", axis=0)
-    pos = b.op("Range", [b.const(0, "", np.int64), seq, b.const(1, "", np.int64)], "")
+    seq_len = b.op("Gather", [b.op("Shape", ["input_ids"], ""), b.const(1, "", np.int64)], "",
+                   axis=0)
+    pos = b.op("Range", [b.const(0, "", np.int64), seq_len, b.const(1, "", np.int64)], "")
     pos = b.op("Unsqueeze", [pos, b.const([0], "", np.int64)], "")
     wte = b.init("wte.weight", b.weight((vocab, hidden), 0.1))
     wpe = b.init("wpe.weight", b.weight((n_positions, hidden), 0.1))
@@ -212,7 +225,7 @@ def gpt2(layers=12, hidden=768, heads=12, ffn=3072, vocab=50257, n_positions=102
         x = _gpt2_block(b, x, f"/h.{i}", f"h.{i}", hidden, heads, ffn, causal, mask)
     x = b.layer_norm(x, hidden, "/ln_f", "ln_f", eps=1e-5)
     b.nodes[-1].output[0] = "last_hidden_state"
-    dyn = ["batch", "seq"]
+    dyn = [batch, seq]
     return b.build(
         name,
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dyn),
@@ -257,9 +270,13 @@ def _self_attention(b, x, scope, param, hidden, heads):
 
 
 def vit(layers=12, hidden=768, heads=12, ffn=3072, image=224, patch=16, channels=3, seed=300,
-        name="vit"):
-    """HF ViTModel (no pooler) exported with dynamic_axes {0: 'batch'}."""
-    b = BenchBuilder(seed)
+        name="vit", batch="batch", init_range=INIT_RANGE):
+    """HF ViTModel (no pooler) exported with dynamic_axes {0: 'batch'}.
+
+    `batch` is the batch dim: a name (symbolic, the default) or an int.
+    `image` need not be a multiple of `patch`: the Conv drops the remainder
+    rows and columns. `init_range` as BenchBuilder's."""
+    b = BenchBuilder(seed, init_range)
     n_patches = (image // patch) ** 2
     s_emb = "/embeddings"
     s_pe = f"{s_emb}/patch_embeddings/projection"
@@ -303,9 +320,9 @@ def vit(layers=12, hidden=768, heads=12, ffn=3072, image=224, patch=16, channels
     return b.build(
         name,
         [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT,
-                                       ["batch", channels, image, image])],
+                                       [batch, channels, image, image])],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT,
-                                       ["batch", n_patches + 1, hidden])],
+                                       [batch, n_patches + 1, hidden])],
         f"ViTModel: {layers} layers, hidden {hidden}, {heads} heads, FFN {ffn}, "
         f"{image}x{image} / {patch}x{patch} patches")
 

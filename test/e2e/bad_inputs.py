@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
@@ -112,6 +112,59 @@ def custom_domain_op_model():
     return model
 
 
+def _const(name, value):
+    return helper.make_node("Constant", [], [name], name=name,
+                            value=numpy_helper.from_array(np.array(value, np.int64), name=""))
+
+
+def _model(nodes, name, inputs, outputs, initializer=(), full_check=True):
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(initializer))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", models.OPSET)],
+                              ir_version=models.IR_VERSION)
+    onnx.checker.check_model(model, full_check=full_check)
+    return model
+
+
+def conv_padding_model():
+    """A patch-embedding Conv (kernel 8, stride 8) with pads 1 on every side:
+    overlapping the border, so it is not a non-overlapping patch Conv."""
+    return _model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="/patch/conv_node",
+                          kernel_shape=[8, 8], strides=[8, 8], pads=[1, 1, 1, 1])],
+        "conv_pad",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 4, 4])],
+        initializer=[numpy_helper.from_array(np.zeros((16, 3, 8, 8), np.float32), name="w")])
+
+
+def range_dynamic_model():
+    """GPT-2's position ids, arange(x.size(1)), over a dynamic dim: the Range's
+    limit is only known at run time (no --input-shape given)."""
+    return _model(
+        [_const("zero", 0), _const("one", 1), _const("idx", 1),
+         helper.make_node("Shape", ["x"], ["shape"], name="/pos/Shape"),
+         helper.make_node("Gather", ["shape", "idx"], ["n"], name="/pos/Gather", axis=0),
+         helper.make_node("Range", ["zero", "n", "one"], ["pos"], name="/pos/range_node"),
+         helper.make_node("Cast", ["pos"], ["posf"], name="/pos/Cast", to=TensorProto.FLOAT),
+         helper.make_node("Add", ["x", "posf"], ["y"], name="/pos/Add")],
+        "range_dyn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq"])])
+
+
+def split_sizes_model():
+    """GPT-2's fused QKV Split with sizes [8, 8, 4] that add up to 20 on a dim
+    of 24. onnx's shape inference rejects it too, so no full check."""
+    return _model(
+        [_const("sizes", [8, 8, 4]),
+         helper.make_node("Split", ["x", "sizes"], ["q", "k", "v"], name="/attn/split_node",
+                          axis=1)],
+        "split_bad",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 24])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2, None]) for n in "qkv"],
+        full_check=False)
+
+
 def compile_good_model(compiler, model, out_dir, timeout):
     """Compiles the model the run-time cases use; returns None or why it failed."""
     why = "prerequisite failed: tessera-compile of mlp.onnx: "
@@ -157,6 +210,9 @@ def main():
     write_bytes(p("garbage.onnx"), np.random.default_rng(7).bytes(4096))
     onnx.save(unsupported_standard_op_model(), p("nms.onnx"))
     onnx.save(custom_domain_op_model(), p("custom_op.onnx"))
+    onnx.save(conv_padding_model(), p("conv_pad.onnx"))
+    onnx.save(range_dynamic_model(), p("range_dyn.onnx"))
+    onnx.save(split_sizes_model(), p("split_bad.onnx"))
 
     def compile_case(name, model, expect):
         return Case(name, "tessera-compile", [model, "-o", p(f"{name}.out")], expect)
@@ -176,6 +232,12 @@ def main():
         compile_case("custom_domain_op", p("custom_op.onnx"),
                      [["/act/fancy_gelu_node", "fancy_gelu_node"], ["FancyGelu"],
                       ["unsupported"]]),
+        compile_case("conv_padding", p("conv_pad.onnx"),
+                     [["/patch/conv_node", "conv_node"], ["Conv"], ["unsupported"]]),
+        compile_case("range_dynamic", p("range_dyn.onnx"),
+                     [["/pos/range_node", "range_node"], ["Range"]]),
+        compile_case("split_sizes", p("split_bad.onnx"),
+                     [["/attn/split_node", "split_node"], ["split"]]),
     ]
 
     # -- run-time cases (need a good compiled mlp) -------------------------------

@@ -25,7 +25,9 @@ model, so that the compiler sees the same op webs it will see in real exports:
 
 Only these ops are used: MatMul, Gemm, Add, Sub, Mul, Div, Pow, Sqrt, Erf, Tanh,
 Softmax, LayerNormalization, ReduceMean, Gather, Reshape, Transpose, Unsqueeze,
-Concat, Slice, Shape, Constant, Cast.
+Concat, Slice, Shape, Constant, Cast. The small GPT-2 and ViT models are
+bench/models.py's full-size builders at small sizes (with the e2e weight
+scales) and add Range, Split, Where, Equal, Expand and Conv.
 
 Weights are random with a fixed seed per model (numpy default_rng), small scale
 (0.02-0.1) so activations stay O(1). Building a model twice gives byte-identical
@@ -358,15 +360,90 @@ def bert2():
         "2-layer BERT with embeddings, dynamic batch/seq, torch-style extended mask")
 
 
+# ---------------------------------------------------------------------------
+# gpt2_tiny / vit_tiny: bench/models.py's GPT-2 and ViT at test sizes
+# ---------------------------------------------------------------------------
+_bench = None
+
+
+def _bench_models():
+    """bench/models.py, loaded by path (it is `models` too) on first use."""
+    global _bench
+    if _bench is None:
+        import importlib.util
+        import os
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "..", "bench", "models.py")
+        spec = importlib.util.spec_from_file_location("tessera_bench_models", path)
+        _bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_bench)
+    return _bench
+
+
+GPT2_VOCAB = 100
+GPT2_SHAPE = (2, 16)  # (batch, seq) of the gpt2_tiny inputs
+
+
+def _gpt2_tiny(name, batch, seq):
+    return _bench_models().gpt2(layers=2, hidden=64, heads=4, ffn=256, vocab=GPT2_VOCAB,
+                                n_positions=32, seed=5, name=name, batch=batch, seq=seq,
+                                init_range=None)
+
+
+def gpt2_tiny():
+    """HF GPT2Model (2 layers, hidden 64, 4 heads, FFN 256, vocab 100, 32
+    positions) with static [2, 16] inputs: Range position ids over a
+    compile-time length, Gemm Conv1D, Split of the fused QKV, causal mask
+    with Where, tanh GELU."""
+    return _gpt2_tiny("gpt2_tiny", *GPT2_SHAPE)
+
+
+def gpt2_tiny_dyn():
+    """gpt2_tiny exported with dynamic batch and seq: compiled with
+    --input-shape (COMPILE_ARGS), which the Range needs."""
+    return _gpt2_tiny("gpt2_tiny_dyn", "batch", "seq")
+
+
+def _vit_tiny(name, image):
+    return _bench_models().vit(layers=2, hidden=64, heads=4, ffn=128, image=image, patch=8,
+                               channels=3, seed=6, name=name, init_range=None)
+
+
+def vit_tiny():
+    """HF ViTModel (2 layers, hidden 64, 4 heads, FFN 128) on 3x32x32 images
+    with 8x8 patches (Conv kernel == stride 8) and a class token: 17 tokens,
+    dynamic batch."""
+    return _vit_tiny("vit_tiny", 32)
+
+
+def vit_tiny_35():
+    """vit_tiny on 3x35x35 images: the patch Conv drops the last 3 rows and
+    columns (still 4x4 patches, 17 tokens)."""
+    return _vit_tiny("vit_tiny_35", 35)
+
+
 MODELS = {
     "mlp": mlp,
     "mlp_decomposed_ln": mlp_decomposed_ln,
     "bert_layer": bert_layer,
     "bert2": bert2,
+    "gpt2_tiny": gpt2_tiny,
+    "gpt2_tiny_dyn": gpt2_tiny_dyn,
+    "vit_tiny": vit_tiny,
+    "vit_tiny_35": vit_tiny_35,
 }
 
 # Models whose graph inputs have symbolic dims; e2e runs these at several seqs.
 DYNAMIC_MODELS = {"bert2"}
+
+# Image models: pixel_values [batch, 3, H, W] (batch symbolic, run at --batch).
+IMAGE_SIZES = {"vit_tiny": 32, "vit_tiny_35": 35}
+
+# Extra tessera-compile arguments a model always needs.
+COMPILE_ARGS = {
+    "gpt2_tiny_dyn": [f"--input-shape={n}={GPT2_SHAPE[0]}x{GPT2_SHAPE[1]}"
+                      for n in ("input_ids", "attention_mask")],
+}
 
 
 def make_inputs(name, seq=None, batch=2, seed=0):
@@ -388,6 +465,17 @@ def make_inputs(name, seq=None, batch=2, seed=0):
             mask[1, seq - pad:] = 0
             ids[1, seq - pad:] = 0  # [PAD] token id, as a tokenizer writes it
         return {"input_ids": ids, "attention_mask": mask}
+    if name in ("gpt2_tiny", "gpt2_tiny_dyn"):
+        # Right padding on the second row, as bert2: every query keeps key 0.
+        bsz, seq = GPT2_SHAPE
+        ids = rng.integers(0, GPT2_VOCAB, size=(bsz, seq), dtype=np.int64)
+        mask = np.ones((bsz, seq), dtype=np.int64)
+        mask[1, seq - seq // 4:] = 0
+        ids[1, seq - seq // 4:] = 0
+        return {"input_ids": ids, "attention_mask": mask}
+    if name in IMAGE_SIZES:
+        img = IMAGE_SIZES[name]
+        return {"pixel_values": rng.standard_normal((batch, 3, img, img)).astype(np.float32)}
     raise KeyError(name)
 
 

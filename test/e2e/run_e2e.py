@@ -8,13 +8,15 @@ with tessera-run, and compare the outputs against onnxruntime.
 
 For each model: writes DIR/NAME.onnx (from models.py), compiles it once into
 DIR/NAME.out (models with dynamic dims are compiled once with the dims left
-symbolic), then for each config (each --seq for dynamic models, the fixed shape
-otherwise) writes deterministic inputs, runs onnxruntime (CPU EP, all graph
-optimizations) and tessera-run, and compares every output with the
-np.allclose rule |got - ref| <= atol + rtol * |ref|. Prints one line per
-config:
+symbolic, unless models.COMPILE_ARGS fixes them with --input-shape), then for
+each config (each --seq for dynamic models, the fixed shape otherwise; image
+models take pixel_values [--batch, 3, H, W]) writes deterministic inputs, runs
+onnxruntime (CPU EP, all graph optimizations) and tessera-run, and compares
+every output with the np.allclose rule |got - ref| <= atol + rtol * |ref|.
+Prints one line per config:
 
   e2e NAME seq=S: max_abs_err=... max_rel_err=... (atol=.., rtol=..) PASS|FAIL
+  e2e NAME image=HxW batch=B: ...                                   (image models)
 
 and exits 1 if any config fails or any tool fails (its stderr is printed).
 """
@@ -86,11 +88,14 @@ def run_model(name, args):
     tol = f"(atol={args.atol:g}, rtol={args.rtol:g})"
 
     def label(seq):
+        if name in models.IMAGE_SIZES:
+            img = models.IMAGE_SIZES[name]
+            return f"e2e {name} image={img}x{img} batch={args.batch}"
         return f"e2e {name} seq={seq if seq is not None else 'static'}"
 
     shutil.rmtree(out_dir, ignore_errors=True)  # stale artifacts must not mask a failure
     ok, msg = run_tool([args.tessera_compile, onnx_path, "-o", out_dir, "--target=cpu"]
-                       + args.compile_arg, args.timeout)
+                       + models.COMPILE_ARGS.get(name, []) + args.compile_arg, args.timeout)
     if not ok:
         print(f"tessera-compile failed for {name}: {msg}", file=sys.stderr)
         for seq in configs:

@@ -11,17 +11,26 @@
 //===----------------------------------------------------------------------===//
 #include "KernelRuntime.h"
 
+#include "kernels/AttentionKernels.h"
+
 using namespace tessera::runtime;
 
 // Generated code fills tsr_sgemm_args_t as an array of 8-byte words.
 static_assert(sizeof(tsr_sgemm_args_t) == TSR_SGEMM_ARGS_WORDS * 8,
               "tsr_sgemm_args_t must be TSR_SGEMM_ARGS_WORDS words");
+static_assert(sizeof(tsr_attention_args_t) == TSR_ATTENTION_ARGS_WORDS * 8,
+              "tsr_attention_args_t must be TSR_ATTENTION_ARGS_WORDS words");
 
 namespace {
 
 void sgemmEntry(void *runtime, const tsr_sgemm_args_t *args) {
   if (runtime && args)
     static_cast<KernelRuntime *>(runtime)->sgemm(*args);
+}
+
+void attentionEntry(void *runtime, const tsr_attention_args_t *args) {
+  if (runtime && args)
+    static_cast<KernelRuntime *>(runtime)->attention(*args);
 }
 
 void parallelForEntry(void *runtime, int64_t n, tsr_parallel_task_fn_t fn,
@@ -55,7 +64,9 @@ void runAbiTask(void *arg, int64_t begin, int64_t end, unsigned) {
 
 KernelRuntime::KernelRuntime(unsigned numThreads)
     : pool_(numThreads), sgemmWorkspace_(pool_.numThreads()),
-      sgemmIsa_(getBestSgemmIsa()), sgemmKernels_(&getSgemmKernels(sgemmIsa_)) {
+      sgemmIsa_(getBestSgemmIsa()), sgemmKernels_(&getSgemmKernels(sgemmIsa_)),
+      attentionWorkspace_(pool_.numThreads()), attentionIsa_(sgemmIsa_),
+      attentionKernels_(&getAttentionKernels(attentionIsa_)) {
   context_.abi_version = TSR_ABI_VERSION;
   context_.num_threads = pool_.numThreads();
   context_.runtime = this;
@@ -63,6 +74,7 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.parallel_for = parallelForEntry;
   context_.alloc = allocEntry;
   context_.free = freeEntry;
+  context_.attention = attentionEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
@@ -76,5 +88,13 @@ bool KernelRuntime::setSgemmIsa(SgemmIsa isa) {
     return false;
   sgemmIsa_ = isa;
   sgemmKernels_ = &getSgemmKernels(isa);
+  return true;
+}
+
+bool KernelRuntime::setAttentionIsa(SgemmIsa isa) {
+  if (!isSgemmIsaSupported(isa))
+    return false;
+  attentionIsa_ = isa;
+  attentionKernels_ = &getAttentionKernels(isa);
   return true;
 }

@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The per-session state behind tsr_kernel_context_t (tessera/abi.h): the
-// thread pool, the SGEMM packing buffers and the chosen SGEMM kernels. The
+// thread pool, the SGEMM packing buffers, the attention scratch and the
+// chosen SGEMM and attention kernels. The
 // session passes context() to every run; generated code calls back through
 // its function pointers with `runtime` pointing here.
 //
@@ -15,6 +16,7 @@
 
 #include "BlockCache.h"
 #include "ThreadPool.h"
+#include "kernels/Attention.h"
 #include "kernels/Sgemm.h"
 
 #include "tessera/abi.h"
@@ -35,12 +37,21 @@ public:
   void sgemm(const tsr_sgemm_args_t &args) {
     runSgemm(args, *sgemmKernels_, pool_, sgemmWorkspace_);
   }
+  void attention(const tsr_attention_args_t &args) {
+    runAttention(args, *attentionKernels_, pool_, attentionWorkspace_);
+  }
   void parallelFor(int64_t n, tsr_parallel_task_fn_t fn, void *taskArg);
 
   /// Forces the SGEMM kernels of `isa` (tests, benchmarks); false, changing
   /// nothing, when the CPU cannot run them.
   bool setSgemmIsa(SgemmIsa isa);
   SgemmIsa sgemmIsa() const { return sgemmIsa_; }
+  /// Forces the attention kernels of `isa` (tests, benchmarks); false,
+  /// changing nothing, when the CPU cannot run them.
+  bool setAttentionIsa(SgemmIsa isa);
+  SgemmIsa attentionIsa() const { return attentionIsa_; }
+  /// Bytes of attention scratch held (independent of sequence lengths).
+  size_t attentionWorkspaceBytes() const { return attentionWorkspace_.bytes(); }
 
   ThreadPool &pool() { return pool_; }
 
@@ -54,6 +65,9 @@ private:
   SgemmWorkspace sgemmWorkspace_;
   SgemmIsa sgemmIsa_;
   const SgemmKernelSet *sgemmKernels_;
+  AttentionWorkspace attentionWorkspace_;
+  SgemmIsa attentionIsa_;
+  const AttentionKernelSet *attentionKernels_;
   tsr_kernel_context_t context_;
 };
 

@@ -29,6 +29,7 @@ namespace tessera {
 namespace {
 
 constexpr llvm::StringLiteral kSgemmHelper = "__tsr_sgemm";
+constexpr llvm::StringLiteral kAttentionHelper = "__tsr_attention";
 constexpr llvm::StringLiteral kKernelContextAttr = "tsr.kernel_context";
 
 // Bits of the helper's `flags` operand.
@@ -40,6 +41,12 @@ enum : int64_t {
   kEpilogueShift = 8,
 };
 
+// Bits of the attention helper's `flags` operand.
+enum : int64_t {
+  kHasMask = 1,
+  kCausal = 2,
+};
+
 MemRefType anyStridedMemRef(MLIRContext *ctx, int64_t rank) {
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
   auto layout = StridedLayoutAttr::get(
@@ -48,113 +55,178 @@ MemRefType anyStridedMemRef(MLIRContext *ctx, int64_t rank) {
 }
 
 //===----------------------------------------------------------------------===//
-// The __tsr_sgemm helper
+// Helpers: private functions that fill a kernel's argument struct from
+// memref metadata and call through the kernel context
 //===----------------------------------------------------------------------===//
 
-/// Builds `func.func private @__tsr_sgemm(ctx, A, B, bias, C, flags)`: it
-/// reads the operands' metadata, fills a tsr_sgemm_args_t on the stack and
-/// calls ctx->sgemm(ctx->runtime, &args).
-func::FuncOp getOrCreateSgemmHelper(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kSgemmHelper))
-    return fn;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  Location loc = module.getLoc();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  auto i64 = b.getI64Type();
-  MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
-  auto fnType = b.getFunctionType({ptrType, m3, m3, m1, m3, i64}, {});
-  auto fn = func::FuncOp::create(b, loc, kSgemmHelper, fnType);
-  fn.setPrivate();
-  Block *body = fn.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  Value kctx = body->getArgument(0), a = body->getArgument(1),
-        bm = body->getArgument(2), bias = body->getArgument(3),
-        c = body->getArgument(4), flags = body->getArgument(5);
+/// Builds the body of a helper function.
+struct HelperBodyBuilder {
+  OpBuilder &b;
+  Location loc;
 
-  auto toI64 = [&](Value index) -> Value {
-    return arith::IndexCastOp::create(b, loc, i64, index);
-  };
-  auto cst = [&](int64_t v) -> Value {
-    return arith::ConstantIntOp::create(b, loc, i64, v);
-  };
-  auto flagSet = [&](int64_t bit) -> Value {
-    Value masked = arith::AndIOp::create(b, loc, flags, cst(bit));
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, masked,
-                                 cst(0));
-  };
   struct Meta {
     Value ptr; // the first element's address, as i64
     SmallVector<Value> sizes, strides;
   };
-  auto meta = [&](Value memref) {
+
+  Type i64() { return b.getI64Type(); }
+  Value cst(int64_t v) { return arith::ConstantIntOp::create(b, loc, i64(), v); }
+  Value toI64(Value index) {
+    return arith::IndexCastOp::create(b, loc, i64(), index);
+  }
+  Value select(Value cond, Value t, Value f) {
+    return arith::SelectOp::create(b, loc, cond, t, f);
+  }
+  Value flagSet(Value flags, int64_t bit) {
+    Value masked = arith::AndIOp::create(b, loc, flags, cst(bit));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, masked,
+                                 cst(0));
+  }
+  Value isOne(Value v) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v, cst(1));
+  }
+  Meta meta(Value memref) {
     auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
     Meta m;
     Value aligned = toI64(
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref));
-    Value offsetBytes =
-        arith::MulIOp::create(b, loc, toI64(md.getOffset()), cst(4));
+    Value offsetBytes = arith::MulIOp::create(b, loc, toI64(md.getOffset()),
+                                              cst(sizeof(float)));
     m.ptr = arith::AddIOp::create(b, loc, aligned, offsetBytes);
-    for (Value s : md.getSizes())
-      m.sizes.push_back(toI64(s));
-    for (Value s : md.getStrides())
-      m.strides.push_back(toI64(s));
+    for (Value v : md.getSizes())
+      m.sizes.push_back(toI64(v));
+    for (Value v : md.getStrides())
+      m.strides.push_back(toI64(v));
     return m;
-  };
-  auto select = [&](Value cond, Value t, Value f) -> Value {
-    return arith::SelectOp::create(b, loc, cond, t, f);
-  };
-  Meta ma = meta(a), mb = meta(bm), mbias = meta(bias), mc = meta(c);
-  Value transA = flagSet(kTransposeA), transB = flagSet(kTransposeB),
-        packed = flagSet(kPackedB), hasBias = flagSet(kHasBias);
-  Value zero = cst(0), one = cst(1);
+  }
+
+  /// Stores `words` in a stack array and calls the kernel at `offset` in
+  /// the context: kernel(ctx->runtime, &words).
+  void callKernel(Value kctx, size_t offset, ArrayRef<Value> words) {
+    MLIRContext *ctx = b.getContext();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto arrayType = LLVM::LLVMArrayType::get(i64(), words.size());
+    Value args = LLVM::AllocaOp::create(b, loc, ptrType, arrayType, cst(1));
+    for (auto [i, w] : llvm::enumerate(words)) {
+      Value slot = LLVM::GEPOp::create(
+          b, loc, ptrType, i64(), args,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      LLVM::StoreOp::create(b, loc, w, slot);
+    }
+    auto field = [&](size_t fieldOffset) -> Value {
+      Value p = LLVM::GEPOp::create(
+          b, loc, ptrType, b.getI8Type(), kctx,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(fieldOffset)});
+      return LLVM::LoadOp::create(b, loc, ptrType, p);
+    };
+    Value runtime = field(offsetof(tsr_kernel_context_t, runtime));
+    Value kernel = field(offset);
+    auto calleeType = LLVM::LLVMFunctionType::get(
+        LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType});
+    LLVM::CallOp::create(b, loc, calleeType, ValueRange{kernel, runtime, args});
+  }
+};
+
+/// Creates `func.func private @name(argTypes)` and a builder in its body.
+func::FuncOp createHelper(ModuleOp module, StringRef name,
+                          ArrayRef<Type> argTypes) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, module.getLoc(), name,
+                                 b.getFunctionType(argTypes, {}));
+  fn.setPrivate();
+  fn.addEntryBlock();
+  return fn;
+}
+
+/// `@__tsr_sgemm(ctx, A, B, bias, C, flags)`: fills a tsr_sgemm_args_t and
+/// calls ctx->sgemm.
+func::FuncOp getOrCreateSgemmHelper(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kSgemmHelper))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
+  func::FuncOp fn = createHelper(
+      module, kSgemmHelper,
+      {ptrType, m3, m3, m1, m3, IntegerType::get(ctx, 64)});
+  Block *body = &fn.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  HelperBodyBuilder h{b, fn.getLoc()};
+  Value kctx = body->getArgument(0), flags = body->getArgument(5);
+  auto ma = h.meta(body->getArgument(1)), mb = h.meta(body->getArgument(2)),
+       mbias = h.meta(body->getArgument(3)), mc = h.meta(body->getArgument(4));
+  Value transA = h.flagSet(flags, kTransposeA),
+        transB = h.flagSet(flags, kTransposeB),
+        packed = h.flagSet(flags, kPackedB),
+        hasBias = h.flagSet(flags, kHasBias);
+  Value zero = h.cst(0);
   // An operand with batch size 1 is shared by every batch.
-  auto batchStride = [&](const Meta &m) {
-    Value single = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         m.sizes[0], one);
-    return select(single, zero, m.strides[0]);
+  auto batchStride = [&](const HelperBodyBuilder::Meta &m) {
+    return h.select(h.isOne(m.sizes[0]), zero, m.strides[0]);
   };
   SmallVector<Value> words = {
       ma.ptr,
       mb.ptr,
       mc.ptr,
-      select(hasBias, mbias.ptr, zero),
-      mc.sizes[0],                                     // batch
-      mc.sizes[1],                                     // m
-      mc.sizes[2],                                     // n
-      select(transA, ma.sizes[1], ma.sizes[2]),        // k
-      batchStride(ma),                                 // a_batch_stride
-      select(transA, ma.strides[2], ma.strides[1]),    // a_row_stride
-      select(transA, ma.strides[1], ma.strides[2]),    // a_col_stride
-      select(packed, zero, batchStride(mb)),           // b_batch_stride
-      select(transB, mb.strides[2], mb.strides[1]),    // b_row_stride
-      select(transB, mb.strides[1], mb.strides[2]),    // b_col_stride
-      mc.strides[0],                                   // c_batch_stride
-      mc.strides[1],                                   // c_row_stride
-      select(packed, cst(TSR_SGEMM_B_PACKED), cst(TSR_SGEMM_B_STRIDED)),
-      arith::ShRUIOp::create(b, loc, flags, cst(kEpilogueShift)),
+      h.select(hasBias, mbias.ptr, zero),
+      mc.sizes[0],                                        // batch
+      mc.sizes[1],                                        // m
+      mc.sizes[2],                                        // n
+      h.select(transA, ma.sizes[1], ma.sizes[2]),         // k
+      batchStride(ma),                                    // a_batch_stride
+      h.select(transA, ma.strides[2], ma.strides[1]),     // a_row_stride
+      h.select(transA, ma.strides[1], ma.strides[2]),     // a_col_stride
+      h.select(packed, zero, batchStride(mb)),            // b_batch_stride
+      h.select(transB, mb.strides[2], mb.strides[1]),     // b_row_stride
+      h.select(transB, mb.strides[1], mb.strides[2]),     // b_col_stride
+      mc.strides[0],                                      // c_batch_stride
+      mc.strides[1],                                      // c_row_stride
+      h.select(packed, h.cst(TSR_SGEMM_B_PACKED), h.cst(TSR_SGEMM_B_STRIDED)),
+      arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
   };
   assert(words.size() == TSR_SGEMM_ARGS_WORDS && "tsr_sgemm_args_t changed");
+  h.callKernel(kctx, offsetof(tsr_kernel_context_t, sgemm), words);
+  func::ReturnOp::create(b, h.loc);
+  return fn;
+}
 
-  auto arrayType = LLVM::LLVMArrayType::get(i64, TSR_SGEMM_ARGS_WORDS);
-  Value args = LLVM::AllocaOp::create(b, loc, ptrType, arrayType, cst(1));
-  for (auto [i, w] : llvm::enumerate(words)) {
-    Value slot = LLVM::GEPOp::create(
-        b, loc, ptrType, i64, args,
-        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
-    LLVM::StoreOp::create(b, loc, w, slot);
-  }
-  auto field = [&](int64_t offset) -> Value {
-    Value p = LLVM::GEPOp::create(b, loc, ptrType, b.getI8Type(), kctx,
-                                  ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)});
-    return LLVM::LoadOp::create(b, loc, ptrType, p);
-  };
-  Value runtime = field(offsetof(tsr_kernel_context_t, runtime));
-  Value sgemm = field(offsetof(tsr_kernel_context_t, sgemm));
-  auto calleeType = LLVM::LLVMFunctionType::get(
-      LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType});
-  LLVM::CallOp::create(b, loc, calleeType, ValueRange{sgemm, runtime, args});
-  func::ReturnOp::create(b, loc);
+/// `@__tsr_attention(ctx, Q, K, V, mask, O, flags, scale)`: fills a
+/// tsr_attention_args_t and calls ctx->attention. Mask dims of size 1
+/// broadcast (stride 0).
+func::FuncOp getOrCreateAttentionHelper(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kAttentionHelper))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  MemRefType m4 = anyStridedMemRef(ctx, 4);
+  func::FuncOp fn = createHelper(
+      module, kAttentionHelper,
+      {ptrType, m4, m4, m4, m4, m4, IntegerType::get(ctx, 64),
+       Float64Type::get(ctx)});
+  Block *body = &fn.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  HelperBodyBuilder h{b, fn.getLoc()};
+  Value kctx = body->getArgument(0), flags = body->getArgument(6);
+  auto mq = h.meta(body->getArgument(1)), mk = h.meta(body->getArgument(2)),
+       mv = h.meta(body->getArgument(3)), mm = h.meta(body->getArgument(4)),
+       mo = h.meta(body->getArgument(5));
+  Value hasMask = h.flagSet(flags, kHasMask);
+  Value zero = h.cst(0);
+  SmallVector<Value> words = {
+      mq.ptr, mk.ptr, mv.ptr, mo.ptr, h.select(hasMask, mm.ptr, zero),
+      mq.sizes[0], mq.sizes[1], mk.sizes[1], mq.sizes[2], mk.sizes[2],
+      mq.sizes[3], mv.sizes[3]};
+  for (const HelperBodyBuilder::Meta *m : {&mq, &mk, &mv, &mo})
+    llvm::append_range(words, m->strides);
+  for (int d = 0; d < 4; ++d)
+    words.push_back(h.select(h.isOne(mm.sizes[d]), zero, mm.strides[d]));
+  words.push_back(arith::BitcastOp::create(b, h.loc, h.i64(),
+                                           body->getArgument(7)));
+  words.push_back(h.select(h.flagSet(flags, kCausal), h.cst(1), zero));
+  assert(words.size() == TSR_ATTENTION_ARGS_WORDS &&
+         "tsr_attention_args_t changed");
+  h.callKernel(kctx, offsetof(tsr_kernel_context_t, attention), words);
+  func::ReturnOp::create(b, h.loc);
   return fn;
 }
 
@@ -296,6 +368,54 @@ Value lowerLinear(tsr::LinearOp op, func::FuncOp helper, Value kctx) {
   return cb.reshape(c, outer);
 }
 
+/// attention(q, k, v, mask?) → one call of the attention kernel.
+Value lowerAttention(tsr::AttentionOp op, func::FuncOp helper, Value kctx) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  CallSiteBuilder cb{b, loc};
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+  int64_t flags = op.getCausal() ? kCausal : 0;
+  Value mask = op.getMask();
+  if (mask) {
+    flags |= kHasMask;
+    // Rank 4 with leading 1s; size-1 dims broadcast in the kernel.
+    int64_t rank = cast<RankedTensorType>(mask.getType()).getRank();
+    SmallVector<Value> dims;
+    for (int64_t d = rank; d < 4; ++d)
+      dims.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+    for (int64_t d = 0; d < rank; ++d)
+      dims.push_back(cb.dim(mask, d));
+    mask = cb.reshape(mask, dims);
+  } else {
+    mask = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0, 0, 0, 0},
+                                   b.getF32Type());
+  }
+  RankedTensorType resultType = op.getType();
+  SmallVector<Value> dynamic;
+  if (resultType.isDynamicDim(0))
+    dynamic.push_back(cb.dim(q, 0));
+  if (resultType.isDynamicDim(1))
+    dynamic.push_back(cb.dim(q, 1));
+  if (resultType.isDynamicDim(2))
+    dynamic.push_back(cb.dim(q, 2));
+  if (resultType.isDynamicDim(3))
+    dynamic.push_back(cb.dim(v, 3));
+  auto oType = MemRefType::get(resultType.getShape(), b.getF32Type());
+  Value oBuf = memref::AllocOp::create(b, loc, oType, dynamic);
+  Value oView = memref::CastOp::create(b, loc, anyStridedMemRef(ctx, 4), oBuf);
+  Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
+  Value scale = arith::ConstantOp::create(
+      b, loc, b.getF64FloatAttr(op.getScale().convertToDouble()));
+  func::CallOp::create(b, loc, helper,
+                       ValueRange{kctx, cb.toBuffer(q), cb.toBuffer(k),
+                                  cb.toBuffer(v), cb.toBuffer(mask), oView,
+                                  flagsValue, scale});
+  return bufferization::ToTensorOp::create(b, loc, resultType, oBuf,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
+}
+
 /// True if a and b's batch dims (all but the last two) match without
 /// broadcasting.
 bool sameBatchDims(RankedTensorType a, RankedTensorType b) {
@@ -364,7 +484,11 @@ bool isF32(Type t) {
 }
 
 /// True if the op is one this pass turns into a kernel call.
-bool canLower(Operation *op) {
+bool canLower(Operation *op, bool useAttentionKernel) {
+  if (auto a = dyn_cast<tsr::AttentionOp>(op))
+    return useAttentionKernel && isF32(a.getType()) &&
+           (!a.getMask() ||
+            cast<RankedTensorType>(a.getMask().getType()).getRank() <= 4);
   if (auto l = dyn_cast<tsr::LinearOp>(op))
     return isF32(l.getType()) &&
            (!l.getWeightPacked() || !l.getType().isDynamicDim(
@@ -380,15 +504,11 @@ bool canLower(Operation *op) {
 
 struct TsrLowerToUKernelsPass
     : impl::TsrLowerToUKernelsPassBase<TsrLowerToUKernelsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
-    // The runtime has no attention kernel yet: expand tsr.attention into
-    // its two GEMMs and a softmax here, so the GEMMs reach the kernel.
-    RewritePatternSet attention(ctx);
-    populateTsrAttentionToLinalgPatterns(attention);
-    if (failed(applyPatternsGreedily(module, std::move(attention))))
-      return signalPassFailure();
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
     for (func::FuncOp fn : funcs) {
       if (fn.isExternal() || fn.isPrivate())
@@ -405,9 +525,28 @@ struct TsrLowerToUKernelsPass
               fn.getLoc())))
         return signalPassFailure();
       Value kctx = fn.getArgument(index);
+
+      // Attention the kernel cannot take is expanded into its two GEMMs and
+      // a softmax, so that at least the GEMMs reach the GEMM kernel.
+      SmallVector<tsr::AttentionOp> attentions;
+      fn.walk([&](tsr::AttentionOp op) {
+        if (canLower(op, useAttentionKernel))
+          attentions.push_back(op);
+      });
+      for (tsr::AttentionOp op : attentions) {
+        Value r = lowerAttention(op, getOrCreateAttentionHelper(module), kctx);
+        op.getResult().replaceAllUsesWith(r);
+        op.erase();
+      }
+      RewritePatternSet expand(ctx);
+      populateTsrAttentionToLinalgPatterns(expand);
+      if (failed(applyPatternsGreedily(fn, std::move(expand))))
+        return signalPassFailure();
+
       SmallVector<Operation *> candidates;
       fn.walk([&](Operation *op) {
-        if (canLower(op))
+        if (isa<tsr::LinearOp, tsr::MatmulOp>(op) &&
+            canLower(op, useAttentionKernel))
           candidates.push_back(op);
       });
       if (candidates.empty())

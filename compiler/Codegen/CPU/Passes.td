@@ -55,9 +55,13 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
     and calls through the context's table. Generated code thus has no
     link-time dependency on the runtime.
 
-    Handled: tsr.linear (plain or packed weight, bias, epilogue), and
-    tsr.matmul whose operands have equal batch dims, or whose rhs is 2-D.
-    Everything else is left for tsr-lower-to-linalg.
+    Handled: tsr.linear (plain or packed weight, bias, epilogue),
+    tsr.matmul whose operands have equal batch dims, or whose rhs is 2-D,
+    and (with `attention-kernel`) tsr.attention, through `@__tsr_attention`
+    and the runtime's FlashAttention-style kernel, which never materializes
+    the score matrix. Attention left over is expanded into two GEMMs and a
+    softmax here, so its GEMMs still reach the kernel. Everything else is
+    left for tsr-lower-to-linalg.
 
     Before:
     ```mlir
@@ -71,6 +75,10 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
     %y3 = bufferization.to_tensor %c restrict writable : memref<1x?x768xf32> to tensor<1x?x768xf32>
     ```
   }];
+  let options = [
+    Option<"useAttentionKernel", "attention-kernel", "bool", /*default=*/"true",
+           "Lower f32 tsr.attention to the runtime's attention kernel">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::LLVM::LLVMDialect",

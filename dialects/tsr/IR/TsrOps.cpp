@@ -307,7 +307,8 @@ LogicalResult AttentionOp::verify() {
   if (q.getElementType() != k.getElementType() ||
       q.getElementType() != v.getElementType())
     return emitOpError("query, key and value element types differ");
-  if (!areShapesCompatible(k.getShape(), v.getShape()))
+  // V may have its own head size; batch, heads and keys must match K's.
+  if (!areShapesCompatible(k.getShape().drop_back(), v.getShape().drop_back()))
     return emitOpError("key and value shapes differ");
   auto staticEq = [](int64_t a, int64_t b) {
     return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;

@@ -289,7 +289,8 @@ def Tsr_ReduceOp : Tsr_Op<"reduce", [Pure]> {
 def Tsr_AttentionOp : Tsr_Op<"attention", [Pure]> {
   let summary = "Scaled dot-product attention: softmax(q·kᵀ·scale + mask)·v.";
   let description = [{
-    `query` is `[B, H, S, D]`; `key` and `value` are `[B, Hkv, T, D]` where
+    `query` is `[B, H, S, D]`; `key` is `[B, Hkv, T, D]` and `value`
+    `[B, Hkv, T, Dv]` where
     `H` is a multiple of `Hkv` (grouped-query attention when they differ).
     The optional additive `mask` broadcasts to `[B, H, S, T]`. With `causal`,
     query i attends to keys `j <= i + (T - S)`.

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 2
+#define TSR_ABI_VERSION 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +91,35 @@ typedef struct tsr_sgemm_args_t {
 
 #define TSR_SGEMM_ARGS_WORDS 18
 
+/* Scaled dot-product attention over [batch, heads] (tsr.attention):
+ *   O[b,h,i,:] = sum_j softmax_j(scale * Q[b,h,i,:]·K[b,h',j,:] + mask[b,h,i,j]
+ *                               (-inf where causal hides j)) * V[b,h',j,:]
+ * with h' = h / (heads / kv_heads) (grouped-query attention). Q is
+ * [batch, heads, s, d], K [batch, kv_heads, t, d], V [batch, kv_heads, t, dv],
+ * O [batch, heads, s, dv] (any strides, O's last one 1); the optional
+ * additive mask is read at mask[b*ms0 + h*ms1 + i*ms2 + j*ms3], a stride of
+ * 0 broadcasting that dim. With causal, query i sees keys j <= i + t - s.
+ * A row that sees no key, or only -inf scores, gets zeros.
+ * Every field is 8 bytes (scale is a double), TSR_ATTENTION_ARGS_WORDS in
+ * all. */
+typedef struct tsr_attention_args_t {
+  const float *q;
+  const float *k;
+  const float *v;
+  float *o;
+  const float *mask; /* NULL: no mask */
+  int64_t batch, heads, kv_heads, s, t, d, dv;
+  int64_t q_strides[4];
+  int64_t k_strides[4];
+  int64_t v_strides[4];
+  int64_t o_strides[4];
+  int64_t mask_strides[4];
+  double scale;
+  int64_t causal;
+} tsr_attention_args_t;
+
+#define TSR_ATTENTION_ARGS_WORDS 34
+
 /* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's
  * threads; returns when all chunks are done. */
 typedef void (*tsr_parallel_task_fn_t)(void *task_arg, int64_t begin,
@@ -109,6 +138,7 @@ typedef struct tsr_kernel_context_t {
    * memory. */
   void *(*alloc)(void *runtime, int64_t bytes);
   void (*free)(void *runtime, void *ptr);
+  void (*attention)(void *runtime, const tsr_attention_args_t *args);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

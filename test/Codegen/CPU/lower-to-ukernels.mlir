@@ -192,3 +192,42 @@ func.func @second(%x: tensor<5x3xf32>, %w: tensor<2x3xf32>) -> tensor<5x2xf32> {
   %0 = tsr.linear %x, %w : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
   return %0 : tensor<5x2xf32>
 }
+
+// -----
+
+// Tests that f32 attention becomes one call of the attention kernel: the
+// [1, T] mask is reshaped to rank 4 (its size-1 dims broadcast in the
+// helper), flags say "has mask" (1) and "causal" (2), and the scale goes as
+// an f64.
+// CHECK-LABEL: func.func @attention
+//  CHECK-SAME:   %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context}
+//   CHECK-DAG:   %[[FLAGS:.+]] = arith.constant 3 : i64
+//   CHECK-DAG:   %[[SCALE:.+]] = arith.constant 1.250000e-01 : f64
+//       CHECK:   %[[M4:.+]] = tsr.reshape %{{.+}} : tensor<1x16xf32> -> tensor<1x1x1x16xf32>
+//       CHECK:   %[[O:.+]] = memref.alloc() : memref<2x4x8x32xf32>
+//       CHECK:   call @__tsr_attention(%[[CTX]], {{.+}}, %[[FLAGS]], %[[SCALE]])
+//       CHECK:   bufferization.to_tensor %[[O]] restrict writable
+//   CHECK-NOT:   tsr.softmax
+// CHECK-LABEL: func.func private @__tsr_attention
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<34 x i64>
+//       CHECK:   arith.bitcast %{{.+}} : f64 to i64
+//       CHECK:   llvm.call %{{.+}}(%{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, !llvm.ptr) -> ()
+func.func @attention(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x16x16xf32>, %v: tensor<2x4x16x32xf32>, %m: tensor<1x16xf32>) -> tensor<2x4x8x32xf32> {
+  %0 = tsr.attention %q, %k, %v, mask %m {scale = 0.125 : f32, causal} : (tensor<2x4x8x16xf32>, tensor<2x4x16x16xf32>, tensor<2x4x16x32xf32>, tensor<1x16xf32>) -> tensor<2x4x8x32xf32>
+  return %0 : tensor<2x4x8x32xf32>
+}
+
+// -----
+
+// Tests that with attention-kernel=false attention expands into two GEMM
+// calls and a softmax instead.
+// RUN: tessera-opt %s --split-input-file --tsr-lower-to-ukernels=attention-kernel=false | FileCheck %s --check-prefix=NOKERNEL
+// NOKERNEL-LABEL: func.func @attention_expanded
+//       NOKERNEL:   call @__tsr_sgemm
+//       NOKERNEL:   tsr.softmax
+//       NOKERNEL:   call @__tsr_sgemm
+//   NOKERNEL-NOT:   __tsr_attention(
+func.func @attention_expanded(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %0 = tsr.attention %q, %k, %v {scale = 0.25 : f32} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %0 : tensor<1x2x8x16xf32>
+}

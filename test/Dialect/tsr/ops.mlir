@@ -280,3 +280,13 @@ func.func @broadcast(%m: tensor<1x1x1x8xf32>, %n: index) {
     }
   }
 #-}
+
+// -----
+
+// Tests that attention's value may have its own head size (Dv != D).
+// CHECK-LABEL: func.func @attention_value_head_size
+//       CHECK:   tsr.attention {{.+}} -> tensor<1x2x8x32xf32>
+func.func @attention_value_head_size(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x32xf32>) -> tensor<1x2x8x32xf32> {
+  %0 = tsr.attention %q, %k, %v {scale = 0.25 : f32} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x32xf32>) -> tensor<1x2x8x32xf32>
+  return %0 : tensor<1x2x8x32xf32>
+}

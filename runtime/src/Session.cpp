@@ -470,6 +470,9 @@ tsr_status_t tsr_session_run(tsr_session_t *session,
     return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
                       "tsr_session_run: session must not be NULL");
   return guardStatus([&]() -> tsr_status_t {
+    // Workers that went to sleep since the last run start waking now, while
+    // the inputs are checked, instead of at the first parallel kernel.
+    session->kernels->pool().wake();
     // Whatever the last run lent out is invalid from now on.
     session->releaseOwnedBuffers();
     const Entry &entry = *session->entry;

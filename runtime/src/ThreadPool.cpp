@@ -123,8 +123,9 @@ void ThreadPool::parallelFor(int64_t n, TaskFn fn, void *arg) {
                    std::memory_order_relaxed);
   chunksDone_.store(0, std::memory_order_relaxed);
   uint32_t generation = static_cast<uint32_t>(work_.load() >> 32) + 1;
-  // Publishes the region (seq_cst, see below).
-  work_.store(static_cast<uint64_t>(generation) << 32);
+  // Publishes the region (seq_cst, see below) with all its chunks unclaimed.
+  work_.store((static_cast<uint64_t>(generation) << 32) |
+              static_cast<uint64_t>(numChunks_.load(std::memory_order_relaxed)));
   // Pairs with the increment in waitForRegion: either the worker sees the
   // new generation before it sleeps, or we see it sleeping and wake it.
   if (sleepingWorkers_.load() != 0) {
@@ -147,18 +148,18 @@ void ThreadPool::parallelFor(int64_t n, TaskFn fn, void *arg) {
 
 void ThreadPool::runChunks(unsigned threadIndex, uint32_t generation) {
   for (;;) {
+    // The low word counts the chunks left, so whether one is left is
+    // decided by the word alone: a stale generation can never claim, even
+    // while the caller is already writing the next region's fields.
     uint64_t work = work_.load();
-    if (static_cast<uint32_t>(work >> 32) != generation)
+    uint64_t left = work & 0xffffffffu;
+    if (static_cast<uint32_t>(work >> 32) != generation || left == 0)
       return;
-    int64_t chunk = static_cast<int64_t>(work & 0xffffffffu);
-    int64_t numChunks = numChunks_.load(std::memory_order_relaxed);
-    if (chunk >= numChunks)
-      return;
-    if (!work_.compare_exchange_weak(work, work + 1))
+    if (!work_.compare_exchange_weak(work, work - 1))
       continue;
-    // The chunk is ours: the region's fields stay put until we report it
-    // (re-read numChunks_ now that the claim orders it after the publish).
-    numChunks = numChunks_.load(std::memory_order_relaxed);
+    // The chunk is ours: the region's fields stay put until we report it.
+    int64_t numChunks = numChunks_.load(std::memory_order_relaxed);
+    int64_t chunk = numChunks - static_cast<int64_t>(left);
     int64_t base = n_ / numChunks, extra = n_ % numChunks;
     // The first `extra` chunks are one index longer.
     int64_t begin = chunk * base + std::min(chunk, extra);
@@ -177,13 +178,31 @@ bool ThreadPool::waitForRegion(uint32_t seen) {
   auto published = [&] {
     return static_cast<uint32_t>(work_.load() >> 32) != seen;
   };
-  if (!spinFor(kWorkerSpinTime, published)) {
+  for (;;) {
+    uint64_t wakes = wakeRequests_.load();
+    if (spinFor(kWorkerSpinTime, published))
+      break;
     std::unique_lock<std::mutex> lock(mutex_);
     sleepingWorkers_.fetch_add(1);
-    workAvailable_.wait(lock, published);
+    workAvailable_.wait(lock, [&] {
+      return published() || wakeRequests_.load() != wakes;
+    });
     sleepingWorkers_.fetch_sub(1);
+    if (published())
+      break;
+    // Woken ahead of a region (wake()): spin for it again.
   }
   return !stopping_.load();
+}
+
+void ThreadPool::wake() {
+  if (workers_.empty())
+    return;
+  wakeRequests_.fetch_add(1);
+  if (sleepingWorkers_.load() != 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    workAvailable_.notify_all();
+  }
 }
 
 void ThreadPool::workerMain(unsigned index) {

@@ -197,3 +197,26 @@ TEST(ThreadPoolTest, ShutsDownWhileWorkersSpinOrSleep) {
 }
 
 } // namespace
+
+// Tests that wake() between regions, with workers asleep or spinning,
+// changes nothing about what the regions compute.
+TEST(ThreadPoolTest, WakeBetweenRegions) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sum{0};
+  auto add = [](void *arg, int64_t begin, int64_t end, unsigned) {
+    int64_t local = 0;
+    for (int64_t i = begin; i < end; ++i)
+      local += i;
+    static_cast<std::atomic<int64_t> *>(arg)->fetch_add(local);
+  };
+  int64_t expected = 0;
+  for (int region = 0; region < 200; ++region) {
+    if (region % 50 == 0) // let the worker fall asleep now and then
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    pool.wake();
+    int64_t n = 2 + region % 40;
+    pool.parallelFor(n, add, &sum);
+    expected += n * (n - 1) / 2;
+  }
+  EXPECT_EQ(sum.load(), expected);
+}

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kernels/AttentionKernels.h"
+#include "kernels/VectorMath512.h"
 
 #include <immintrin.h>
 
@@ -25,30 +26,6 @@ using namespace tessera::runtime;
 namespace {
 
 constexpr int64_t W = kAttentionGroupLanes;
-
-/// e^x, within ~2 ulp for x <= 88.7 (Cody-Waite reduction, degree-7 Taylor
-/// polynomial on |r| <= ln2/2, scalef for the exponent); 0 below -87 (where
-/// it would be subnormal), for -inf included.
-inline __m512 exp512(__m512 x) {
-  __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_LT_OQ);
-  x = _mm512_min_ps(x, _mm512_set1_ps(88.72283935546875f));
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-  __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 5040);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~tiny),
-                             _mm512_scalef_ps(p, n));
-}
 
 /// Raw scores (scaled Q . K) of keys [j, j + R) into st. Nothing but the
 /// FMA loop and the stores, so that the accumulators stay in registers.
@@ -209,14 +186,14 @@ template <int G> void avx512Block(const AttentionBlock &block) {
   for (int g = 0; g < G; ++g) {
     __mmask16 none = _mm512_cmp_ps_mask(mNew[g], negInf, _CMP_EQ_OQ);
     mUse[g] = _mm512_mask_blend_ps(none, mNew[g], _mm512_setzero_ps());
-    alpha[g] = exp512(_mm512_sub_ps(mOld[g], mUse[g]));
+    alpha[g] = exp512FlushTiny(_mm512_sub_ps(mOld[g], mUse[g]));
     grown |= _mm512_cmp_ps_mask(alpha[g], _mm512_set1_ps(1.0f), _CMP_NEQ_UQ);
     sum[g] = _mm512_setzero_ps();
   }
   float *st = block.st;
   for (int64_t j = 0; j < block.keys; ++j, st += L)
     for (int g = 0; g < G; ++g) {
-      __m512 p = exp512(_mm512_sub_ps(_mm512_load_ps(st + g * W), mUse[g]));
+      __m512 p = exp512FlushTiny(_mm512_sub_ps(_mm512_load_ps(st + g * W), mUse[g]));
       sum[g] = _mm512_add_ps(sum[g], p);
       _mm512_store_ps(st + g * W, p);
     }
@@ -329,12 +306,12 @@ void avx512RowBlock(const AttentionBlock &block) {
     mNew = mOld > mNew ? mOld : mNew;
     const __m512 mUse = _mm512_set1_ps(mNew == -__builtin_inff() ? 0.0f : mNew);
     const __m512 alpha =
-        exp512(_mm512_sub_ps(_mm512_set1_ps(mOld), mUse));
+        exp512FlushTiny(_mm512_sub_ps(_mm512_set1_ps(mOld), mUse));
     __m512 sum = _mm512_setzero_ps();
     for (int64_t j0 = 0; j0 < keys; j0 += W) {
       __mmask16 live = firstLanes(keys - j0);
       __m512 p = _mm512_maskz_mov_ps(
-          live, exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(live, st + j0),
+          live, exp512FlushTiny(_mm512_sub_ps(_mm512_maskz_loadu_ps(live, st + j0),
                                      mUse)));
       sum = _mm512_add_ps(sum, p);
       _mm512_mask_storeu_ps(st + j0, live, p);

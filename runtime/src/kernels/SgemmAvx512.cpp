@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kernels/SgemmKernels.h"
+#include "kernels/VectorMath512.h"
 
 #include "tessera/abi.h"
 #include "tessera/pack.h"
@@ -35,27 +36,6 @@ constexpr int64_t kMr = 8;
 constexpr int kMaxPanels = 3;
 constexpr int64_t kNr = kMaxPanels * TSR_SGEMM_PANEL_WIDTH;
 
-/// e^x, within ~2 ulp over the float range (Cody-Waite reduction, degree-7
-/// Taylor polynomial on |r| <= ln2/2, scalef for the exponent, which also
-/// handles overflow to inf and gradual underflow).
-inline __m512 exp512(__m512 x) {
-  x = _mm512_min_ps(x, _mm512_set1_ps(88.72283935546875f));
-  x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
-  __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 5040);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 /// x * Phi(x) = 0.5 x erfc(-x / sqrt 2). erfc(z) for z >= 0 is Numerical
 /// Recipes' Chebyshev fit t * exp(-z^2 + P(t)), t = 1 / (1 + z / 2), whose

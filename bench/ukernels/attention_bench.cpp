@@ -18,20 +18,19 @@
 //                           [--shape=BxHxKVxSxTxD[,causal]]...
 //
 //===----------------------------------------------------------------------===//
+#include "BenchSupport.h"
 #include "KernelRuntime.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
+using namespace tessera::bench;
 using namespace tessera::runtime;
 
 namespace {
@@ -41,38 +40,33 @@ struct Shape {
   bool causal;
 };
 
-struct Options {
-  SgemmIsa isa;
-  double seconds = 0.3;
-  unsigned maxThreads = 2;
+struct Options : CommonOptions {
   bool unfused = true;
   std::vector<Shape> shapes;
 };
 
-std::vector<float> randomVector(size_t size, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> values(size);
-  for (float &v : values)
-    v = dist(rng);
-  return values;
-}
-
-/// Best seconds of `fn` over repetitions filling `seconds`.
-double bestSeconds(const std::function<void()> &fn, double seconds) {
-  fn(); // Warm-up: pages, caches, threads.
-  double best = 1e30;
-  auto start = std::chrono::steady_clock::now();
-  for (int reps = 0;; ++reps) {
-    auto before = std::chrono::steady_clock::now();
-    fn();
-    auto after = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double>(after - before).count());
-    if (reps >= 3 &&
-        std::chrono::duration<double>(after - start).count() > seconds)
-      break;
-  }
-  return best;
+/// Row-major batched C = A B, A [batch, m, k], B [batch, k, n] or, when
+/// `bTransposed`, stored [batch, n, k] (as K in Q K^T), C [batch, m, n].
+tsr_sgemm_args_t denseSgemm(const float *a, const float *b, float *c,
+                            int64_t batch, int64_t m, int64_t n, int64_t k,
+                            bool bTransposed) {
+  tsr_sgemm_args_t args = {};
+  args.a = a;
+  args.b = b;
+  args.c = c;
+  args.batch = batch;
+  args.m = m;
+  args.n = n;
+  args.k = k;
+  args.a_batch_stride = m * k;
+  args.a_row_stride = k;
+  args.a_col_stride = 1;
+  args.b_batch_stride = k * n;
+  args.b_row_stride = bTransposed ? 1 : n;
+  args.b_col_stride = bTransposed ? k : 1;
+  args.c_batch_stride = m * n;
+  args.c_row_stride = n;
+  return args;
 }
 
 struct SoftmaxTask {
@@ -151,38 +145,10 @@ Result measure(KernelRuntime &runtime, const Shape &shape,
 
   // Unfused: S = scale Q K^T (per head), softmax, O = P V.
   std::vector<float> scores(b * h * s * t);
-  tsr_sgemm_args_t qk = {};
-  qk.a = q.data();
-  qk.b = k.data();
-  qk.c = scores.data();
-  qk.batch = b * h;
-  qk.m = s;
-  qk.n = t;
-  qk.k = d;
-  qk.a_batch_stride = s * d;
-  qk.a_row_stride = d;
-  qk.a_col_stride = 1;
-  qk.b_batch_stride = t * d;
-  qk.b_row_stride = 1; // K^T
-  qk.b_col_stride = d;
-  qk.c_batch_stride = s * t;
-  qk.c_row_stride = t;
-  tsr_sgemm_args_t pv = {};
-  pv.a = scores.data();
-  pv.b = v.data();
-  pv.c = o.data();
-  pv.batch = b * h;
-  pv.m = s;
-  pv.n = d;
-  pv.k = t;
-  pv.a_batch_stride = s * t;
-  pv.a_row_stride = t;
-  pv.a_col_stride = 1;
-  pv.b_batch_stride = t * d;
-  pv.b_row_stride = d;
-  pv.b_col_stride = 1;
-  pv.c_batch_stride = s * d;
-  pv.c_row_stride = d;
+  tsr_sgemm_args_t qk = denseSgemm(q.data(), k.data(), scores.data(), b * h, s,
+                                   t, d, /*bTransposed=*/true);
+  tsr_sgemm_args_t pv = denseSgemm(scores.data(), v.data(), o.data(), b * h, s,
+                                   d, t, /*bTransposed=*/false);
   SoftmaxTask softmax = {scores.data(), s, t, shape.causal};
   // (The 1/sqrt(d) scale would be folded into Q or the softmax; omitted.)
   auto gemms = [&] {
@@ -203,50 +169,34 @@ Result measure(KernelRuntime &runtime, const Shape &shape,
   return result;
 }
 
-bool parseOptions(int argc, char **argv, Options &options) {
-  options.isa = getBestSgemmIsa();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--isa=", 0) == 0) {
-      std::string name = arg.substr(6);
-      bool found = false;
-      for (SgemmIsa isa : {SgemmIsa::Generic, SgemmIsa::Avx2, SgemmIsa::Avx512})
-        if (name == getSgemmIsaName(isa)) {
-          options.isa = isa;
-          found = true;
-        }
-      if (!found || !isSgemmIsaSupported(options.isa)) {
-        std::fprintf(stderr, "unsupported ISA '%s'\n", name.c_str());
-        return false;
-      }
-    } else if (arg.rfind("--seconds=", 0) == 0) {
-      options.seconds = std::atof(arg.c_str() + 10);
-    } else if (arg.rfind("--threads=", 0) == 0) {
-      options.maxThreads = static_cast<unsigned>(std::atoi(arg.c_str() + 10));
-    } else if (arg == "--no-unfused") {
-      options.unfused = false;
-    } else if (arg.rfind("--shape=", 0) == 0) {
-      long long b, h, kv, s, t, d;
-      char flag[16] = "";
-      if (std::sscanf(arg.c_str() + 8, "%lldx%lldx%lldx%lldx%lldx%lld,%15s",
-                      &b, &h, &kv, &s, &t, &d, flag) < 6) {
-        std::fprintf(stderr, "bad shape '%s'\n", arg.c_str() + 8);
-        return false;
-      }
-      options.shapes.push_back({b, h, kv, s, t, d, std::string(flag) == "causal"});
-    } else {
-      std::fprintf(stderr, "unknown argument '%s'\n", arg.c_str());
-      return false;
-    }
+/// Parses the flags of this benchmark alone (see parseArguments).
+ArgStatus parseOwnOption(const std::string &arg, Options &options) {
+  if (arg == "--no-unfused") {
+    options.unfused = false;
+    return ArgStatus::Parsed;
   }
-  return true;
+  if (arg.rfind("--shape=", 0) == 0) {
+    long long b, h, kv, s, t, d;
+    char flag[16] = "";
+    if (std::sscanf(arg.c_str() + 8, "%lldx%lldx%lldx%lldx%lldx%lld,%15s", &b,
+                    &h, &kv, &s, &t, &d, flag) < 6) {
+      std::fprintf(stderr, "bad shape '%s'\n", arg.c_str() + 8);
+      return ArgStatus::Invalid;
+    }
+    options.shapes.push_back(
+        {b, h, kv, s, t, d, std::string(flag) == "causal"});
+    return ArgStatus::Parsed;
+  }
+  return ArgStatus::Unknown;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   Options options;
-  if (!parseOptions(argc, argv, options))
+  if (!parseArguments(argc, argv, options, [&](const std::string &arg) {
+        return parseOwnOption(arg, options);
+      }))
     return 2;
   std::printf("isa=%s (GFLOP/s = 4 s t d per head / best time; fused | "
               "unfused GEMM+softmax+GEMM | the two GEMMs alone)\n",
@@ -260,18 +210,12 @@ int main(int argc, char **argv) {
         {1, 8, 2, 128, 128, 64, true},
     };
 
-  std::vector<unsigned> threadCounts;
-  for (unsigned t = 1; t <= options.maxThreads; t *= 2)
-    threadCounts.push_back(t);
-  std::vector<std::unique_ptr<KernelRuntime>> runtimes;
-  for (unsigned t : threadCounts) {
-    runtimes.push_back(std::make_unique<KernelRuntime>(t));
-    runtimes.back()->setSgemmIsa(options.isa);
-    runtimes.back()->setAttentionIsa(options.isa);
-  }
+  std::vector<unsigned> counts = threadCounts(options.maxThreads);
+  std::vector<std::unique_ptr<KernelRuntime>> runtimes =
+      makeRuntimes(counts, options.isa);
 
   std::printf("%-34s", "shape (b x h/kv x s x t x d)");
-  for (unsigned t : threadCounts)
+  for (unsigned t : counts)
     std::printf("  %2u thr: fused unfus. gemms", t);
   std::printf("\n");
   for (const Shape &shape : options.shapes) {

@@ -17,20 +17,19 @@
 // With --shape, measures only the given shapes instead of the default table.
 //
 //===----------------------------------------------------------------------===//
+#include "BenchSupport.h"
 #include "KernelRuntime.h"
 
 #include "tessera/pack.h"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
+using namespace tessera::bench;
 using namespace tessera::runtime;
 
 namespace {
@@ -41,26 +40,12 @@ struct Shape {
   bool bTransposed;
 };
 
-struct Options {
-  SgemmIsa isa;
-  bool isaForced = false;
+struct Options : CommonOptions {
   int64_t epilogue = TSR_EPILOGUE_NONE;
-  double seconds = 0.3;
-  unsigned maxThreads = 2;
   std::vector<struct Shape> shapes;
 };
 
-std::vector<float> randomVector(size_t size, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> values(size);
-  for (float &v : values)
-    v = dist(rng);
-  return values;
-}
-
-/// Best GFLOP/s over repetitions filling `seconds` (best, not mean: the
-/// machine is shared and we want the kernel's speed, not the neighbours').
+/// Best GFLOP/s over repetitions filling `options.seconds`.
 double measure(KernelRuntime &runtime, const Shape &shape,
                const Options &options) {
   const int64_t batch = shape.batch, m = shape.m, n = shape.n, k = shape.k;
@@ -103,84 +88,52 @@ double measure(KernelRuntime &runtime, const Shape &shape,
   }
 
   tsr_kernel_context_t *context = runtime.context();
-  context->sgemm(context->runtime, &args); // Warm-up: pages, caches, threads.
   double flops = 2.0 * batch * m * n * k;
-  double best = 0;
-  auto start = std::chrono::steady_clock::now();
-  for (int reps = 0;; ++reps) {
-    auto before = std::chrono::steady_clock::now();
-    context->sgemm(context->runtime, &args);
-    auto after = std::chrono::steady_clock::now();
-    double seconds = std::chrono::duration<double>(after - before).count();
-    best = std::max(best, flops / seconds * 1e-9);
-    if (reps >= 3 &&
-        std::chrono::duration<double>(after - start).count() > options.seconds)
-      break;
-  }
-  return best;
+  return flops /
+         bestSeconds([&] { context->sgemm(context->runtime, &args); },
+                     options.seconds) *
+         1e-9;
 }
 
-bool parseOptions(int argc, char **argv, Options &options) {
-  options.isa = getBestSgemmIsa();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--isa=", 0) == 0) {
-      std::string name = arg.substr(6);
-      bool found = false;
-      for (SgemmIsa isa : {SgemmIsa::Generic, SgemmIsa::Avx2, SgemmIsa::Avx512})
-        if (name == getSgemmIsaName(isa)) {
-          options.isa = isa;
-          found = true;
-        }
-      if (!found || !isSgemmIsaSupported(options.isa)) {
-        std::fprintf(stderr, "unsupported ISA '%s'\n", name.c_str());
-        return false;
-      }
-    } else if (arg.rfind("--epilogue=", 0) == 0) {
-      options.epilogue = std::atoi(arg.c_str() + 11);
-    } else if (arg.rfind("--seconds=", 0) == 0) {
-      options.seconds = std::atof(arg.c_str() + 10);
-    } else if (arg.rfind("--shape=", 0) == 0) {
-      long long batch, m, n, k;
-      char layout[16] = "packed";
-      if (std::sscanf(arg.c_str() + 8, "%lldx%lldx%lldx%lld,%15s", &batch, &m,
-                      &n, &k, layout) < 4) {
-        std::fprintf(stderr, "bad shape '%s'\n", arg.c_str() + 8);
-        return false;
-      }
-      std::string kind = layout;
-      options.shapes.push_back(
-          {batch, m, n, k, kind == "packed", kind == "transposed"});
-    } else if (arg.rfind("--threads=", 0) == 0) {
-      options.maxThreads = static_cast<unsigned>(std::atoi(arg.c_str() + 10));
-    } else {
-      std::fprintf(stderr, "unknown argument '%s'\n", arg.c_str());
-      return false;
-    }
+/// Parses the flags of this benchmark alone (see parseArguments).
+ArgStatus parseOwnOption(const std::string &arg, Options &options) {
+  if (arg.rfind("--epilogue=", 0) == 0) {
+    options.epilogue = std::atoi(arg.c_str() + 11);
+    return ArgStatus::Parsed;
   }
-  return true;
+  if (arg.rfind("--shape=", 0) == 0) {
+    long long batch, m, n, k;
+    char layout[16] = "packed";
+    if (std::sscanf(arg.c_str() + 8, "%lldx%lldx%lldx%lld,%15s", &batch, &m, &n,
+                    &k, layout) < 4) {
+      std::fprintf(stderr, "bad shape '%s'\n", arg.c_str() + 8);
+      return ArgStatus::Invalid;
+    }
+    std::string kind = layout;
+    options.shapes.push_back(
+        {batch, m, n, k, kind == "packed", kind == "transposed"});
+    return ArgStatus::Parsed;
+  }
+  return ArgStatus::Unknown;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   Options options;
-  if (!parseOptions(argc, argv, options))
+  if (!parseArguments(argc, argv, options, [&](const std::string &arg) {
+        return parseOwnOption(arg, options);
+      }))
     return 2;
   std::printf("isa=%s epilogue=%lld (GFLOP/s, best of repetitions)\n",
               getSgemmIsaName(options.isa), (long long)options.epilogue);
 
-  std::vector<unsigned> threadCounts;
-  for (unsigned t = 1; t <= options.maxThreads; t *= 2)
-    threadCounts.push_back(t);
-  std::vector<std::unique_ptr<KernelRuntime>> runtimes;
-  for (unsigned t : threadCounts) {
-    runtimes.push_back(std::make_unique<KernelRuntime>(t));
-    runtimes.back()->setSgemmIsa(options.isa);
-  }
+  std::vector<unsigned> counts = threadCounts(options.maxThreads);
+  std::vector<std::unique_ptr<KernelRuntime>> runtimes =
+      makeRuntimes(counts, options.isa);
 
   std::printf("%-28s %-8s", "shape (batch x M x N x K)", "B");
-  for (unsigned t : threadCounts)
+  for (unsigned t : counts)
     std::printf("  %2u thr", t);
   std::printf("\n");
   auto row = [&](const Shape &shape, const char *layout) {

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KernelRuntime.h"
+#include "KernelTestSupport.h"
 
 #include <gtest/gtest.h>
 
@@ -34,20 +35,12 @@
 #include <vector>
 
 using namespace tessera::runtime;
+using namespace tessera::test;
 
 namespace {
 
-constexpr float kSentinel = -12345.0f;
 constexpr float kHfMin = -3.4028234663852886e38f; // torch.finfo(float32).min
 const float kInf = std::numeric_limits<float>::infinity();
-
-std::vector<SgemmIsa> supportedIsas() {
-  std::vector<SgemmIsa> isas;
-  for (SgemmIsa isa : {SgemmIsa::Generic, SgemmIsa::Avx2, SgemmIsa::Avx512})
-    if (isSgemmIsaSupported(isa))
-      isas.push_back(isa);
-  return isas;
-}
 
 /// A 4-D view into its own storage: sizes in logical order, stored with the
 /// dims in `order` (outermost first), `pad` extra elements after each
@@ -105,6 +98,11 @@ enum class MaskValues {
 };
 
 struct AttentionCase {
+  AttentionCase() = default;
+  AttentionCase(int64_t batch, int64_t heads, int64_t kvHeads, int64_t s,
+                int64_t t, int64_t d)
+      : batch(batch), heads(heads), kvHeads(kvHeads), s(s), t(t), d(d) {}
+
   int64_t batch = 1, heads = 1, kvHeads = 1, s = 1, t = 1, d = 8, dv = 0;
   bool causal = false;
   double scale = 0; // 0: 1 / sqrt(d).
@@ -189,13 +187,34 @@ void referenceAttention(const tsr_attention_args_t &args,
     }
 }
 
-class AttentionTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    for (unsigned threads : {1u, 2u})
-      runtimes.push_back(std::make_unique<KernelRuntime>(threads));
-  }
+/// Arguments for contiguous Q, O [batch, heads, s, d] and K, V [batch,
+/// kvHeads, t, d] (dv = d, no mask, not causal); the caller sets the scale.
+tsr_attention_args_t denseAttentionArgs(const float *q, const float *k,
+                                        const float *v, float *o, int64_t batch,
+                                        int64_t heads, int64_t kvHeads,
+                                        int64_t s, int64_t t, int64_t d) {
+  tsr_attention_args_t args = {};
+  args.q = q;
+  args.k = k;
+  args.v = v;
+  args.o = o;
+  args.batch = batch;
+  args.heads = heads;
+  args.kv_heads = kvHeads;
+  args.s = s;
+  args.t = t;
+  args.d = args.dv = d;
+  const int64_t qStrides[4] = {heads * s * d, s * d, d, 1};
+  const int64_t kStrides[4] = {kvHeads * t * d, t * d, d, 1};
+  std::copy(qStrides, qStrides + 4, args.q_strides);
+  std::copy(qStrides, qStrides + 4, args.o_strides);
+  std::copy(kStrides, kStrides + 4, args.k_strides);
+  std::copy(kStrides, kStrides + 4, args.v_strides);
+  return args;
+}
 
+class AttentionTest : public KernelTest {
+protected:
   /// Runs `ac` on every supported ISA and thread count; false (after
   /// reporting) on the first mismatch.
   bool check(const AttentionCase &ac, unsigned seed = 1) {
@@ -276,45 +295,35 @@ protected:
     std::vector<double> expected, tolerance;
     referenceAttention(args, expected, tolerance);
 
-    for (SgemmIsa isa : supportedIsas()) {
-      for (auto &runtime : runtimes) {
-        EXPECT_TRUE(runtime->setAttentionIsa(isa));
-        std::fill(o.storage.begin(), o.storage.end(), kSentinel);
-        tsr_kernel_context_t *context = runtime->context();
-        context->attention(context->runtime, &args);
+    return checkEveryConfiguration(ac, [&](SgemmIsa isa,
+                                           KernelRuntime &runtime) {
+      EXPECT_TRUE(runtime.setAttentionIsa(isa));
+      std::fill(o.storage.begin(), o.storage.end(), kSentinel);
+      tsr_kernel_context_t *context = runtime.context();
+      context->attention(context->runtime, &args);
 
-        int mismatches = 0;
-        std::vector<bool> inView(o.storage.size(), false);
-        for (int64_t b = 0; b < batch; ++b)
-          for (int64_t h = 0; h < heads; ++h)
-            for (int64_t i = 0; i < s; ++i)
-              for (int64_t c = 0; c < dv; ++c) {
-                int64_t index = o.index(b, h, i, c);
-                inView[index] = true;
-                float got = o.storage[index];
-                size_t ref = ((b * heads + h) * s + i) * dv + c;
-                if (!(std::fabs(got - expected[ref]) <= tolerance[ref]) &&
-                    mismatches++ < 3)
-                  ADD_FAILURE() << "O[" << b << ", " << h << ", " << i << ", "
-                                << c << "] = " << got << ", expected "
-                                << expected[ref] << " +- " << tolerance[ref];
-              }
-        for (size_t index = 0; index < o.storage.size(); ++index)
-          if (!inView[index] && o.storage[index] != kSentinel &&
-              mismatches++ < 3)
-            ADD_FAILURE() << "wrote outside O at storage index " << index;
-        if (mismatches) {
-          ADD_FAILURE() << mismatches << " mismatches for " << ac.describe()
-                        << " on " << getSgemmIsaName(isa) << " with "
-                        << runtime->pool().numThreads() << " threads";
-          return false;
-        }
-      }
-    }
-    return true;
+      int mismatches = 0;
+      std::vector<bool> inView(o.storage.size(), false);
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t h = 0; h < heads; ++h)
+          for (int64_t i = 0; i < s; ++i)
+            for (int64_t c = 0; c < dv; ++c) {
+              int64_t index = o.index(b, h, i, c);
+              inView[index] = true;
+              float got = o.storage[index];
+              size_t ref = ((b * heads + h) * s + i) * dv + c;
+              if (!(std::fabs(got - expected[ref]) <= tolerance[ref]) &&
+                  mismatches++ < 3)
+                ADD_FAILURE() << "O[" << b << ", " << h << ", " << i << ", "
+                              << c << "] = " << got << ", expected "
+                              << expected[ref] << " +- " << tolerance[ref];
+            }
+      for (size_t index = 0; index < o.storage.size(); ++index)
+        if (!inView[index] && o.storage[index] != kSentinel && mismatches++ < 3)
+          ADD_FAILURE() << "wrote outside O at storage index " << index;
+      return mismatches;
+    });
   }
-
-  std::vector<std::unique_ptr<KernelRuntime>> runtimes;
 };
 
 const int64_t kSeqSizes[] = {1, 2, 17, 64, 65, 130};
@@ -326,13 +335,9 @@ TEST_F(AttentionTest, EveryShape) {
   for (int64_t d : {8, 64, 80})
     for (int64_t s : kSeqSizes)
       for (int64_t t : kSeqSizes) {
-        AttentionCase ac;
-        ac.d = d;
-        ac.s = s;
-        ac.t = t;
-        ac.heads = headPairs[caseIndex % 4][0];
-        ac.kvHeads = headPairs[caseIndex % 4][1];
-        ac.batch = 1 + (caseIndex / 4) % 2;
+        AttentionCase ac(/*batch=*/1 + (caseIndex / 4) % 2,
+                         headPairs[caseIndex % 4][0],
+                         headPairs[caseIndex % 4][1], s, t, d);
         ++caseIndex;
         ASSERT_TRUE(check(ac, caseIndex));
       }
@@ -343,13 +348,7 @@ TEST_F(AttentionTest, ValueSizeDiffersFromKeySize) {
                        {64, 1}, {3, 33}})
     for (int64_t s : {1, 17, 65})
       for (int64_t t : {2, 65, 130}) {
-        AttentionCase ac;
-        ac.batch = 2;
-        ac.heads = 4;
-        ac.kvHeads = 2;
-        ac.s = s;
-        ac.t = t;
-        ac.d = d;
+        AttentionCase ac(/*batch=*/2, /*heads=*/4, /*kvHeads=*/2, s, t, d);
         ac.dv = dv;
         ASSERT_TRUE(check(ac));
       }
@@ -359,13 +358,8 @@ TEST_F(AttentionTest, StridedViews) {
   for (int64_t s : {1, 17, 65, 130})
     for (int64_t t : {1, 64, 130})
       for (bool vTransposed : {false, true}) {
-        AttentionCase ac;
-        ac.batch = 2;
-        ac.heads = 4;
-        ac.kvHeads = 2;
-        ac.s = s;
-        ac.t = t;
-        ac.d = 64;
+        AttentionCase ac(/*batch=*/2, /*heads=*/4, /*kvHeads=*/2, s, t,
+                         /*d=*/64);
         ac.strided = true;
         ac.vTransposed = vTransposed;
         ASSERT_TRUE(check(ac));
@@ -379,13 +373,8 @@ TEST_F(AttentionTest, BroadcastMasks) {
     for (int64_t s : {1, 17, 65})
       for (int64_t t : {2, 64, 130})
         for (bool strided : {false, true}) {
-          AttentionCase ac;
-          ac.batch = 2;
-          ac.heads = 4;
-          ac.kvHeads = 2;
-          ac.s = s;
-          ac.t = t;
-          ac.d = 64;
+          AttentionCase ac(/*batch=*/2, /*heads=*/4, /*kvHeads=*/2, s, t,
+                           /*d=*/64);
           ac.mask = kind;
           ac.strided = strided;
           ASSERT_TRUE(check(ac));
@@ -400,13 +389,8 @@ TEST_F(AttentionTest, HfMinAndInfMasksWithFullyMaskedRows) {
                           MaskKind::PerQuery, MaskKind::PerHead})
       for (int64_t t : {1, 17, 130})
         for (bool causal : {false, true}) {
-          AttentionCase ac;
-          ac.batch = 2;
-          ac.heads = 4;
-          ac.kvHeads = 4;
-          ac.s = 17;
-          ac.t = t;
-          ac.d = 64;
+          AttentionCase ac(/*batch=*/2, /*heads=*/4, /*kvHeads=*/4, /*s=*/17, t,
+                           /*d=*/64);
           ac.causal = causal;
           ac.mask = kind;
           ac.maskValues = values;
@@ -421,13 +405,7 @@ TEST_F(AttentionTest, Causal) {
                       {2, 65}, {130, 65}, {17, 2}})
     for (MaskKind kind : {MaskKind::None, MaskKind::Full})
       for (int64_t kvHeads : {1, 2}) {
-        AttentionCase ac;
-        ac.batch = 2;
-        ac.heads = 2;
-        ac.kvHeads = kvHeads;
-        ac.s = s;
-        ac.t = t;
-        ac.d = 64;
+        AttentionCase ac(/*batch=*/2, /*heads=*/2, kvHeads, s, t, /*d=*/64);
         ac.causal = true;
         ac.mask = kind;
         ASSERT_TRUE(check(ac));
@@ -440,13 +418,8 @@ TEST_F(AttentionTest, ScalesAndLargeScores) {
   for (double scale : {1.0, 0.3, 0.05})
     for (float qRange : {1.0f, 8.0f})
       for (int64_t t : {17, 130}) {
-        AttentionCase ac;
-        ac.batch = 1;
-        ac.heads = 4;
-        ac.kvHeads = 2;
-        ac.s = 65;
-        ac.t = t;
-        ac.d = 64;
+        AttentionCase ac(/*batch=*/1, /*heads=*/4, /*kvHeads=*/2, /*s=*/65, t,
+                         /*d=*/64);
         ac.scale = scale;
         ac.qRange = qRange;
         ac.causal = t == 130;
@@ -473,28 +446,12 @@ TEST_F(AttentionTest, MaskRowsFarApart) {
   }
   const int64_t s = 9, d = 16, heads = 2;
   std::vector<float> q(heads * s * d), k(t * d), v(t * d), o(heads * s * d);
-  for (auto *x : {&q, &k, &v})
-    for (float &value : *x)
-      value = dist(rng);
-  tsr_attention_args_t args = {};
-  args.q = q.data();
-  args.k = k.data();
-  args.v = v.data();
-  args.o = o.data();
+  fillUniform(rng, -2.0f, 2.0f, {&q, &k, &v});
+  tsr_attention_args_t args =
+      denseAttentionArgs(q.data(), k.data(), v.data(), o.data(), /*batch=*/1,
+                         heads, /*kvHeads=*/1, s, t, d);
   args.mask = mask;
-  args.batch = 1;
-  args.heads = heads;
-  args.kv_heads = 1;
-  args.s = s;
-  args.t = t;
-  args.d = args.dv = d;
-  const int64_t qStrides[4] = {heads * s * d, s * d, d, 1};
-  const int64_t kStrides[4] = {t * d, t * d, d, 1};
   const int64_t maskStrides[4] = {0, headStride, 0, 1};
-  std::copy(qStrides, qStrides + 4, args.q_strides);
-  std::copy(qStrides, qStrides + 4, args.o_strides);
-  std::copy(kStrides, kStrides + 4, args.k_strides);
-  std::copy(kStrides, kStrides + 4, args.v_strides);
   std::copy(maskStrides, maskStrides + 4, args.mask_strides);
   args.scale = 0.25;
   std::vector<double> expected, tolerance;
@@ -513,13 +470,8 @@ TEST_F(AttentionTest, MaskRowsFarApart) {
 }
 
 TEST_F(AttentionTest, NoKeysGivesZeros) {
-  AttentionCase ac;
-  ac.batch = 2;
-  ac.heads = 2;
-  ac.s = 5;
-  ac.t = 0;
-  ac.d = 8;
-  ASSERT_TRUE(check(ac));
+  ASSERT_TRUE(check(AttentionCase(/*batch=*/2, /*heads=*/2, /*kvHeads=*/1,
+                                  /*s=*/5, /*t=*/0, /*d=*/8)));
 }
 
 // Softmax of the scores {x, 0} with V = {1, 0} is e^x / (e^x + 1), whose
@@ -530,21 +482,9 @@ TEST_F(AttentionTest, ExpIsAccurate) {
   std::vector<float> q(s), k = {1.0f, 0.0f}, v = {1.0f, 0.0f}, o(s);
   for (int64_t i = 0; i < s; ++i)
     q[i] = -86.0f * float(i) / float(s - 1);
-  tsr_attention_args_t args = {};
-  args.q = q.data();
-  args.k = k.data();
-  args.v = v.data();
-  args.o = o.data();
-  args.batch = args.heads = args.kv_heads = 1;
-  args.s = s;
-  args.t = 2;
-  args.d = args.dv = 1;
-  const int64_t strides[4] = {s, s, 1, 1};
-  std::copy(strides, strides + 4, args.q_strides);
-  std::copy(strides, strides + 4, args.o_strides);
-  const int64_t kvStrides[4] = {2, 2, 1, 1};
-  std::copy(kvStrides, kvStrides + 4, args.k_strides);
-  std::copy(kvStrides, kvStrides + 4, args.v_strides);
+  tsr_attention_args_t args =
+      denseAttentionArgs(q.data(), k.data(), v.data(), o.data(), /*batch=*/1,
+                         /*heads=*/1, /*kvHeads=*/1, s, /*t=*/2, /*d=*/1);
   args.scale = 1.0;
   for (SgemmIsa isa : supportedIsas()) {
     ASSERT_TRUE(runtimes[0]->setAttentionIsa(isa));
@@ -565,23 +505,11 @@ TEST_F(AttentionTest, ExpIsAccurate) {
 TEST_F(AttentionTest, LongSequenceNeedsNoScoreMatrix) {
   const int64_t n = 8192, d = 64;
   std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> q(n * d), k(n * d), v(n * d), o(n * d, kSentinel);
-  for (auto *x : {&q, &k, &v})
-    for (float &value : *x)
-      value = dist(rng);
-  tsr_attention_args_t args = {};
-  args.q = q.data();
-  args.k = k.data();
-  args.v = v.data();
-  args.o = o.data();
-  args.batch = args.heads = args.kv_heads = 1;
-  args.s = args.t = n;
-  args.d = args.dv = d;
-  const int64_t strides[4] = {n * d, n * d, d, 1};
-  for (int64_t *target :
-       {args.q_strides, args.k_strides, args.v_strides, args.o_strides})
-    std::copy(strides, strides + 4, target);
+  fillUniform(rng, -1.0f, 1.0f, {&q, &k, &v});
+  tsr_attention_args_t args =
+      denseAttentionArgs(q.data(), k.data(), v.data(), o.data(), /*batch=*/1,
+                         /*heads=*/1, /*kvHeads=*/1, /*s=*/n, /*t=*/n, d);
   args.scale = 0.125;
   args.causal = 1;
 

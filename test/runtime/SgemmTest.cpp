@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KernelRuntime.h"
+#include "KernelTestSupport.h"
 #include "RuntimeTestSupport.h"
 
 #include "tessera/pack.h"
@@ -26,14 +27,17 @@
 #include <vector>
 
 using namespace tessera::runtime;
+using namespace tessera::test;
 
 namespace {
 
 const int64_t kSizes[] = {0, 1, 2, 3, 7, 13, 16, 17, 31, 33, 64, 100, 257};
-/// Marks C memory the kernel must not write.
-constexpr float kSentinel = -12345.0f;
 
 struct GemmCase {
+  GemmCase() = default;
+  GemmCase(int64_t batch, int64_t m, int64_t n, int64_t k)
+      : batch(batch), m(m), n(n), k(k) {}
+
   int64_t batch = 1, m = 0, n = 0, k = 0;
   bool aTransposed = false; // A stored [k, m].
   bool bTransposed = false; // B stored [n, k].
@@ -70,38 +74,25 @@ double referenceEpilogue(double x, int64_t epilogue) {
   }
 }
 
-std::vector<SgemmIsa> supportedIsas() {
-  std::vector<SgemmIsa> isas;
-  for (SgemmIsa isa : {SgemmIsa::Generic, SgemmIsa::Avx2, SgemmIsa::Avx512})
-    if (isSgemmIsaSupported(isa))
-      isas.push_back(isa);
-  return isas;
-}
-
-/// One runtime per thread count, reused across cases (as a session would).
-class SgemmTest : public ::testing::Test {
+class SgemmTest : public KernelTest {
 protected:
-  void SetUp() override {
-    for (unsigned threads : {1u, 2u})
-      runtimes.push_back(std::make_unique<KernelRuntime>(threads));
-  }
-
   /// Builds the operands of `gemm`, runs it on every ISA and thread count,
   /// and compares with the reference. Returns false after the first
-  /// mismatching configuration (so that one bug does not print thousands of
-  /// lines).
+  /// mismatching configuration.
   bool check(const GemmCase &gemm);
 
-  std::vector<std::unique_ptr<KernelRuntime>> runtimes;
+  /// C = epilogue(x * 1) as an [x.size(), 1] x [1, 1] product on runtime
+  /// 0: the product is exact, so C shows the epilogue alone.
+  void applyEpilogue(const std::vector<float> &x, std::vector<float> &c,
+                     int64_t epilogue);
+
   std::mt19937 rng{1234};
 };
 
 bool SgemmTest::check(const GemmCase &gemm) {
   const int64_t batch = gemm.batch, m = gemm.m, n = gemm.n, k = gemm.k;
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   auto fill = [&](std::vector<float> &values) {
-    for (float &v : values)
-      v = dist(rng);
+    fillUniform(rng, -1.0f, 1.0f, {&values});
   };
 
   // A: logical [m, k] per batch element, stored row-major or transposed,
@@ -181,55 +172,65 @@ bool SgemmTest::check(const GemmCase &gemm) {
 
   std::vector<float> c(batch * cBatchStride + 1);
   args.c = c.data();
-  for (SgemmIsa isa : supportedIsas()) {
-    for (auto &runtime : runtimes) {
-      EXPECT_TRUE(runtime->setSgemmIsa(isa));
-      std::fill(c.begin(), c.end(), kSentinel);
-      tsr_kernel_context_t *context = runtime->context();
-      context->sgemm(context->runtime, &args);
+  return checkEveryConfiguration(
+      gemm, [&](SgemmIsa isa, KernelRuntime &runtime) {
+        EXPECT_TRUE(runtime.setSgemmIsa(isa));
+        std::fill(c.begin(), c.end(), kSentinel);
+        tsr_kernel_context_t *context = runtime.context();
+        context->sgemm(context->runtime, &args);
 
-      int mismatches = 0;
-      for (int64_t bi = 0; bi < batch; ++bi)
-        for (int64_t i = 0; i < m; ++i)
-          for (int64_t j = 0; j < cLd; ++j) {
-            float got = c[bi * cBatchStride + i * cLd + j];
-            if (j >= n) {
-              if (got != kSentinel && mismatches++ < 3)
-                ADD_FAILURE() << "wrote row padding at batch " << bi << " row "
-                              << i << " column " << j;
-              continue;
+        int mismatches = 0;
+        for (int64_t bi = 0; bi < batch; ++bi)
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < cLd; ++j) {
+              float got = c[bi * cBatchStride + i * cLd + j];
+              if (j >= n) {
+                if (got != kSentinel && mismatches++ < 3)
+                  ADD_FAILURE() << "wrote row padding at batch " << bi
+                                << " row " << i << " column " << j;
+                continue;
+              }
+              size_t index = (bi * m + i) * n + j;
+              if (!(std::fabs(got - expected[index]) <= tolerance[index]) &&
+                  mismatches++ < 3)
+                ADD_FAILURE() << "C[" << bi << ", " << i << ", " << j
+                              << "] = " << got << ", expected "
+                              << expected[index] << " +- " << tolerance[index];
             }
-            size_t index = (bi * m + i) * n + j;
-            if (!(std::fabs(got - expected[index]) <= tolerance[index]) &&
-                mismatches++ < 3)
-              ADD_FAILURE() << "C[" << bi << ", " << i << ", " << j
-                            << "] = " << got << ", expected " << expected[index]
-                            << " +- " << tolerance[index];
-          }
-      for (int64_t bi = 0; bi < batch; ++bi)
-        for (int64_t gap = m * cLd; gap < cBatchStride; ++gap)
-          if (c[bi * cBatchStride + gap] != kSentinel && mismatches++ < 3)
-            ADD_FAILURE() << "wrote between batch elements";
-      if (mismatches) {
-        ADD_FAILURE() << mismatches << " mismatches for " << gemm.describe()
-                      << " on " << getSgemmIsaName(isa) << " with "
-                      << runtime->pool().numThreads() << " threads";
-        return false;
-      }
-    }
-  }
-  return true;
+        for (int64_t bi = 0; bi < batch; ++bi)
+          for (int64_t gap = m * cLd; gap < cBatchStride; ++gap)
+            if (c[bi * cBatchStride + gap] != kSentinel && mismatches++ < 3)
+              ADD_FAILURE() << "wrote between batch elements";
+        return mismatches;
+      });
+}
+
+void SgemmTest::applyEpilogue(const std::vector<float> &x,
+                              std::vector<float> &c, int64_t epilogue) {
+  const float one = 1.0f;
+  tsr_sgemm_args_t args = {};
+  args.a = x.data();
+  args.b = &one;
+  args.c = c.data();
+  args.batch = 1;
+  args.m = static_cast<int64_t>(x.size());
+  args.n = 1;
+  args.k = 1;
+  args.a_row_stride = 1;
+  args.a_col_stride = 1;
+  args.b_row_stride = 1;
+  args.b_col_stride = 1;
+  args.c_row_stride = 1;
+  args.epilogue = epilogue;
+  tsr_kernel_context_t *context = runtimes[0]->context();
+  context->sgemm(context->runtime, &args);
 }
 
 TEST_F(SgemmTest, RowMajorEveryShape) {
   for (int64_t m : kSizes)
     for (int64_t n : kSizes)
       for (int64_t k : kSizes) {
-        GemmCase gemm;
-        gemm.m = m;
-        gemm.n = n;
-        gemm.k = k;
-        ASSERT_TRUE(check(gemm));
+        ASSERT_TRUE(check(GemmCase(/*batch=*/1, m, n, k)));
       }
 }
 
@@ -238,15 +239,11 @@ TEST_F(SgemmTest, PackedBEveryShapeWithBiasAndEpilogues) {
   for (int64_t m : kSizes)
     for (int64_t n : kSizes)
       for (int64_t k : kSizes) {
-        GemmCase gemm;
-        gemm.m = m;
-        gemm.n = n;
-        gemm.k = k;
+        // Batches of 3 where the reference stays cheap.
+        GemmCase gemm(m * n * k <= 40000 ? 3 : 1, m, n, k);
         gemm.bPacked = true;
         gemm.bias = index % 2 == 0;
         gemm.epilogue = index++ % 5;
-        // Batches of 3 where the reference stays cheap.
-        gemm.batch = m * n * k <= 40000 ? 3 : 1;
         ASSERT_TRUE(check(gemm));
       }
 }
@@ -258,11 +255,7 @@ TEST_F(SgemmTest, TransposedAndPaddedLayouts) {
     for (int64_t m : sizes)
       for (int64_t n : sizes)
         for (int64_t k : sizes) {
-          GemmCase gemm;
-          gemm.batch = 3;
-          gemm.m = m;
-          gemm.n = n;
-          gemm.k = k;
+          GemmCase gemm(/*batch=*/3, m, n, k);
           gemm.aTransposed = layout & 1;
           gemm.bTransposed = layout & 2;
           gemm.bPacked = layout >= 4;
@@ -277,11 +270,7 @@ TEST_F(SgemmTest, SharedBAcrossBatch) {
   for (bool packed : {false, true})
     for (int64_t batch : {2, 5, 12})
       for (int64_t m : {1, 17, 64}) {
-        GemmCase gemm;
-        gemm.batch = batch;
-        gemm.m = m;
-        gemm.n = 50;
-        gemm.k = 70;
+        GemmCase gemm(batch, m, /*n=*/50, /*k=*/70);
         gemm.bPacked = packed;
         gemm.sharedB = true;
         gemm.bias = true;
@@ -292,11 +281,7 @@ TEST_F(SgemmTest, SharedBAcrossBatch) {
 
 TEST_F(SgemmTest, AttentionShapedBatches) {
   // Q.K^T and P.V of 12 heads: B transposed, then row-major.
-  GemmCase scores;
-  scores.batch = 12;
-  scores.m = 128;
-  scores.n = 128;
-  scores.k = 64;
+  GemmCase scores(/*batch=*/12, /*m=*/128, /*n=*/128, /*k=*/64);
   scores.bTransposed = true;
   ASSERT_TRUE(check(scores));
   GemmCase context = scores;
@@ -310,20 +295,14 @@ TEST_F(SgemmTest, CrossesEveryCacheBlock) {
   // Larger than the k (768), m (192) and strided-B n (768) blocks, with
   // remainders, so that accumulation over k blocks and every block edge run.
   for (bool packed : {false, true}) {
-    GemmCase gemm;
-    gemm.m = 197;
-    gemm.n = 785;
-    gemm.k = 1545;
+    GemmCase gemm(/*batch=*/1, /*m=*/197, /*n=*/785, /*k=*/1545);
     gemm.pad = 1;
     gemm.bPacked = packed;
     gemm.bias = true;
     gemm.epilogue = packed ? TSR_EPILOGUE_SILU : TSR_EPILOGUE_NONE;
     ASSERT_TRUE(check(gemm));
   }
-  GemmCase transposedA;
-  transposedA.m = 257;
-  transposedA.n = 100;
-  transposedA.k = 1537;
+  GemmCase transposedA(/*batch=*/1, /*m=*/257, /*n=*/100, /*k=*/1537);
   transposedA.aTransposed = true;
   transposedA.bTransposed = true;
   ASSERT_TRUE(check(transposedA));
@@ -332,11 +311,7 @@ TEST_F(SgemmTest, CrossesEveryCacheBlock) {
 TEST_F(SgemmTest, EmptyReductionGivesEpilogueOfBias) {
   for (int64_t epilogue = 0; epilogue <= TSR_EPILOGUE_RELU; ++epilogue)
     for (bool bias : {false, true}) {
-      GemmCase gemm;
-      gemm.batch = 2;
-      gemm.m = 5;
-      gemm.n = 19;
-      gemm.k = 0;
+      GemmCase gemm(/*batch=*/2, /*m=*/5, /*n=*/19, /*k=*/0);
       gemm.pad = 2;
       gemm.bias = bias;
       gemm.epilogue = epilogue;
@@ -348,7 +323,7 @@ TEST_F(SgemmTest, EpiloguesAreAccurateOverTheirRange) {
   // C = epilogue(x * 1) for x over [-12, 12]: the product is exact, so this
   // measures the epilogue alone (including the vectorized exp and erfc).
   const int64_t count = 4801;
-  std::vector<float> x(count), one(1, 1.0f), c(count);
+  std::vector<float> x(count), c(count);
   for (int64_t i = 0; i < count; ++i)
     x[i] = -12.0f + 0.005f * static_cast<float>(i);
   for (SgemmIsa isa : supportedIsas())
@@ -356,22 +331,7 @@ TEST_F(SgemmTest, EpiloguesAreAccurateOverTheirRange) {
       SCOPED_TRACE(testing::Message()
                    << getSgemmIsaName(isa) << " epilogue " << epilogue);
       ASSERT_TRUE(runtimes[0]->setSgemmIsa(isa));
-      tsr_sgemm_args_t args = {};
-      args.a = x.data();
-      args.b = one.data();
-      args.c = c.data();
-      args.batch = 1;
-      args.m = count;
-      args.n = 1;
-      args.k = 1;
-      args.a_row_stride = 1;
-      args.a_col_stride = 1;
-      args.b_row_stride = 1;
-      args.b_col_stride = 1;
-      args.c_row_stride = 1;
-      args.epilogue = epilogue;
-      tsr_kernel_context_t *context = runtimes[0]->context();
-      context->sgemm(context->runtime, &args);
+      applyEpilogue(x, c, epilogue);
       int failures = 0;
       for (int64_t i = 0; i < count && failures < 5; ++i) {
         double want = referenceEpilogue(x[i], epilogue);
@@ -390,26 +350,11 @@ TEST_F(SgemmTest, EpiloguesAreAccurateOverTheirRange) {
 TEST_F(SgemmTest, TinyAndHugeValuesThroughEpilogues) {
   // Inputs where exp overflows or underflows must give the limits, not NaN.
   std::vector<float> x = {-1e30f, -200.0f, -90.0f, 0.0f, 90.0f, 200.0f, 1e30f};
-  std::vector<float> one(1, 1.0f), c(x.size());
+  std::vector<float> c(x.size());
   for (SgemmIsa isa : supportedIsas())
     for (int64_t epilogue = 1; epilogue <= TSR_EPILOGUE_RELU; ++epilogue) {
       ASSERT_TRUE(runtimes[0]->setSgemmIsa(isa));
-      tsr_sgemm_args_t args = {};
-      args.a = x.data();
-      args.b = one.data();
-      args.c = c.data();
-      args.batch = 1;
-      args.m = static_cast<int64_t>(x.size());
-      args.n = 1;
-      args.k = 1;
-      args.a_row_stride = 1;
-      args.a_col_stride = 1;
-      args.b_row_stride = 1;
-      args.b_col_stride = 1;
-      args.c_row_stride = 1;
-      args.epilogue = epilogue;
-      tsr_kernel_context_t *context = runtimes[0]->context();
-      context->sgemm(context->runtime, &args);
+      applyEpilogue(x, c, epilogue);
       for (size_t i = 0; i < x.size(); ++i) {
         float want = x[i] > 0 ? x[i] : 0.0f;
         EXPECT_NEAR(c[i], want, 1e-6 * std::fabs(x[i]))

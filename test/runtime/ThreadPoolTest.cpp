@@ -26,6 +26,15 @@ using namespace tessera::runtime;
 
 namespace {
 
+/// Adds the indices of a chunk to the std::atomic<int64_t> at `arg`: regions
+/// of this check their sum, n (n - 1) / 2, without per-index storage.
+void addIndices(void *arg, int64_t begin, int64_t end, unsigned) {
+  int64_t local = 0;
+  for (int64_t i = begin; i < end; ++i)
+    local += i;
+  static_cast<std::atomic<int64_t> *>(arg)->fetch_add(local);
+}
+
 /// Counts visits per index and checks the thread index of each chunk.
 struct VisitCounter {
   std::vector<std::atomic<int>> visits;
@@ -87,16 +96,10 @@ TEST(ThreadPoolTest, FewerIndicesThanThreads) {
 TEST(ThreadPoolTest, ManyBackToBackRegions) {
   ThreadPool pool(2);
   std::atomic<int64_t> sum{0};
-  auto add = [](void *arg, int64_t begin, int64_t end, unsigned) {
-    int64_t local = 0;
-    for (int64_t i = begin; i < end; ++i)
-      local += i;
-    static_cast<std::atomic<int64_t> *>(arg)->fetch_add(local);
-  };
   int64_t expected = 0;
   for (int region = 0; region < 20000; ++region) {
     int64_t n = 1 + region % 37;
-    pool.parallelFor(n, add, &sum);
+    pool.parallelFor(n, addIndices, &sum);
     expected += n * (n - 1) / 2;
   }
   EXPECT_EQ(sum.load(), expected);
@@ -203,19 +206,13 @@ TEST(ThreadPoolTest, ShutsDownWhileWorkersSpinOrSleep) {
 TEST(ThreadPoolTest, WakeBetweenRegions) {
   ThreadPool pool(2);
   std::atomic<int64_t> sum{0};
-  auto add = [](void *arg, int64_t begin, int64_t end, unsigned) {
-    int64_t local = 0;
-    for (int64_t i = begin; i < end; ++i)
-      local += i;
-    static_cast<std::atomic<int64_t> *>(arg)->fetch_add(local);
-  };
   int64_t expected = 0;
   for (int region = 0; region < 200; ++region) {
     if (region % 50 == 0) // let the worker fall asleep now and then
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     pool.wake();
     int64_t n = 2 + region % 40;
-    pool.parallelFor(n, add, &sum);
+    pool.parallelFor(n, addIndices, &sum);
     expected += n * (n - 1) / 2;
   }
   EXPECT_EQ(sum.load(), expected);

@@ -56,8 +56,10 @@ def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> 
     never materialize the score matrix (FlashAttention), which is what
     keeps long sequences in cache and memory linear in the length. Matches
     the scale as a Div or Mul by a constant (or none), an optional additive
-    mask in either operand order, and kᵀ either as a transpose of the last
-    two dims or through `transpose_rhs`; all operands rank 4.
+    mask in either operand order, GPT-2's causal mask (a Where on a constant
+    lower-triangular boolean, or a slice of one, with a fill below -1e30)
+    as `causal`, and kᵀ either as a transpose of the last two dims or
+    through `transpose_rhs`; all operands rank 4.
 
     Before:
     ```mlir

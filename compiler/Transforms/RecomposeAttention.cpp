@@ -8,6 +8,7 @@
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
@@ -18,6 +19,67 @@ namespace tessera {
 #include "compiler/Transforms/Passes.h.inc"
 
 namespace {
+
+/// The i1 elements of a constant (dense or a resource blob of bytes).
+std::optional<std::vector<bool>> boolElements(Value v) {
+  ElementsAttr value = getConstantElements(v);
+  if (!value || !value.getElementType().isInteger(1))
+    return std::nullopt;
+  std::vector<bool> out;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    for (bool b : dense.getValues<bool>())
+      out.push_back(b);
+    return out;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob ||
+        blob->getData().size() != static_cast<size_t>(value.getNumElements()))
+      return std::nullopt;
+    for (char c : blob->getData())
+      out.push_back(c != 0);
+    return out;
+  }
+  return std::nullopt;
+}
+
+/// True if `cond` is a constant [1, ..., 1, S, T] (or a unit-step slice of
+/// one) that is true exactly where key j is visible to query i causally:
+/// j <= i + T - S. This is how Hugging Face's GPT-2 writes its causal mask
+/// (a sliced lower-triangular buffer in a Where).
+bool isCausalCondition(Value cond, int64_t s, int64_t t) {
+  auto type = cast<RankedTensorType>(cond.getType());
+  if (type.getRank() < 2 || !type.hasStaticShape() ||
+      type.getDimSize(type.getRank() - 2) != s ||
+      type.getDimSize(type.getRank() - 1) != t)
+    return false;
+  for (int64_t d : type.getShape().drop_back(2))
+    if (d != 1)
+      return false;
+  Value base = cond;
+  int64_t offI = 0, offJ = 0;
+  if (auto slice = cond.getDefiningOp<tsr::SliceOp>()) {
+    ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+    if (!slice.getOffsets().empty() ||
+        llvm::any_of(slice.getSteps(), [](int64_t st) { return st != 1; }))
+      return false;
+    offI = offsets[offsets.size() - 2];
+    offJ = offsets.back();
+    base = slice.getInput();
+  }
+  auto baseType = cast<RankedTensorType>(base.getType());
+  std::optional<std::vector<bool>> bits = boolElements(base);
+  if (!bits || !baseType.hasStaticShape())
+    return false;
+  // Leading dims of the base may be > 1 only if the slice picks index 0;
+  // row-major: element (0, ..., 0, r, c) is at r * cols + c.
+  int64_t cols = baseType.getShape().back();
+  for (int64_t i = 0; i < s; ++i)
+    for (int64_t j = 0; j < t; ++j)
+      if ((*bits)[(offI + i) * cols + offJ + j] != (j <= i + t - s))
+        return false;
+  return true;
+}
 
 bool dimsAgree(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
@@ -44,7 +106,8 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       for (auto [s, m] : {std::pair(add.getLhs(), add.getRhs()),
                           std::pair(add.getRhs(), add.getLhs())}) {
         if (s.getType() == scoresType && s.getDefiningOp() &&
-            isa<tsr::DivOp, tsr::MulOp, tsr::MatmulOp>(s.getDefiningOp())) {
+            isa<tsr::DivOp, tsr::MulOp, tsr::MatmulOp, tsr::SelectOp>(
+                s.getDefiningOp())) {
           mask = m;
           x = s;
           break;
@@ -53,6 +116,22 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       if (!mask)
         return rewriter.notifyMatchFailure(pv, "no scores operand in the add");
     }
+    // x = where(causal, y, very negative), before or after the scale.
+    bool causal = false;
+    int64_t sLen = scoresType.getDimSize(2), tLen = scoresType.getDimSize(3);
+    auto peelCausal = [&](Value v) -> Value {
+      auto sel = v.getDefiningOp<tsr::SelectOp>();
+      if (causal || !sel || !sel->hasOneUse() ||
+          sel.getOnTrue().getType() != scoresType)
+        return v;
+      std::optional<double> fill = getSplatFloat(sel.getOnFalse());
+      if (!fill || *fill > -1e30 ||
+          !isCausalCondition(sel.getCondition(), sLen, tLen))
+        return v;
+      causal = true;
+      return sel.getOnTrue();
+    };
+    x = peelCausal(x);
     // x = r / c, r · c, or r.
     double scale = 1.0;
     Value r = x;
@@ -61,7 +140,7 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       if (!c || *c == 0.0 || !div->hasOneUse())
         return rewriter.notifyMatchFailure(pv, "scale is not a constant");
       scale = 1.0 / *c;
-      r = div.getLhs();
+      r = peelCausal(div.getLhs());
     } else if (auto mul = x.getDefiningOp<tsr::MulOp>()) {
       auto p = matchEither(mul.getLhs(), mul.getRhs(), [](Value v) {
         return getSplatFloat(v).has_value();
@@ -69,7 +148,7 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       if (!p || !mul->hasOneUse())
         return rewriter.notifyMatchFailure(pv, "scale is not a constant");
       scale = *getSplatFloat(p->first);
-      r = p->second;
+      r = peelCausal(p->second);
     }
     auto qk = r.getDefiningOp<tsr::MatmulOp>();
     if (!qk || qk.getTransposeLhs() || !qk->hasOneUse() ||
@@ -122,7 +201,7 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
     rewriter.replaceOpWithNewOp<tsr::AttentionOp>(
         pv, pv.getType(), q, k, v, mask,
         rewriter.getF32FloatAttr(static_cast<float>(scale)),
-        /*causal=*/UnitAttr());
+        causal ? rewriter.getUnitAttr() : UnitAttr());
     return success();
   }
 };

@@ -221,3 +221,40 @@ func.func @broadcast_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x1x8x16xf32>,
   %2 = tsr.matmul %1, %v : tensor<1x4x8x8xf32>, tensor<1x1x8x16xf32> -> tensor<1x4x8x16xf32>
   return %2 : tensor<1x4x8x16xf32>
 }
+
+// -----
+
+// Tests that GPT-2's causal mask, a Where on a lower-triangular boolean
+// constant with a very negative fill, becomes `causal` on the attention.
+// CHECK-LABEL: func.func @where_causal
+//       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}}, mask %{{.+}} {causal, scale = 5.000000e-01 : f32}
+//   CHECK-NOT:   tsr.select
+func.func @where_causal(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>, %m: tensor<1x1x1x3xf32>) -> tensor<1x2x3x4xf32> {
+  %tril = tsr.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %two = tsr.constant dense<2.0> : tensor<f32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32> -> tensor<1x2x3x3xf32>
+  %d = tsr.div %s, %two : tensor<1x2x3x3xf32>, tensor<f32> -> tensor<1x2x3x3xf32>
+  %w = tsr.select %tril, %d, %min : tensor<1x1x3x3xi1>, tensor<1x2x3x3xf32>, tensor<f32> -> tensor<1x2x3x3xf32>
+  %a = tsr.add %w, %m : tensor<1x2x3x3xf32>, tensor<1x1x1x3xf32> -> tensor<1x2x3x3xf32>
+  %p = tsr.softmax %a {axis = 3 : i64} : tensor<1x2x3x3xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// Tests that a Where whose constant is not causal (one hidden key below the
+// diagonal) is left alone: the select stays, no attention is formed.
+// CHECK-LABEL: func.func @where_not_causal
+//       CHECK:   tsr.select
+//   CHECK-NOT:   tsr.attention
+func.func @where_not_causal(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %tril = tsr.constant dense<[[[[true, false, false], [false, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32> -> tensor<1x2x3x3xf32>
+  %w = tsr.select %tril, %s, %min : tensor<1x1x3x3xi1>, tensor<1x2x3x3xf32>, tensor<f32> -> tensor<1x2x3x3xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x3x3xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}

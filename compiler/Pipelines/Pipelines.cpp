@@ -33,6 +33,7 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeLayerNormPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeAttentionPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseLinearPass());
+  pm.addNestedPass<func::FuncOp>(createTsrFuseResidualPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -43,6 +43,27 @@ def TsrFuseLinearPass : Pass<"tsr-fuse-linear", "func::FuncOp"> {
   }];
 }
 
+def TsrFuseResidualPass : Pass<"tsr-fuse-residual", "func::FuncOp"> {
+  let summary = "Folds the residual Add in front of a layer norm into tsr.layer_norm.";
+  let description = [{
+    Post-LN transformers compute `layer_norm(x + sublayer(x))`. With the
+    residual inside `tsr.layer_norm`, the sum is formed where the norm reads
+    its input, instead of being written to memory and read back. Matches an
+    Add with one use, of two operands of the norm's input type (no
+    broadcasting), feeding a layer norm without a residual.
+
+    Before:
+    ```mlir
+    %s = tsr.add %x, %h : tensor<1x128x768xf32>, tensor<1x128x768xf32> -> tensor<1x128x768xf32>
+    %y = tsr.layer_norm %s, %g bias %b {axis = 2 : i64, epsilon = 1.0e-12 : f32} : ...
+    ```
+    After:
+    ```mlir
+    %y = tsr.layer_norm %x, %g bias %b residual %h {axis = 2 : i64, epsilon = 1.0e-12 : f32} : ...
+    ```
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Recomposition
 //===----------------------------------------------------------------------===//

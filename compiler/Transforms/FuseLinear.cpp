@@ -29,8 +29,6 @@ struct MatmulToLinear : OpRewritePattern<tsr::MatmulOp> {
     if (!getConstantElements(w) || wType.getRank() != 2 ||
         op.getTransposeLhs())
       return rewriter.notifyMatchFailure(op, "rhs is not a 2-D constant");
-    if (op.getType().getRank() != op.getLhs().getType().getRank())
-      return rewriter.notifyMatchFailure(op, "lhs would be broadcast");
     Value weight = w;
     if (!op.getTransposeRhs()) {
       auto t = RankedTensorType::get({wType.getDimSize(1), wType.getDimSize(0)},

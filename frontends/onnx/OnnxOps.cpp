@@ -44,7 +44,7 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
 std::optional<HostTensor> hostBroadcast(
     ArrayRef<const HostTensor *> ins, Type resultType,
     function_ref<std::optional<IntElem>(ArrayRef<IntElem>)> intFn,
-    function_ref<double(ArrayRef<double>)> floatFn, Importer &im) {
+    function_ref<double(ArrayRef<double>)> floatFn) {
   SmallVector<ArrayRef<int64_t>> shapes;
   for (const HostTensor *h : ins)
     shapes.push_back(h->shape);
@@ -82,7 +82,6 @@ std::optional<HostTensor> hostBroadcast(
       out.ints.push_back(*r);
     }
   }
-  (void)im;
   return out;
 }
 
@@ -201,9 +200,6 @@ const HostTensor *hostOf(Importer &im, const onnx::NodeProto &node, int i) {
   return &*im.values.find(node.input(i))->second.host;
 }
 
-Type hostResultElementType(Importer &im, ArrayRef<const HostTensor *> ins) {
-  return ins[0]->elementType;
-}
 
 //===----------------------------------------------------------------------===//
 // Converters
@@ -229,8 +225,7 @@ Error convertBinary(Importer &im, const onnx::NodeProto &node) {
             if (op == "Pow") return std::pow(x[0], x[1]);
             if (op == "Max") return std::max(x[0], x[1]);
             return std::min(x[0], x[1]);
-          },
-          im);
+          });
       if (r && (op != "Pow" || r->isFloat())) {
         im.setResult(node, 0, ImportedValue{Value(), std::move(*r)});
         return Error::success();
@@ -297,7 +292,7 @@ Error convertCompare(Importer &im, const onnx::NodeProto &node) {
               return std::nullopt;
             return IntElem{*v ? 1 : 0, {}};
           },
-          [](ArrayRef<double>) { return 0.0; }, im);
+          [](ArrayRef<double>) { return 0.0; });
       if (r) {
         im.setResult(node, 0, ImportedValue{Value(), std::move(*r)});
         return Error::success();
@@ -751,7 +746,7 @@ Error convertWhere(Importer &im, const onnx::NodeProto &node) {
           [](ArrayRef<IntElem> a) -> std::optional<IntElem> {
             return a[0].value ? a[1] : a[2];
           },
-          [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; }, im);
+          [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; });
       if (r) {
         im.setResult(node, 0, ImportedValue{Value(), std::move(*r)});
         return Error::success();
@@ -824,17 +819,18 @@ Error convertReshape(Importer &im, const onnx::NodeProto &node) {
     // The inferred dim is numel(input) / prod(other dims); cancel dims that
     // appear on both sides first so dynamic ones drop out when they can.
     SmallVector<IntElem> num(inDims), den;
-    for (auto [i, e] : llvm::enumerate(dims)) {
-      if (static_cast<int>(i) == inferAt)
+    for (int i = 0, e = static_cast<int>(dims.size()); i < e; ++i) {
+      if (i == inferAt)
         continue;
+      const IntElem &d = dims[i];
       auto it = llvm::find_if(num, [&](const IntElem &n) {
-        return (n.isStatic() && e.isStatic() && n.value == e.value) ||
-               (n.dynamic && n.dynamic == e.dynamic);
+        return (n.isStatic() && d.isStatic() && n.value == d.value) ||
+               (n.dynamic && n.dynamic == d.dynamic);
       });
       if (it != num.end())
         num.erase(it);
       else
-        den.push_back(e);
+        den.push_back(d);
     }
     IntElem n{1, {}}, d{1, {}};
     for (const IntElem &e : num)
@@ -1546,15 +1542,6 @@ Error convertNode(Importer &im, const onnx::NodeProto &node) {
   if (node.output_size() == 0)
     return im.nodeError(node, "has no outputs");
   return it->second(im, node);
-}
-
-/// The op types convertNode handles, for documentation and reports.
-std::vector<std::string> supportedOnnxOps() {
-  std::vector<std::string> ops;
-  for (const auto &e : converters())
-    ops.push_back(e.getKey().str());
-  llvm::sort(ops);
-  return ops;
 }
 
 } // namespace tessera::onnx_import

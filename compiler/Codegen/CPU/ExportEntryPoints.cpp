@@ -4,7 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Codegen/CPU/KernelContext.h"
 #include "compiler/Codegen/CPU/Passes.h"
+#include "dialects/tsr/IR/TsrAttrNames.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
@@ -25,25 +27,15 @@ namespace {
 constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
 constexpr llvm::StringLiteral kGenericAlloc = "_mlir_memref_to_llvm_alloc";
 constexpr llvm::StringLiteral kGenericFree = "_mlir_memref_to_llvm_free";
-constexpr llvm::StringLiteral kKernelContextAttr = "tsr.kernel_context";
 
 /// The function's tsr.kernel_context argument, if it has one.
 Value kernelContextOf(LLVM::LLVMFuncOp fn) {
   if (fn.isExternal())
     return Value();
   for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-    if (fn.getArgAttr(i, kKernelContextAttr))
+    if (fn.getArgAttr(i, tsr::kKernelContextAttr))
       return fn.getArgument(i);
   return Value();
-}
-
-/// Loads the pointer at `offset` bytes into the kernel context.
-Value loadContextField(OpBuilder &b, Location loc, Value ctx, size_t offset) {
-  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
-  Value field = LLVM::GEPOp::create(
-      b, loc, ptrType, b.getI8Type(), ctx,
-      ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)});
-  return LLVM::LoadOp::create(b, loc, ptrType, field);
 }
 
 /// Routes generic alloc/free calls through the kernel context where the
@@ -66,10 +58,10 @@ void routeAllocations(ModuleOp module) {
     }
     b.setInsertionPoint(call);
     Location loc = call.getLoc();
-    Value runtime = loadContextField(b, loc, kctx,
+    Value runtime = loadKernelContextField(b, loc, kctx,
                                      offsetof(tsr_kernel_context_t, runtime));
     if (*callee == kGenericAlloc) {
-      Value fn = loadContextField(b, loc, kctx,
+      Value fn = loadKernelContextField(b, loc, kctx,
                                   offsetof(tsr_kernel_context_t, alloc));
       auto type = LLVM::LLVMFunctionType::get(ptrType,
                                               {ptrType, b.getI64Type()});
@@ -77,7 +69,7 @@ void routeAllocations(ModuleOp module) {
           b, loc, type, ValueRange{fn, runtime, call.getOperand(0)});
       call.getResult().replaceAllUsesWith(newCall.getResult());
     } else {
-      Value fn = loadContextField(b, loc, kctx,
+      Value fn = loadKernelContextField(b, loc, kctx,
                                   offsetof(tsr_kernel_context_t, free));
       auto type = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType});
       LLVM::CallOp::create(b, loc, type,

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Codegen/CPU/KernelContext.h"
 #include "compiler/Codegen/CPU/Passes.h"
 #include "compiler/Conversion/TsrToLinalg/TsrToLinalg.h"
 #include "dialects/tsr/IR/TsrDialect.h"
@@ -30,7 +31,6 @@ namespace {
 
 constexpr llvm::StringLiteral kSgemmHelper = "__tsr_sgemm";
 constexpr llvm::StringLiteral kAttentionHelper = "__tsr_attention";
-constexpr llvm::StringLiteral kKernelContextAttr = "tsr.kernel_context";
 
 // Bits of the helper's `flags` operand.
 enum : int64_t {
@@ -113,14 +113,9 @@ struct HelperBodyBuilder {
           ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
       LLVM::StoreOp::create(b, loc, w, slot);
     }
-    auto field = [&](size_t fieldOffset) -> Value {
-      Value p = LLVM::GEPOp::create(
-          b, loc, ptrType, b.getI8Type(), kctx,
-          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(fieldOffset)});
-      return LLVM::LoadOp::create(b, loc, ptrType, p);
-    };
-    Value runtime = field(offsetof(tsr_kernel_context_t, runtime));
-    Value kernel = field(offset);
+    Value runtime = loadKernelContextField(
+        b, loc, kctx, offsetof(tsr_kernel_context_t, runtime));
+    Value kernel = loadKernelContextField(b, loc, kctx, offset);
     auto calleeType = LLVM::LLVMFunctionType::get(
         LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType});
     LLVM::CallOp::create(b, loc, calleeType, ValueRange{kernel, runtime, args});
@@ -264,18 +259,49 @@ struct CallSiteBuilder {
                        : arith::MulIOp::create(b, loc, dynamic, c).getResult();
   }
 
-  /// Reshapes `v` to dims `sizes` (index values); static where constant.
-  Value reshape(Value v, ArrayRef<Value> sizes) {
-    SmallVector<int64_t> shape;
-    SmallVector<Value> dynamic;
+  /// Splits index values into a shape (static where constant) and the
+  /// dynamic sizes, in order.
+  static void splitSizes(ArrayRef<Value> sizes, SmallVectorImpl<int64_t> &shape,
+                         SmallVectorImpl<Value> &dynamic) {
     for (Value s : sizes) {
-      if (std::optional<int64_t> c = getConstantIntValue(s))
+      if (std::optional<int64_t> c = getConstantIntValue(s)) {
         shape.push_back(*c);
-      else {
+      } else {
         shape.push_back(ShapedType::kDynamic);
         dynamic.push_back(s);
       }
     }
+  }
+
+  /// A fresh f32 buffer of `sizes` for a kernel to write its result into.
+  memref::AllocOp allocResult(ArrayRef<Value> sizes) {
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dynamic;
+    splitSizes(sizes, shape, dynamic);
+    return memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, b.getF32Type()), dynamic);
+  }
+
+  /// The result buffer cast to the helpers' fully dynamic operand type.
+  Value resultView(memref::AllocOp buffer) {
+    return memref::CastOp::create(
+        b, loc, anyStridedMemRef(b.getContext(), buffer.getType().getRank()),
+        buffer);
+  }
+
+  /// The result buffer, once the kernel has written it, as a tensor.
+  Value resultTensor(memref::AllocOp buffer) {
+    MemRefType t = buffer.getType();
+    return bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get(t.getShape(), t.getElementType()), buffer,
+        /*restrict=*/true, /*writable=*/true);
+  }
+
+  /// Reshapes `v` to dims `sizes` (index values); static where constant.
+  Value reshape(Value v, ArrayRef<Value> sizes) {
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dynamic;
+    splitSizes(sizes, shape, dynamic);
     auto t = cast<RankedTensorType>(v.getType());
     auto type = RankedTensorType::get(shape, t.getElementType());
     if (type == t)
@@ -298,30 +324,16 @@ struct CallSiteBuilder {
   /// Calls the helper and returns C as a [batch, m, n] tensor.
   Value call(func::FuncOp helper, Value kctx, Value a3, Value b3, Value bias,
              Value batch, Value m, Value n, int64_t flags) {
-    MLIRContext *ctx = b.getContext();
     if (!bias)
       bias = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0},
                                      b.getF32Type());
-    SmallVector<int64_t> shape;
-    SmallVector<Value> dynamic;
-    for (Value s : {batch, m, n}) {
-      if (std::optional<int64_t> c = getConstantIntValue(s))
-        shape.push_back(*c);
-      else {
-        shape.push_back(ShapedType::kDynamic);
-        dynamic.push_back(s);
-      }
-    }
-    auto cType = MemRefType::get(shape, b.getF32Type());
-    Value cBuf = memref::AllocOp::create(b, loc, cType, dynamic);
-    Value cView = memref::CastOp::create(b, loc, anyStridedMemRef(ctx, 3), cBuf);
+    memref::AllocOp c = allocResult({batch, m, n});
+    Value cView = resultView(c);
     Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
     func::CallOp::create(b, loc, helper,
                          ValueRange{kctx, toBuffer(a3), toBuffer(b3),
                                     toBuffer(bias), cView, flagsValue});
-    return bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get(shape, b.getF32Type()), cBuf,
-        /*restrict=*/true, /*writable=*/true);
+    return resultTensor(c);
   }
 };
 
@@ -372,7 +384,6 @@ Value lowerLinear(tsr::LinearOp op, func::FuncOp helper, Value kctx) {
 Value lowerAttention(tsr::AttentionOp op, func::FuncOp helper, Value kctx) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
   CallSiteBuilder cb{b, loc};
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   int64_t flags = op.getCausal() ? kCausal : 0;
@@ -391,29 +402,20 @@ Value lowerAttention(tsr::AttentionOp op, func::FuncOp helper, Value kctx) {
     mask = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0, 0, 0, 0},
                                    b.getF32Type());
   }
-  RankedTensorType resultType = op.getType();
-  SmallVector<Value> dynamic;
-  if (resultType.isDynamicDim(0))
-    dynamic.push_back(cb.dim(q, 0));
-  if (resultType.isDynamicDim(1))
-    dynamic.push_back(cb.dim(q, 1));
-  if (resultType.isDynamicDim(2))
-    dynamic.push_back(cb.dim(q, 2));
-  if (resultType.isDynamicDim(3))
-    dynamic.push_back(cb.dim(v, 3));
-  auto oType = MemRefType::get(resultType.getShape(), b.getF32Type());
-  Value oBuf = memref::AllocOp::create(b, loc, oType, dynamic);
-  Value oView = memref::CastOp::create(b, loc, anyStridedMemRef(ctx, 4), oBuf);
+  memref::AllocOp o =
+      cb.allocResult({cb.dim(q, 0), cb.dim(q, 1), cb.dim(q, 2), cb.dim(v, 3)});
+  Value oView = cb.resultView(o);
   Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
   Value scale = arith::ConstantOp::create(
       b, loc, b.getF64FloatAttr(op.getScale().convertToDouble()));
   func::CallOp::create(b, loc, helper,
                        ValueRange{kctx, cb.toBuffer(q), cb.toBuffer(k),
-                                  cb.toBuffer(v), cb.toBuffer(mask), oView,
-                                  flagsValue, scale});
-  return bufferization::ToTensorOp::create(b, loc, resultType, oBuf,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+                                  cb.toBuffer(v), cb.toBuffer(mask),
+                                  oView, flagsValue, scale});
+  Value r = cb.resultTensor(o);
+  if (r.getType() != op.getType())
+    r = tensor::CastOp::create(b, loc, op.getType(), r);
+  return r;
 }
 
 /// True if a and b's batch dims (all but the last two) match without
@@ -521,7 +523,7 @@ struct TsrLowerToUKernelsPass
       if (failed(fn.insertArgument(
               index, ptrType,
               attrs.getDictionaryAttr(attrs.getNamedAttr(
-                  kKernelContextAttr, attrs.getUnitAttr())),
+                  tsr::kKernelContextAttr, attrs.getUnitAttr())),
               fn.getLoc())))
         return signalPassFailure();
       Value kctx = fn.getArgument(index);

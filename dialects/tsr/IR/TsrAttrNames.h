@@ -22,6 +22,8 @@ inline constexpr llvm::StringLiteral kConstantNameAttr = "tsr.name";
 /// On an outlined weight argument: its unique name and its value.
 inline constexpr llvm::StringLiteral kWeightNameAttr = "tsr.weight_name";
 inline constexpr llvm::StringLiteral kWeightValueAttr = "tsr.weight_value";
+/// On an entry argument: the runtime's tsr_kernel_context_t pointer.
+inline constexpr llvm::StringLiteral kKernelContextAttr = "tsr.kernel_context";
 
 } // namespace mlir::tsr
 

@@ -33,6 +33,9 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxFile(mlir::MLIRContext *context, const std::string &path,
                const OnnxImportOptions &options);
 
+/// The ONNX op types (default domain) the importer converts, sorted.
+std::vector<std::string> supportedOnnxOps();
+
 } // namespace tessera
 
 #endif // TESSERA_FRONTENDS_ONNX_ONNXIMPORTER_H

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/ImporterState.h"
+#include "frontends/onnx/OnnxImporter.h"
 
 #include "llvm/ADT/StringSwitch.h"
 
@@ -1545,3 +1546,11 @@ Error convertNode(Importer &im, const onnx::NodeProto &node) {
 }
 
 } // namespace tessera::onnx_import
+
+std::vector<std::string> tessera::supportedOnnxOps() {
+  std::vector<std::string> ops;
+  for (const auto &entry : onnx_import::converters())
+    ops.push_back(entry.getKey().str());
+  llvm::sort(ops);
+  return ops;
+}

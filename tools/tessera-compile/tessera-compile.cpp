@@ -5,6 +5,7 @@
 //   tessera-compile MODEL -o OUTDIR [--target=cpu] [--cpu=native]
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
+//   tessera-compile --list-ops
 //
 // imports the model into tsr, runs the target's pipeline and writes
 // OUTDIR/{model.o, model.h, libmodel.so, model.tsr}. Every error goes to
@@ -33,9 +34,14 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("MODEL"),
-                                      cl::Required);
+                                      cl::Optional);
 static cl::opt<std::string> outputDir("o", cl::desc("Output directory"),
-                                      cl::value_desc("OUTDIR"), cl::Required);
+                                      cl::value_desc("OUTDIR"));
+static cl::opt<bool>
+    listOps("list-ops",
+            cl::desc("Print the supported ONNX op types, one per line, and "
+                     "exit"),
+            cl::init(false));
 static cl::opt<std::string> target("target", cl::desc("cpu (default)"),
                                    cl::init("cpu"));
 static cl::opt<std::string>
@@ -78,6 +84,16 @@ int main(int argc, char **argv) {
   // --mlir-elide-elementsattrs-if-larger and friends, for --emit=mlir.
   registerAsmPrinterCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Tessera model compiler\n");
+
+  if (listOps) {
+    for (const std::string &op : tessera::supportedOnnxOps())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputPath.empty())
+    return fail("no MODEL given (usage: tessera-compile MODEL -o OUTDIR)");
+  if (outputDir.empty())
+    return fail("no output directory given (-o OUTDIR)");
 
   if (target != "cpu")
     return fail("unsupported --target '" + target + "' (supported: cpu)");

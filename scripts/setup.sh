@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Tessera needs to build and test: Debian packages
 # (LLVM/MLIR 22, clang/lld 22, Ninja, ccache, FlatBuffers, ONNX, protobuf,
-# GoogleTest) and a project-local Python venv (.venv) with the pinned tools of
+# GoogleTest, clang's sanitizer and libFuzzer runtimes for scripts/fuzz.sh)
+# and a project-local Python venv (.venv) with the pinned tools of
 # requirements.txt. Idempotent: when everything is present it only checks.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,6 +11,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   ninja-build ccache cmake libflatbuffers-dev flatbuffers-compiler
   libonnx-dev libprotobuf-dev protobuf-compiler libgtest-dev python3-venv
+  libclang-rt-22-dev
 )
 
 missing=()

@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // tsr_model_load and the model accessors. A model file is untrusted input:
-// it is mapped read-only, its header and every offset are bounds-checked, the
+// it is mapped read-only (or borrowed from the caller, for an image already in
+// memory), its header and every offset are bounds-checked, the
 // FlatBuffer runs through the FlatBuffers Verifier, and every weight and
 // signature is validated before anything is copied into the runtime's own
 // structures (Model.h). Only then are the entry symbols resolved, either from
@@ -24,6 +25,7 @@
 
 #include <cerrno>
 #include <cstdarg>
+#include <cstdint>
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -53,10 +55,39 @@ public:
               tsr_model &model)
       : path(path), options(options), model(model) {}
 
-  tsr_status_t load() {
+  /// Maps the file at `path`, then verifies it.
+  tsr_status_t loadFile() {
     model.path = path;
     if (tsr_status_t status = mapFile())
       return status;
+    return verifyAndResolve();
+  }
+
+  /// Verifies a model image the caller keeps in memory; the model borrows it.
+  tsr_status_t loadMemory(const void *data, size_t size) {
+    model.path = path;
+    if (reinterpret_cast<uintptr_t>(data) % TSR_MODEL_DATA_ALIGNMENT != 0)
+      return error(TSR_STATUS_INVALID_ARGUMENT,
+                   "the image must start at a %u-byte aligned address (its "
+                   "weights are aligned relative to it)",
+                   TSR_MODEL_DATA_ALIGNMENT);
+    if (size < TSR_MODEL_HEADER_SIZE)
+      return error(TSR_STATUS_CORRUPT_MODEL,
+                   "image is %zu bytes, shorter than the %u-byte header", size,
+                   TSR_MODEL_HEADER_SIZE);
+    if (!options.linked_entries && !options.num_linked_entries &&
+        !options.library_path)
+      return error(TSR_STATUS_INVALID_ARGUMENT,
+                   "a model loaded from memory needs linked_entries or a "
+                   "library_path in its options");
+    model.mapping = const_cast<void *>(data);
+    model.mappingSize = size;
+    model.ownsMapping = false;
+    return verifyAndResolve();
+  }
+
+private:
+  tsr_status_t verifyAndResolve() {
     const auto *base = static_cast<const uint8_t *>(model.mapping);
     tsr_model_file_header_t header;
     std::memcpy(&header, base, sizeof(header));
@@ -100,7 +131,6 @@ public:
     return resolveEntries();
   }
 
-private:
   tsr_status_t error(tsr_status_code_t code, const char *format, ...)
       __attribute__((format(printf, 3, 4))) {
     va_list args;
@@ -462,7 +492,7 @@ void TensorSignature::finalizeInfo() {
 tsr_model::~tsr_model() {
   if (library)
     ::dlclose(library);
-  if (mapping)
+  if (mapping && ownsMapping)
     ::munmap(mapping, mappingSize);
 }
 
@@ -488,7 +518,29 @@ tsr_status_t tsr_model_load(const char *path,
     tsr_model_options_init(&defaults);
     auto model = std::make_unique<tsr_model>();
     ModelLoader loader(path, options ? *options : defaults, *model);
-    if (tsr_status_t status = loader.load())
+    if (tsr_status_t status = loader.loadFile())
+      return status;
+    *out_model = model.release();
+    return nullptr;
+  });
+}
+
+tsr_status_t tsr_model_load_from_memory(const void *data, size_t size,
+                                        const tsr_model_options_t *options,
+                                        tsr_model_t **out_model) {
+  if (!out_model)
+    return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
+                      "tsr_model_load_from_memory: out_model must not be NULL");
+  *out_model = nullptr;
+  if (!data)
+    return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
+                      "tsr_model_load_from_memory: data must not be NULL");
+  return guardStatus([&]() -> tsr_status_t {
+    tsr_model_options_t defaults;
+    tsr_model_options_init(&defaults);
+    auto model = std::make_unique<tsr_model>();
+    ModelLoader loader("<memory>", options ? *options : defaults, *model);
+    if (tsr_status_t status = loader.loadMemory(data, size))
       return status;
     *out_model = model.release();
     return nullptr;

@@ -59,9 +59,11 @@ struct tsr_model {
   std::string path;
   std::string producer;
   std::string target;
-  // The read-only mapping of the whole file (weights point into it).
+  // The read-only mapping of the whole file (weights point into it), or the
+  // caller's image for tsr_model_load_from_memory (not ours to unmap).
   void *mapping = nullptr;
   size_t mappingSize = 0;
+  bool ownsMapping = true;
   // dlopen handle of libmodel.so; null when the entries are linked in.
   void *library = nullptr;
   std::vector<tessera::runtime::Weight> weights;

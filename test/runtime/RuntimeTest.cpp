@@ -7,8 +7,9 @@
 // The C API end to end on valid model files: signatures, runs into caller
 // buffers and into session-owned memory, repeated runs with changing dynamic
 // dims, named-dim consistency, results that share a buffer, loading the
-// generated code through dlopen, and every error a caller can provoke in
-// tsr_session_run (wrong count, dtype, rank, dims, buffer sizes, NULL).
+// generated code through dlopen, loading an image from memory, and every
+// error a caller can provoke in tsr_session_run (wrong count, dtype, rank,
+// dims, buffer sizes, NULL).
 //
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestSupport.h"
@@ -191,6 +192,51 @@ TEST_F(RuntimeTest, LoadsGeneratedCodeWithDlopen) {
   writeFile(path("libmodel.so"), readFile(TESSERA_TEST_ENTRY_LIBRARY));
   ASSERT_TSR_OK(tsr_model_load(file.c_str(), nullptr, &rawModel));
   tsr_model_release(rawModel);
+}
+
+TEST_F(RuntimeTest, LoadsAndRunsAnImageInMemory) {
+  std::string bytes = readFile(writeScaleAddModel());
+  // The image must be 64-byte aligned: weights are aligned relative to it.
+  std::vector<uint64_t> storage(bytes.size() / 8 + 16);
+  char *aligned = reinterpret_cast<char *>(
+      (reinterpret_cast<uintptr_t>(storage.data()) + 63) & ~uintptr_t(63));
+  std::memcpy(aligned, bytes.data(), bytes.size());
+
+  tsr_model_options_t options;
+  tsr_model_options_init(&options);
+  options.linked_entries = kLinkedEntries;
+  options.num_linked_entries = kNumLinkedEntries;
+  tsr_model_t *rawModel = nullptr;
+  ASSERT_TSR_OK(
+      tsr_model_load_from_memory(aligned, bytes.size(), &options, &rawModel));
+  ModelPtr model(rawModel);
+  SessionPtr session = createSession(model.get());
+  std::vector<float> x = {1, 1, 1, 1}, y(4);
+  tsr_tensor_view_t input = view(TSR_DTYPE_F32, {1, 4}, x);
+  tsr_tensor_view_t output = view(TSR_DTYPE_F32, {1, 4}, y);
+  ASSERT_TSR_OK(tsr_session_run(session.get(), &input, 1, &output, 1));
+  EXPECT_EQ(y, (std::vector<float>{2, 3, 4, 5}));
+
+  // The same checks as for a file, under the name '<memory>'.
+  EXPECT_TSR_ERROR(
+      tsr_model_load_from_memory(aligned, bytes.size() - 1, &options,
+                                 &rawModel),
+      TSR_STATUS_CORRUPT_MODEL, "model.tsr '<memory>': data section");
+  EXPECT_EQ(rawModel, nullptr);
+  EXPECT_TSR_ERROR(
+      tsr_model_load_from_memory(aligned, 10, &options, &rawModel),
+      TSR_STATUS_CORRUPT_MODEL, "shorter than the 64-byte header");
+  std::memmove(aligned + 8, aligned, bytes.size());
+  EXPECT_TSR_ERROR(tsr_model_load_from_memory(aligned + 8, bytes.size(),
+                                              &options, &rawModel),
+                   TSR_STATUS_INVALID_ARGUMENT, "64-byte aligned");
+  std::memmove(aligned, aligned + 8, bytes.size());
+  EXPECT_TSR_ERROR(
+      tsr_model_load_from_memory(aligned, bytes.size(), nullptr, &rawModel),
+      TSR_STATUS_INVALID_ARGUMENT, "needs linked_entries or a library_path");
+  EXPECT_TSR_ERROR(
+      tsr_model_load_from_memory(nullptr, bytes.size(), &options, &rawModel),
+      TSR_STATUS_INVALID_ARGUMENT, "data must not be NULL");
 }
 
 TEST_F(RuntimeTest, ReportsSymbolMissingFromLibrary) {

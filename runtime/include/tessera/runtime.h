@@ -126,6 +126,16 @@ void tsr_model_options_init(tsr_model_options_t *options);
 tsr_status_t tsr_model_load(const char *path,
                             const tsr_model_options_t *options,
                             tsr_model_t **out_model);
+/* Verifies a model.tsr image that is already in memory (embedded in the
+ * app, or read by the caller) and resolves its entry functions, exactly as
+ * tsr_model_load does for a file. The model borrows the image: `data` must
+ * be 64-byte aligned and stay valid and unchanged until the model is
+ * released, as weights point into it. `options` must give linked_entries
+ * or a library_path (there is no directory to find libmodel.so in). The
+ * caller releases *out_model. */
+tsr_status_t tsr_model_load_from_memory(const void *data, size_t size,
+                                        const tsr_model_options_t *options,
+                                        tsr_model_t **out_model);
 /* NULL is allowed. */
 void tsr_model_release(tsr_model_t *model);
 

@@ -1,6 +1,7 @@
 # -*- Python -*-
-# The GoogleTest sub-suite: every test of the runtime's gtest binary
-# (<build>/test/runtime/tessera-runtime-tests) becomes one lit test.
+# The GoogleTest sub-suite: every test of the gtest binaries becomes one lit
+# test: the runtime's (<build>/test/runtime/tessera-runtime-tests) and the
+# safetensors reader's (<build>/test/frontends/safetensors/...).
 
 import os
 
@@ -9,9 +10,11 @@ import lit.formats
 config.name = "Tessera-Unit"
 config.suffixes = []
 
-config.test_exec_root = os.path.join(config.tessera_obj_root, "test", "runtime")
+config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
 config.test_source_root = config.test_exec_root
 
-# GoogleTest picks executables whose name ends in test_suffix; the full name
-# matches exactly the one binary (and not libtest_entry.so beside it).
-config.test_format = lit.formats.GoogleTest(".", "tessera-runtime-tests")
+# GoogleTest picks executables whose name ends in test_suffix in the listed
+# directories: "-tests" matches the test binaries and not libtest_entry.so
+# beside them.
+config.test_format = lit.formats.GoogleTest(
+    "runtime;frontends/safetensors", "-tests")

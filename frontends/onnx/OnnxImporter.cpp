@@ -342,6 +342,39 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
   }
 }
 
+/// The value of a weight of `type` whose bytes are `bytes`: a host tensor
+/// when small enough to fold, and a tsr.constant of `largeAttr()` (a resource
+/// blob, never copied into IR text) when large or when `asWeight` asks for a
+/// tensor anyway.
+static ImportedValue
+weightValue(Importer &im, const std::string &name, RankedTensorType type,
+            ArrayRef<char> bytes, bool asWeight,
+            llvm::function_ref<ElementsAttr()> largeAttr) {
+  int64_t n = type.getNumElements();
+  ImportedValue v;
+  if (n <= kMaxHostElements && !type.getElementType().isInteger(1)) {
+    auto attr = DenseElementsAttr::getFromRawBuffer(type, bytes);
+    v.host = im.hostFromElements(attr);
+  } else if (n <= kMaxHostElements) {
+    SmallVector<bool> bits;
+    for (char c : bytes)
+      bits.push_back(c != 0);
+    v.host = im.hostFromElements(DenseElementsAttr::get(type, bits));
+  }
+  if (asWeight && (!v.host || n >= 64)) {
+    auto c = tsr::ConstantOp::create(im.b, im.loc, largeAttr());
+    if (!name.empty())
+      c->setAttr(tsr::kConstantNameAttr, im.b.getStringAttr(name));
+    v.tensor = c;
+  }
+  if (!v.host && !v.tensor) {
+    // Small but not tracked (e.g. i1 with odd layout): dense constant.
+    v.tensor = tsr::ConstantOp::create(
+        im.b, im.loc, DenseElementsAttr::getFromRawBuffer(type, bytes));
+  }
+  return v;
+}
+
 /// Builds the value of an initializer or Constant node.
 static Expected<ImportedValue> importTensor(Importer &im,
                                             const onnx::TensorProto &t,
@@ -365,35 +398,51 @@ static Expected<ImportedValue> importTensor(Importer &im,
   if (!bytes)
     return bytes.takeError();
   auto type = RankedTensorType::get(shape, *elt);
-
-  ImportedValue v;
-  if (n <= kMaxHostElements && !elt->isInteger(1)) {
-    auto attr = DenseElementsAttr::getFromRawBuffer(type, *bytes);
-    v.host = im.hostFromElements(attr);
-  } else if (n <= kMaxHostElements) {
-    SmallVector<bool> bits;
-    for (char c : *bytes)
-      bits.push_back(c != 0);
-    v.host = im.hostFromElements(DenseElementsAttr::get(type, bits));
-  }
-  if (asWeight && (!v.host || n >= 64)) {
-    // Large tensors become resource blobs: never copied into IR text.
+  return weightValue(im, t.name(), type, *bytes, asWeight, [&] {
     std::string blobName = t.name().empty() ? "weight" : t.name();
     auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
         ArrayRef<char>(bytes->data(), bytes->size()));
-    auto attr = DenseResourceElementsAttr::get(type, blobName, std::move(blob));
-    auto c = tsr::ConstantOp::create(im.b, im.loc, attr);
-    if (!t.name().empty())
-      c->setAttr(tsr::kConstantNameAttr, im.b.getStringAttr(t.name()));
-    v.tensor = c;
+    return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
+  });
+}
+
+/// Builds the value of a weight given as an attribute (a resource blob over
+/// a mapped file, or dense elements) rather than as a TensorProto.
+static Expected<ImportedValue> importExternalWeight(Importer &im,
+                                                    const ExternalWeight &w) {
+  auto type = dyn_cast<RankedTensorType>(w.value.getType());
+  if (!type || !type.hasStaticShape())
+    return im.fileError("weight '" + w.name + "' has no static tensor type");
+  ArrayRef<char> bytes;
+  if (auto dense = dyn_cast<DenseElementsAttr>(w.value)) {
+    if (dense.isSplat() || type.getElementType().isInteger(1)) {
+      // Bit-packed or splat storage: no raw bytes to share; keep as is.
+      ImportedValue v;
+      v.tensor = tsr::ConstantOp::create(im.b, im.loc, w.value);
+      v.tensor.getDefiningOp()->setAttr(tsr::kConstantNameAttr,
+                                        im.b.getStringAttr(w.name));
+      if (type.getNumElements() <= kMaxHostElements)
+        v.host = im.hostFromElements(dense);
+      return v;
+    }
+    bytes = dense.getRawData();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(w.value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return im.fileError("weight '" + w.name + "' has no data");
+    bytes = blob->getData();
+  } else {
+    return im.fileError("weight '" + w.name + "' is not a dense tensor");
   }
-  if (!v.host && !v.tensor) {
-    // Small but not tracked (e.g. i1 with odd layout): dense constant.
-    v.tensor = tsr::ConstantOp::create(
-        im.b, im.loc,
-        DenseElementsAttr::getFromRawBuffer(type, *bytes));
-  }
-  return v;
+  Type elt = type.getElementType();
+  size_t eltBytes = elt.isInteger(1) ? 1 : elt.getIntOrFloatBitWidth() / 8;
+  if (bytes.size() != static_cast<size_t>(type.getNumElements()) * eltBytes)
+    return im.fileError("weight '" + w.name + "' has " +
+                        llvm::Twine(bytes.size()) +
+                        " bytes but its type needs " +
+                        llvm::Twine(type.getNumElements() * eltBytes));
+  return weightValue(im, w.name, type, bytes, /*asWeight=*/true,
+                     [&] { return w.value; });
 }
 
 Expected<ImportedValue> importTensorProto(Importer &im,
@@ -413,8 +462,6 @@ using namespace tessera::onnx_import;
 llvm::Expected<OwningOpRef<ModuleOp>>
 tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
                         const OnnxImportOptions &options) {
-  ctx->loadDialect<tsr::TsrDialect, func::FuncDialect, arith::ArithDialect,
-                   tensor::TensorDialect>();
   auto fail = [&](const llvm::Twine &msg) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": " + msg);
@@ -435,6 +482,28 @@ tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
   if (!model.has_graph() || model.graph().node_size() == 0)
     return fail("the model has no graph (invalid or truncated ONNX file)");
 
+  std::string modelDir = llvm::sys::path::parent_path(path).str();
+  if (modelDir.empty())
+    modelDir = ".";
+  return importOnnxModel(ctx, model, path, modelDir, options);
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
+                         llvm::StringRef displayPath,
+                         llvm::StringRef modelDirRef,
+                         const OnnxImportOptions &options,
+                         llvm::ArrayRef<ExternalWeight> externalWeights) {
+  ctx->loadDialect<tsr::TsrDialect, func::FuncDialect, arith::ArithDialect,
+                   tensor::TensorDialect>();
+  std::string path = displayPath.str();
+  auto fail = [&](const llvm::Twine &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " + msg);
+  };
+  if (!model.has_graph())
+    return fail("the model has no graph");
+
   int64_t opset = -1;
   for (const auto &o : model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
@@ -444,9 +513,7 @@ tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
   if (opset < 7)
     return fail("opset " + llvm::Twine(opset) + " is too old (need >= 7)");
 
-  std::string modelDir = llvm::sys::path::parent_path(path).str();
-  if (modelDir.empty())
-    modelDir = ".";
+  std::string modelDir = modelDirRef.empty() ? "." : modelDirRef.str();
   Importer im(ctx, path, opset);
   im.modelDir = modelDir;
   const onnx::GraphProto &graph = model.graph();
@@ -532,6 +599,12 @@ tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
     if (!v)
       return v.takeError();
     im.values[t.name()] = std::move(*v);
+  }
+  for (const ExternalWeight &w : externalWeights) {
+    Expected<ImportedValue> v = importExternalWeight(im, w);
+    if (!v)
+      return v.takeError();
+    im.values[w.name] = std::move(*v);
   }
 
   for (const auto &node : graph.node()) {

@@ -11,13 +11,20 @@
 #ifndef TESSERA_FRONTENDS_ONNX_ONNXIMPORTER_H
 #define TESSERA_FRONTENDS_ONNX_ONNXIMPORTER_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <map>
 #include <string>
 #include <vector>
+
+namespace onnx {
+class ModelProto;
+} // namespace onnx
 
 namespace tessera {
 
@@ -32,6 +39,24 @@ struct OnnxImportOptions {
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxFile(mlir::MLIRContext *context, const std::string &path,
                const OnnxImportOptions &options);
+
+/// A weight that lives outside the ModelProto: an initializer name and its
+/// value, typically a DenseResourceElementsAttr over a mapped file, so that
+/// large weights are never copied into protobuf strings or IR attributes.
+struct ExternalWeight {
+  std::string name;
+  mlir::ElementsAttr value;
+};
+
+/// Imports an in-memory model. `displayPath` names the model in errors and
+/// locations; relative external-data paths resolve against `modelDir`.
+/// `externalWeights` are imported as initializers, after the proto's own;
+/// nodes read them by name like any other initializer.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxModel(mlir::MLIRContext *context, const onnx::ModelProto &model,
+                llvm::StringRef displayPath, llvm::StringRef modelDir,
+                const OnnxImportOptions &options,
+                llvm::ArrayRef<ExternalWeight> externalWeights = {});
 
 /// The ONNX op types (default domain) the importer converts, sorted.
 std::vector<std::string> supportedOnnxOps();

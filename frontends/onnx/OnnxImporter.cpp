@@ -462,30 +462,39 @@ using namespace tessera::onnx_import;
 llvm::Expected<OwningOpRef<ModuleOp>>
 tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
                         const OnnxImportOptions &options) {
-  auto fail = [&](const llvm::Twine &msg) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": " + msg);
-  };
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
-    return fail("cannot read the model: " + buffer.getError().message());
-  if ((*buffer)->getBufferSize() == 0)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": cannot read the model: " +
+                                       buffer.getError().message());
+  std::string modelDir = llvm::sys::path::parent_path(path).str();
+  if (modelDir.empty())
+    modelDir = ".";
+  return importOnnxBuffer(ctx, (*buffer)->getBuffer(), path, modelDir,
+                          options);
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+tessera::importOnnxBuffer(MLIRContext *ctx, llvm::StringRef bytes,
+                          llvm::StringRef displayPath,
+                          llvm::StringRef modelDir,
+                          const OnnxImportOptions &options) {
+  auto fail = [&](const llvm::Twine &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   displayPath + ": " + msg);
+  };
+  if (bytes.empty())
     return fail("the file is empty, not an ONNX model");
-  if ((*buffer)->getBufferSize() > static_cast<size_t>(INT32_MAX))
+  if (bytes.size() > static_cast<size_t>(INT32_MAX))
     return fail("models over 2 GiB must keep their weights as external data");
   onnx::ModelProto model;
-  if (!model.ParseFromArray((*buffer)->getBufferStart(),
-                            static_cast<int>((*buffer)->getBufferSize())))
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return fail("not a valid ONNX model (the protobuf is corrupt or "
                 "truncated)");
   if (!model.has_graph() || model.graph().node_size() == 0)
     return fail("the model has no graph (invalid or truncated ONNX file)");
-
-  std::string modelDir = llvm::sys::path::parent_path(path).str();
-  if (modelDir.empty())
-    modelDir = ".";
-  return importOnnxModel(ctx, model, path, modelDir, options);
+  return importOnnxModel(ctx, model, displayPath, modelDir, options);
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>

@@ -40,6 +40,14 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxFile(mlir::MLIRContext *context, const std::string &path,
                const OnnxImportOptions &options);
 
+/// Imports the serialized ModelProto `bytes` (the contents of a .onnx file),
+/// with the same checks as importOnnxFile; `displayPath` names it in errors,
+/// relative external-data paths resolve against `modelDir`.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxBuffer(mlir::MLIRContext *context, llvm::StringRef bytes,
+                 llvm::StringRef displayPath, llvm::StringRef modelDir,
+                 const OnnxImportOptions &options);
+
 /// A weight that lives outside the ModelProto: an initializer name and its
 /// value, typically a DenseResourceElementsAttr over a mapped file, so that
 /// large weights are never copied into protobuf strings or IR attributes.

@@ -1267,8 +1267,183 @@ Error convertExpand(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
-/// Range(start, limit, delta) with compile-time operands (shapes fixed by
-/// the model or by --input-shape).
+//===----------------------------------------------------------------------===//
+// Running sums and the ops built from them (CumSum, run-time Range, Trilu)
+//===----------------------------------------------------------------------===//
+
+/// [0, 1, ..., n-1] as a run-time 1-D tensor of `elt`: an exclusive running
+/// sum of ones (tsr has no iota; the cumsum lowering is one generic).
+Value buildIota(Importer &im, IntElem n, Type elt) {
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  im.splitDims({n}, shape, dyn);
+  auto type = RankedTensorType::get(shape, elt);
+  Value ones = tsr::BroadcastOp::create(im.b, im.loc, type,
+                                        im.scalarConstant(elt, 1.0), dyn);
+  return tsr::CumsumOp::create(im.b, im.loc, type, ones,
+                               im.b.getI64IntegerAttr(0), im.b.getUnitAttr(),
+                               UnitAttr());
+}
+
+/// Range over a run-time length (start or limit derived from dynamic dims,
+/// e.g. GPT-2's arange(past, past + seq)): start + delta * iota(n).
+Error convertDynamicRange(Importer &im, const onnx::NodeProto &node,
+                          const HostTensor *const args[3]) {
+  IntElem start = args[0]->ints[0], limit = args[1]->ints[0],
+          delta = args[2]->ints[0];
+  if (!delta.isStatic())
+    return im.nodeError(node, "a Range with a run-time delta is unsupported");
+  if (delta.value == 0)
+    return im.nodeError(node, "delta is 0");
+  // n = max(0, ceil((limit - start) / delta)).
+  IntElem span = *intArith(im, "Sub", limit, start);
+  span = *intArith(im, "Add", span,
+                   IntElem{delta.value > 0 ? delta.value - 1 : delta.value + 1,
+                           {}});
+  IntElem n = *intArith(im, "Div", span, delta);
+  n = *intArith(im, "Max", n, IntElem{0, {}});
+  Type elt = args[0]->elementType;
+  Value out = buildIota(im, n, elt);
+  auto type = typeOf(out);
+  if (delta.value != 1)
+    out = tsr::MulOp::create(im.b, im.loc, type, out,
+                             im.scalarConstant(elt, delta.value));
+  if (!start.isStatic() || start.value != 0) {
+    HostTensor s;
+    s.elementType = elt;
+    s.ints = {start};
+    out = tsr::AddOp::create(im.b, im.loc, type, out, im.materialize(s));
+  }
+  im.setTensor(node, 0, out);
+  return Error::success();
+}
+
+/// CumSum(x, axis) with the exclusive and reverse attributes.
+Error convertCumSum(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<SmallVector<int64_t>> axisList = staticIntList(im, node, 1);
+  if (!axisList)
+    return axisList.takeError();
+  if (axisList->size() != 1)
+    return im.nodeError(node, "axis must hold one value");
+  int64_t rank = typeOf(*x).getRank();
+  int64_t axis = normalizeAxis((*axisList)[0], rank);
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis " + llvm::Twine((*axisList)[0]) +
+                                  " out of range for rank " +
+                                  llvm::Twine(rank));
+  Type elt = typeOf(*x).getElementType();
+  if (!isa<FloatType>(elt) && (!elt.isSignlessInteger() || elt.isInteger(1)))
+    return im.nodeError(node, "CumSum needs a float or integer tensor");
+  UnitAttr unit = im.b.getUnitAttr();
+  im.setTensor(node, 0,
+               tsr::CumsumOp::create(
+                   im.b, im.loc, typeOf(*x), *x, im.b.getI64IntegerAttr(axis),
+                   attrInt(node, "exclusive", 0) ? unit : UnitAttr(),
+                   attrInt(node, "reverse", 0) ? unit : UnitAttr()));
+  return Error::success();
+}
+
+/// Trilu(x, k): keeps element (i, j) of the last two dims where j - i >= k
+/// (upper) or j - i <= k (lower), zeroing the rest. The keep mask is a
+/// constant when those dims are static (HF's causal mask: triu(full(min),
+/// 1)), else it is built from two iotas.
+Error convertTrilu(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  auto xt = typeOf(*x);
+  if (xt.getRank() < 2)
+    return im.nodeError(node, "input must have rank >= 2");
+  int64_t k = 0;
+  if (im.hasInput(node, 1)) {
+    Expected<SmallVector<int64_t>> kl = staticIntList(im, node, 1);
+    if (!kl)
+      return kl.takeError();
+    if (kl->size() != 1)
+      return im.nodeError(node, "k must hold one value");
+    k = (*kl)[0];
+  }
+  bool upper = attrInt(node, "upper", 1);
+  int64_t rank = xt.getRank();
+  IntElem rows = im.dimOf(*x, rank - 2), cols = im.dimOf(*x, rank - 1);
+  Value keep;
+  if (rows.isStatic() && cols.isStatic()) {
+    SmallVector<bool> bits;
+    for (int64_t i = 0; i < rows.value; ++i)
+      for (int64_t j = 0; j < cols.value; ++j)
+        bits.push_back(upper ? j - i >= k : j - i <= k);
+    auto type = RankedTensorType::get({rows.value, cols.value},
+                                      im.b.getI1Type());
+    keep = tsr::ConstantOp::create(im.b, im.loc,
+                                   DenseElementsAttr::get(type, bits));
+  } else {
+    Type i64 = im.b.getI64Type();
+    Value r = im.reshape(buildIota(im, rows, i64), {rows, IntElem{1, {}}});
+    Value c = im.reshape(buildIota(im, cols, i64), {IntElem{1, {}}, cols});
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dyn;
+    im.splitDims({rows, cols}, shape, dyn);
+    Value diff = tsr::SubOp::create(
+        im.b, im.loc, RankedTensorType::get(shape, i64), c, r);
+    keep = tsr::CompareOp::create(
+        im.b, im.loc, RankedTensorType::get(shape, im.b.getI1Type()),
+        upper ? tsr::CompareKind::ge : tsr::CompareKind::le, diff,
+        im.scalarConstant(i64, k));
+  }
+  Value zero = im.scalarConstant(xt.getElementType(), 0.0);
+  im.setTensor(node, 0,
+               tsr::SelectOp::create(im.b, im.loc, xt, keep, *x, zero));
+  return Error::success();
+}
+
+/// RMSNormalization (opset 23): x / sqrt(mean(x^2 over axis..rank-1) + eps)
+/// * scale, as the same tsr ops the exporter's decomposed RMSNorm imports
+/// to, so both forms meet one recomposition.
+Error convertRMSNorm(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> scale = im.tensorOperand(node, 1);
+  if (!scale)
+    return scale.takeError();
+  auto xt = typeOf(*x);
+  Type elt = xt.getElementType();
+  if (!isa<FloatType>(elt) || typeOf(*scale).getElementType() != elt)
+    return im.nodeError(node, "X and scale must be floats of one type");
+  int64_t rank = xt.getRank();
+  int64_t axis = normalizeAxis(attrInt(node, "axis", -1), rank);
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis out of range");
+  auto scaleShape = tsr::broadcastShapes(
+      {typeOf(*scale).getShape(), xt.getShape().drop_front(axis)});
+  if (!scaleShape || typeOf(*scale).getRank() > rank - axis ||
+      !tsr::areShapesCompatible(*scaleShape, xt.getShape().drop_front(axis)))
+    return im.nodeError(node, "scale does not broadcast to the normalized "
+                              "dims");
+  SmallVector<int64_t> axes, meanShape(xt.getShape());
+  for (int64_t d = axis; d < rank; ++d) {
+    axes.push_back(d);
+    meanShape[d] = 1;
+  }
+  auto meanType = RankedTensorType::get(meanShape, elt);
+  Value sq = tsr::MulOp::create(im.b, im.loc, xt, *x, *x);
+  Value ms = tsr::ReduceOp::create(im.b, im.loc, meanType,
+                                   tsr::ReduceKind::mean, sq,
+                                   im.b.getDenseI64ArrayAttr(axes), true);
+  ms = tsr::AddOp::create(
+      im.b, im.loc, meanType, ms,
+      im.scalarConstant(elt, attrFloat(node, "epsilon", 1e-5f)));
+  ms = tsr::UnaryOp::create(im.b, im.loc, meanType, tsr::UnaryKind::sqrt, ms);
+  Value y = tsr::DivOp::create(im.b, im.loc, xt, *x, ms);
+  im.setTensor(node, 0, tsr::MulOp::create(im.b, im.loc, xt, y, *scale));
+  return Error::success();
+}
+
+/// Range(start, limit, delta): folded when the operands are compile-time
+/// constants, else built at run time (convertDynamicRange).
 Error convertRange(Importer &im, const onnx::NodeProto &node) {
   HostTensor out;
   const HostTensor *args[3];
@@ -1297,18 +1472,15 @@ Error convertRange(Importer &im, const onnx::NodeProto &node) {
   } else {
     for (const HostTensor *a : args)
       if (!a->allStatic())
-        return im.nodeError(node, "a Range over a run-time length is "
-                                  "unsupported; fix the input shapes with "
-                                  "--input-shape");
+        return convertDynamicRange(im, node, args);
     int64_t start = args[0]->ints[0].value, limit = args[1]->ints[0].value,
             delta = args[2]->ints[0].value;
     if (delta == 0)
       return im.nodeError(node, "delta is 0");
     int64_t n = std::max<int64_t>(
         0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
-    if (n > kMaxHostElements)
-      return im.nodeError(node, "ranges over " + llvm::Twine(kMaxHostElements) +
-                                    " elements are unsupported");
+    if (n > kMaxHostElements) // too long to track: build it at run time
+      return convertDynamicRange(im, node, args);
     for (int64_t i = 0; i < n; ++i)
       out.ints.push_back({start + i * delta, {}});
     out.shape = {n};
@@ -1520,6 +1692,9 @@ const llvm::StringMap<Converter> &converters() {
     m["Split"] = convertSplit;
     m["Conv"] = convertConv;
     m["Dropout"] = convertIdentity;
+    m["CumSum"] = convertCumSum;
+    m["Trilu"] = convertTrilu;
+    m["RMSNormalization"] = convertRMSNorm;
     return m;
   }();
   return table;

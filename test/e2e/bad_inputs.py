@@ -138,18 +138,38 @@ def conv_padding_model():
 
 
 def range_dynamic_model():
-    """GPT-2's position ids, arange(x.size(1)), over a dynamic dim: the Range's
-    limit is only known at run time (no --input-shape given)."""
+    """arange(0, x.size(1), x.size(1)): a Range whose step is only known at
+    run time (a run-time start or limit is supported, a run-time delta not)."""
     return _model(
         [_const("zero", 0), _const("one", 1), _const("idx", 1),
          helper.make_node("Shape", ["x"], ["shape"], name="/pos/Shape"),
          helper.make_node("Gather", ["shape", "idx"], ["n"], name="/pos/Gather", axis=0),
-         helper.make_node("Range", ["zero", "n", "one"], ["pos"], name="/pos/range_node"),
+         helper.make_node("Range", ["zero", "n", "n"], ["pos"], name="/pos/range_node"),
          helper.make_node("Cast", ["pos"], ["posf"], name="/pos/Cast", to=TensorProto.FLOAT),
          helper.make_node("Add", ["x", "posf"], ["y"], name="/pos/Add")],
         "range_dyn",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq"])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq"])])
+
+
+def cumsum_axis_input_model():
+    """CumSum whose axis is a graph input: only known at run time."""
+    return _model(
+        [helper.make_node("CumSum", ["x", "axis"], ["y"], name="/pos/cumsum_node")],
+        "cumsum_axis",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8]),
+         helper.make_tensor_value_info("axis", TensorProto.INT64, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])])
+
+
+def trilu_k_input_model():
+    """Trilu whose diagonal offset k is a graph input: only known at run time."""
+    return _model(
+        [helper.make_node("Trilu", ["x", "k"], ["y"], name="/mask/trilu_node", upper=1)],
+        "trilu_k",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 8]),
+         helper.make_tensor_value_info("k", TensorProto.INT64, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, 8])])
 
 
 def split_sizes_model():
@@ -213,6 +233,8 @@ def main():
     onnx.save(conv_padding_model(), p("conv_pad.onnx"))
     onnx.save(range_dynamic_model(), p("range_dyn.onnx"))
     onnx.save(split_sizes_model(), p("split_bad.onnx"))
+    onnx.save(cumsum_axis_input_model(), p("cumsum_axis.onnx"))
+    onnx.save(trilu_k_input_model(), p("trilu_k.onnx"))
 
     def compile_case(name, model, expect):
         return Case(name, "tessera-compile", [model, "-o", p(f"{name}.out")], expect)
@@ -235,9 +257,13 @@ def main():
         compile_case("conv_padding", p("conv_pad.onnx"),
                      [["/patch/conv_node", "conv_node"], ["Conv"], ["unsupported"]]),
         compile_case("range_dynamic", p("range_dyn.onnx"),
-                     [["/pos/range_node", "range_node"], ["Range"]]),
+                     [["/pos/range_node", "range_node"], ["Range"], ["delta"]]),
         compile_case("split_sizes", p("split_bad.onnx"),
                      [["/attn/split_node", "split_node"], ["split"]]),
+        compile_case("cumsum_axis_runtime", p("cumsum_axis.onnx"),
+                     [["/pos/cumsum_node", "cumsum_node"], ["CumSum"], ["compile time"]]),
+        compile_case("trilu_k_runtime", p("trilu_k.onnx"),
+                     [["/mask/trilu_node", "trilu_node"], ["Trilu"], ["compile time"]]),
     ]
 
     # -- run-time cases (need a good compiled mlp) -------------------------------

@@ -1,4 +1,4 @@
-//===- Normalization.cpp - softmax, layer_norm and reduce to linalg -------===//
+//===- Normalization.cpp - softmax, layer_norm, reduce, cumsum to linalg --===//
 //
 // Lowers the normalizations to reductions followed by one elementwise pass:
 // softmax subtracts the row max before exponentiating (so large logits do
@@ -230,10 +230,66 @@ struct LowerReduce : OpRewritePattern<ReduceOp> {
   }
 };
 
+/// cumsum as one generic with an extra reduction dim `j` over the source
+/// position along the axis: out[.., i, ..] = sum over j of (j in range(i)) ?
+/// x[.., j, ..] : 0. Quadratic in the axis length, which suits what
+/// exporters sum (position ids, masks, iotas); it vectorizes and needs no
+/// loop-carried state.
+struct LowerCumsum : OpRewritePattern<CumsumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CumsumOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = op.getInput();
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank(), axis = op.getAxisAttr().getInt();
+    Type elt = type.getElementType();
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, x, d));
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, getNeutralElement(Combiner::Add, elt));
+    Value init = linalg::FillOp::create(rewriter, loc, zero,
+                                        createEmpty(rewriter, loc, type, sizes))
+                     .getResult(0);
+    SmallVector<AffineExpr> inExprs, outExprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+      inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    }
+    SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, inExprs, ctx),
+                                   AffineMap::get(rank + 1, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    arith::CmpIPredicate pred =
+        op.getReverse()
+            ? (op.getExclusive() ? arith::CmpIPredicate::sgt
+                                 : arith::CmpIPredicate::sge)
+            : (op.getExclusive() ? arith::CmpIPredicate::slt
+                                 : arith::CmpIPredicate::sle);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{x}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = linalg::IndexOp::create(b, l, axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          Value in = arith::CmpIOp::create(b, l, pred, j, i);
+          Value z = arith::ConstantOp::create(
+              b, l, getNeutralElement(Combiner::Add, elt));
+          Value term = arith::SelectOp::create(b, l, in, args[0], z);
+          linalg::YieldOp::create(
+              b, l, combine(b, l, Combiner::Add, args[1], term));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateTsrNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSoftmax, LowerLayerNorm, LowerReduce>(
+  patterns.add<LowerSoftmax, LowerLayerNorm, LowerReduce, LowerCumsum>(
       patterns.getContext());
 }
 

@@ -295,6 +295,17 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+LogicalResult CumsumOp::verify() {
+  int64_t rank = getType().getRank(), axis = signedAxis(*this);
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  Type elt = getType().getElementType();
+  if (!isa<FloatType>(elt) && (!elt.isSignlessInteger() || elt.isInteger(1)))
+    return emitOpError("needs float or integer (not i1) elements, got ")
+           << elt;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

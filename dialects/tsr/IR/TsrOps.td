@@ -282,6 +282,28 @@ def Tsr_ReduceOp : Tsr_Op<"reduce", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tsr_CumsumOp : Tsr_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "Running sum along one axis (ONNX CumSum).";
+  let description = [{
+    Element `i` along `axis` is the sum of input elements `0..i`; with
+    `exclusive` of `0..i-1` (the first is 0); with `reverse` the sum runs
+    from the end (`i..n-1`, or `i+1..n-1` when also exclusive). Integer and
+    float elements. Exporters emit it for RoBERTa's position ids
+    (`cumsum(input_ids != pad)`); the importer also builds run-time `Range`
+    and `Trilu` from it (an exclusive sum of ones is an iota).
+
+    ```mlir
+    %p = tsr.cumsum %m {axis = 1 : i64} : tensor<?x?xi32>
+    %i = tsr.cumsum %ones {axis = 0 : i64, exclusive} : tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                       UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

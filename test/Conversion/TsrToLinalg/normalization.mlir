@@ -148,3 +148,43 @@ func.func @reduce_min_prod(%x: tensor<4x8xf32>) -> (tensor<4xf32>, tensor<4xf32>
   %1 = tsr.reduce prod %x {axes = array<i64: 1>} : tensor<4x8xf32> -> tensor<4xf32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Tests that cumsum is one generic with an extra reduction dim over the
+// source position, which the body keeps where j <= i (inclusive, forward).
+// CHECK-LABEL: func.func @cumsum
+//  CHECK-SAME:   %[[X:.+]]: tensor<2x?xi32>
+//       CHECK:   %[[INIT:.+]] = linalg.fill
+//       CHECK:   %[[R:.+]] = linalg.generic
+//  CHECK-SAME:     indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+//  CHECK-SAME:     iterator_types = ["parallel", "parallel", "reduction"]
+//  CHECK-SAME:     ins(%[[X]] : tensor<2x?xi32>) outs(%[[INIT]] : tensor<2x?xi32>)
+//       CHECK:     %[[I:.+]] = linalg.index 1
+//       CHECK:     %[[J:.+]] = linalg.index 2
+//       CHECK:     arith.cmpi sle, %[[J]], %[[I]]
+//       CHECK:     arith.select
+//       CHECK:     arith.addi
+//       CHECK:   return %[[R]]
+func.func @cumsum(%x: tensor<2x?xi32>) -> tensor<2x?xi32> {
+  %0 = tsr.cumsum %x {axis = 1 : i64} : tensor<2x?xi32>
+  return %0 : tensor<2x?xi32>
+}
+
+// -----
+
+// Tests that exclusive and reverse pick the strict and mirrored predicates.
+// CHECK-LABEL: func.func @cumsum_variants
+//       CHECK:   linalg.generic
+//       CHECK:     arith.cmpi slt
+//       CHECK:     arith.addf
+//       CHECK:   linalg.generic
+//       CHECK:     arith.cmpi sge
+//       CHECK:   linalg.generic
+//       CHECK:     arith.cmpi sgt
+func.func @cumsum_variants(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  %0 = tsr.cumsum %x {axis = 0 : i64, exclusive} : tensor<?xf32>
+  %1 = tsr.cumsum %x {axis = 0 : i64, reverse} : tensor<?xf32>
+  %2 = tsr.cumsum %x {axis = 0 : i64, exclusive, reverse} : tensor<?xf32>
+  return %0, %1, %2 : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
+}

@@ -337,6 +337,24 @@ func.func @reduce_result(%x: tensor<2x8xf32>) {
 
 // -----
 
+// Tests that cumsum's axis must be a dim of the input.
+func.func @cumsum_axis(%x: tensor<2x8xi64>) {
+  // expected-error @+1 {{'tsr.cumsum' op axis -1 out of range for rank 2}}
+  %0 = tsr.cumsum %x {axis = -1 : i64} : tensor<2x8xi64>
+  return
+}
+
+// -----
+
+// Tests that cumsum rejects i1 elements (ONNX casts masks first).
+func.func @cumsum_i1(%x: tensor<2x8xi1>) {
+  // expected-error @+1 {{'tsr.cumsum' op needs float or integer (not i1) elements, got 'i1'}}
+  %0 = tsr.cumsum %x {axis = 1 : i64} : tensor<2x8xi1>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

@@ -196,6 +196,15 @@ func.func @reduce(%x: tensor<1x?x768xf32>) {
   return
 }
 
+// CHECK-LABEL: func.func @cumsum
+//       CHECK:   tsr.cumsum %{{.+}} {axis = 1 : i64} : tensor<?x?xi32>
+//       CHECK:   tsr.cumsum %{{.+}} {axis = 0 : i64, exclusive, reverse} : tensor<?xf32>
+func.func @cumsum(%m: tensor<?x?xi32>, %x: tensor<?xf32>) {
+  %0 = tsr.cumsum %m {axis = 1 : i64} : tensor<?x?xi32>
+  %1 = tsr.cumsum %x {axis = 0 : i64, exclusive, reverse} : tensor<?xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

@@ -159,12 +159,14 @@ class GraphBuilder:
         g = self.op("Gather", [shp, self.const(index, scope, np.int64)], scope, axis=0)
         return self.op("Unsqueeze", [g, self.const([0], scope, np.int64)], scope)
 
-    def build(self, name, inputs, outputs, doc):
+    def build(self, name, inputs, outputs, doc, opset=OPSET):
         graph = helper.make_graph(self.nodes, name, inputs, outputs,
                                   initializer=self.initializers)
         model = helper.make_model(
-            graph, opset_imports=[helper.make_opsetid("", OPSET)],
-            ir_version=IR_VERSION, producer_name="tessera-e2e (torch.onnx-style)",
+            graph, opset_imports=[helper.make_opsetid("", opset)],
+            # opset 23 (RMSNormalization) needs IR 10, which torch 2.5+ writes.
+            ir_version=IR_VERSION if opset <= 17 else 10,
+            producer_name="tessera-e2e (torch.onnx-style)",
             doc_string=doc)
         onnx.checker.check_model(model, full_check=True)
         return model
@@ -488,6 +490,22 @@ def run_onnxruntime(model_path, inputs):
     sess = ort.InferenceSession(str(model_path), so, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     return dict(zip(names, sess.run(names, inputs)))
+
+
+def _register_families():
+    """Adds test/e2e/families.py's models (RoBERTa, DistilBERT, GPT-2 with a
+    KV cache, LLaMA, BART, ...) to the tables above; loaded by path, as this
+    file is also loaded by path from bench/."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "families.py")
+    spec = importlib.util.spec_from_file_location("tessera_e2e_families", path)
+    families = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(families)
+    families.register(globals())
+
+
+_register_families()
 
 
 def _self_check():

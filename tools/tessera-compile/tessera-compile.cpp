@@ -16,6 +16,7 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
 #include "compiler/Target/Artifacts.h"
+#include "frontends/json/JsonImporter.h"
 #include "frontends/onnx/OnnxImporter.h"
 
 #include "mlir/IR/AsmState.h"
@@ -125,9 +126,10 @@ int main(int argc, char **argv) {
     return fail(inputPath + ": is a directory; checkpoint directories are "
                             "not supported yet (pass an .onnx file)");
   llvm::StringRef ext = llvm::sys::path::extension(inputPath);
-  if (ext != ".onnx")
+  bool jsonGraph = ext == ".json";
+  if (!jsonGraph && ext != ".onnx")
     return fail(inputPath + ": unknown model format '" + ext +
-                "' (supported: .onnx)");
+                "' (supported: .onnx, .json)");
 
   DialectRegistry registry;
   tessera::registerAllDialects(registry);
@@ -147,7 +149,9 @@ int main(int argc, char **argv) {
   });
 
   auto imported =
-      tessera::importOnnxFile(&context, inputPath, importOptions);
+      jsonGraph
+          ? tessera::importJsonFile(&context, inputPath, importOptions)
+          : tessera::importOnnxFile(&context, inputPath, importOptions);
   if (!imported)
     return fail(llvm::toString(imported.takeError()));
   OwningOpRef<ModuleOp> module = std::move(*imported);

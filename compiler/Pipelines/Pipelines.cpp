@@ -31,6 +31,8 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeGeluPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeLayerNormPass());
+  pm.addNestedPass<func::FuncOp>(createTsrRecomposeRmsNormPass());
+  pm.addNestedPass<func::FuncOp>(createTsrRecomposeSiluPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeAttentionPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseLinearPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseResidualPass());

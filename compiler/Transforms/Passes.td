@@ -155,6 +155,56 @@ def TsrRecomposeLayerNormPass : Pass<"tsr-recompose-layer-norm", "func::FuncOp">
   }];
 }
 
+def TsrRecomposeRmsNormPass : Pass<"tsr-recompose-rms-norm", "func::FuncOp"> {
+  let summary = "Turns the Pow/ReduceMean/Add/Sqrt/Div web of RMSNorm into tsr.rms_norm.";
+  let description = [{
+    Hugging Face's LlamaRMSNorm is `weight * (x * rsqrt(mean(x²) + eps))`;
+    torch exports rsqrt as `Div(1, Sqrt)` (or `Reciprocal(Sqrt)`), and the
+    importer spells the opset-23 `RMSNormalization` op as `x / sqrt(...)`.
+    That is six passes over memory for one normalization; `tsr.rms_norm`
+    is one reduction and one elementwise pass. Matches a keep-dims mean of
+    `x·x` over the trailing dims, `+ eps` (a scalar constant), `sqrt`, then
+    `x / s`, `x · (1 / s)` or `x · reciprocal(s)`, and a final `Mul` by a
+    scale shaped like the normalized dims (either operand order).
+
+    Before:
+    ```mlir
+    %q = tsr.mul %x, %x ...
+    %m = tsr.reduce mean %q {axes = array<i64: 2>, keep_dims} ...
+    %e = tsr.add %m, %eps ...
+    %s = tsr.unary sqrt %e ...
+    %r = tsr.div %one, %s ...
+    %n = tsr.mul %x, %r ...
+    %y = tsr.mul %w, %n ...
+    ```
+    After:
+    ```mlir
+    %y = tsr.rms_norm %x, %w {axis = 2 : i64, epsilon = 1.0e-06 : f32} : ...
+    ```
+  }];
+}
+
+def TsrRecomposeSiluPass : Pass<"tsr-recompose-silu", "func::FuncOp"> {
+  let summary = "Turns x · sigmoid(x) into tsr.silu.";
+  let description = [{
+    torch exports `F.silu` (LLaMA's and Mistral's MLP activation) as
+    `Mul(x, Sigmoid(x))`: two passes over memory and, worse, a shape that
+    keeps the gate projection from taking the activation as its epilogue.
+    As `tsr.silu` it becomes `tsr.linear {epilogue = silu}` in
+    `tsr-fuse-linear`.
+
+    Before:
+    ```mlir
+    %s = tsr.unary sigmoid %x : tensor<...>
+    %y = tsr.mul %x, %s ...
+    ```
+    After:
+    ```mlir
+    %y = tsr.silu %x : tensor<...>
+    ```
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Weights
 //===----------------------------------------------------------------------===//

@@ -8,6 +8,7 @@
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -56,15 +57,17 @@ bool isCausalCondition(Value cond, int64_t s, int64_t t) {
   for (int64_t d : type.getShape().drop_back(2))
     if (d != 1)
       return false;
+  // Unit-step slices compose by adding offsets (GPT-2 with a KV cache
+  // slices rows [T - S, T) and then columns [0, T), one slice each).
   Value base = cond;
   int64_t offI = 0, offJ = 0;
-  if (auto slice = cond.getDefiningOp<tsr::SliceOp>()) {
+  while (auto slice = base.getDefiningOp<tsr::SliceOp>()) {
     ArrayRef<int64_t> offsets = slice.getStaticOffsets();
     if (!slice.getOffsets().empty() ||
         llvm::any_of(slice.getSteps(), [](int64_t st) { return st != 1; }))
       return false;
-    offI = offsets[offsets.size() - 2];
-    offJ = offsets.back();
+    offI += offsets[offsets.size() - 2];
+    offJ += offsets.back();
     base = slice.getInput();
   }
   auto baseType = cast<RankedTensorType>(base.getType());
@@ -79,6 +82,57 @@ bool isCausalCondition(Value cond, int64_t s, int64_t t) {
       if ((*bits)[(offI + i) * cols + offJ + j] != (j <= i + t - s))
         return false;
   return true;
+}
+
+/// True if dim `d` of `type` (a result of `op`, whose dynamic dims are
+/// `dynamicDims` in order) is dim `srcDim` of `src`: equal static sizes, or
+/// a dynamic size read off `src` by tensor.dim.
+bool isSameDim(RankedTensorType type, ValueRange dynamicDims, int64_t d,
+               Value src, int64_t srcDim) {
+  auto srcType = cast<RankedTensorType>(src.getType());
+  if (!type.isDynamicDim(d))
+    return type.getDimSize(d) == srcType.getDimSize(srcDim);
+  unsigned pos = 0;
+  for (int64_t i = 0; i < d; ++i)
+    pos += type.isDynamicDim(i);
+  auto dim = dynamicDims[pos].getDefiningOp<tensor::DimOp>();
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  return dim && dim.getSource() == src && index && *index == srcDim;
+}
+
+/// The [B, Hkv, T, D] tensor `x` if `v` is Hugging Face's repeat_kv of it,
+/// x[:, :, None].expand(B, Hkv, G, T, D).reshape(B, Hkv * G, T, D), else
+/// `v`. tsr.attention reads kv head h / G for query head h, so the copies
+/// need not exist.
+Value peelRepeatKv(Value v) {
+  auto outer = v.getDefiningOp<tsr::ReshapeOp>();
+  auto bcast = outer ? outer.getInput().getDefiningOp<tsr::BroadcastOp>()
+                     : tsr::BroadcastOp();
+  auto inner = bcast ? bcast.getInput().getDefiningOp<tsr::ReshapeOp>()
+                     : tsr::ReshapeOp();
+  if (!inner)
+    return v;
+  Value x = inner.getInput();
+  auto xt = cast<RankedTensorType>(x.getType());
+  RankedTensorType it = inner.getType(), bt = bcast.getType(),
+                   ot = outer.getType();
+  if (xt.getRank() != 4 || it.getRank() != 5 || bt.getRank() != 5 ||
+      ot.getRank() != 4 || xt.isDynamicDim(1) || xt.isDynamicDim(3) ||
+      bt.isDynamicDim(2) || it.getDimSize(2) != 1)
+    return v;
+  int64_t hkv = xt.getDimSize(1), groups = bt.getDimSize(2);
+  // [B, Hkv, 1, T, D] -> [B, Hkv, G, T, D] -> [B, Hkv * G, T, D], with B
+  // and T the very dims of x (a reshape could otherwise mix them).
+  for (auto [type, dyn] : {std::pair(it, inner.getDynamicDims()),
+                           std::pair(bt, bcast.getDynamicDims())})
+    if (!isSameDim(type, dyn, 0, x, 0) || !isSameDim(type, dyn, 3, x, 2) ||
+        type.getDimSize(1) != hkv || type.getDimSize(4) != xt.getDimSize(3))
+      return v;
+  if (!isSameDim(ot, outer.getDynamicDims(), 0, x, 0) ||
+      !isSameDim(ot, outer.getDynamicDims(), 2, x, 2) ||
+      ot.getDimSize(1) != hkv * groups || ot.getDimSize(3) != xt.getDimSize(3))
+    return v;
+  return x;
 }
 
 bool dimsAgree(int64_t a, int64_t b) {
@@ -171,7 +225,7 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
                                      ktt.getDimSize(3), ktt.getDimSize(2)},
                                     ktt.getElementType());
     // Same batch and head counts (no broadcasting: a static 1 must meet a
-    // 1); grouped-query webs are left alone for now.
+    // 1); grouped-query webs repeat the kv heads first (peeled below).
     auto same = [](int64_t a, int64_t b) {
       if (a == b)
         return true;
@@ -194,10 +248,24 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       if (!b || !tsr::areShapesCompatible(*b, scoresType.getShape()))
         return rewriter.notifyMatchFailure(pv, "mask does not broadcast");
     }
+    // K as [B, Hkv, T, D]: Kᵀ is usually the transpose of it (Hugging
+    // Face's key.transpose(-1, -2)); then grouped-query webs (repeat_kv)
+    // are peeled so the kernel reads the Hkv heads in place.
     Value k = kt;
-    if (!qk.getTransposeRhs())
+    auto ktTranspose = kt.getDefiningOp<tsr::TransposeOp>();
+    if (!qk.getTransposeRhs() && ktTranspose &&
+        ktTranspose.getPermutation() == ArrayRef<int64_t>{0, 1, 3, 2})
+      k = ktTranspose.getInput();
+    else if (!qk.getTransposeRhs())
       k = tsr::TransposeOp::create(rewriter, qk.getLoc(), kt4, kt,
                                    rewriter.getDenseI64ArrayAttr({0, 1, 3, 2}));
+    Value kBase = peelRepeatKv(k), vBase = peelRepeatKv(v);
+    if (kBase != k && vBase != v &&
+        cast<RankedTensorType>(kBase.getType()).getDimSize(1) ==
+            cast<RankedTensorType>(vBase.getType()).getDimSize(1)) {
+      k = kBase;
+      v = vBase;
+    }
     rewriter.replaceOpWithNewOp<tsr::AttentionOp>(
         pv, pv.getType(), q, k, v, mask,
         rewriter.getF32FloatAttr(static_cast<float>(scale)),

@@ -244,6 +244,45 @@ func.func @where_causal(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: t
 
 // -----
 
+// Tests that the causal mask of a step with a KV cache (GPT-2 with past:
+// rows [T - S, T) of the lower-triangular buffer, then columns [0, T), as
+// two slices) becomes `causal`: here S = 2 queries over T = 3 keys.
+// CHECK-LABEL: func.func @where_causal_past
+//       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, scale = 1.000000e+00 : f32}
+//   CHECK-NOT:   tsr.select
+func.func @where_causal_past(%q: tensor<1x2x2x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x2x4xf32> {
+  %tril = tsr.constant dense<[[[[true, false, false, false], [true, true, false, false], [true, true, true, false], [true, true, true, true]]]]> : tensor<1x1x4x4xi1>
+  %rows = tsr.slice %tril offsets [] sizes [] {static_offsets = array<i64: 0, 0, 1, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x4x4xi1> -> tensor<1x1x2x4xi1>
+  %cond = tsr.slice %rows offsets [] sizes [] {static_offsets = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x2x4xi1> -> tensor<1x1x2x3xi1>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x2x4xf32>, tensor<1x2x4x3xf32> -> tensor<1x2x2x3xf32>
+  %w = tsr.select %cond, %s, %min : tensor<1x1x2x3xi1>, tensor<1x2x2x3xf32>, tensor<f32> -> tensor<1x2x2x3xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x2x3xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x2x3xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x2x4xf32>
+  return %o : tensor<1x2x2x4xf32>
+}
+
+// -----
+
+// Tests that the same two slices one row too far down (query i sees key
+// i + 2 of 3) are not causal: the select stays.
+// CHECK-LABEL: func.func @where_causal_past_wrong_offset
+//       CHECK:   tsr.select
+//   CHECK-NOT:   tsr.attention
+func.func @where_causal_past_wrong_offset(%q: tensor<1x2x2x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>) -> tensor<1x2x2x4xf32> {
+  %tril = tsr.constant dense<[[[[true, false, false, false], [true, true, false, false], [true, true, true, false], [true, true, true, true]]]]> : tensor<1x1x4x4xi1>
+  %rows = tsr.slice %tril offsets [] sizes [] {static_offsets = array<i64: 0, 0, 2, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x4x4xi1> -> tensor<1x1x2x4xi1>
+  %cond = tsr.slice %rows offsets [] sizes [] {static_offsets = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x2x4xi1> -> tensor<1x1x2x3xi1>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x2x4xf32>, tensor<1x2x4x3xf32> -> tensor<1x2x2x3xf32>
+  %w = tsr.select %cond, %s, %min : tensor<1x1x2x3xi1>, tensor<1x2x2x3xf32>, tensor<f32> -> tensor<1x2x2x3xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x2x3xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x2x3xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x2x4xf32>
+  return %o : tensor<1x2x2x4xf32>
+}
+
+// -----
+
 // Tests that a Where whose constant is not causal (one hidden key below the
 // diagonal) is left alone: the select stays, no attention is formed.
 // CHECK-LABEL: func.func @where_not_causal
@@ -257,4 +296,58 @@ func.func @where_not_causal(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %
   %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x3x3xf32>
   %o = tsr.matmul %p, %v : tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
   return %o : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// Tests that Hugging Face's repeat_kv (Unsqueeze, Expand, Reshape of the 2
+// kv heads to the 4 query heads, dims read off the kv tensor) is peeled:
+// the attention reads the 2 kv heads in place (grouped-query attention).
+// CHECK-LABEL: func.func @gqa_repeat_kv
+//  CHECK-SAME:   %[[Q:[^:]+]]: tensor<1x4x?x8xf32>, %[[K:[^:]+]]: tensor<1x2x?x8xf32>, %[[V:[^:]+]]: tensor<1x2x?x8xf32>
+//       CHECK:   %[[O:.+]] = tsr.attention %[[Q]], %[[K]], %[[V]] {scale = 5.000000e-01 : f32} : (tensor<1x4x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32>
+//       CHECK:   return %[[O]]
+func.func @gqa_repeat_kv(%q: tensor<1x4x?x8xf32>, %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x4x?x8xf32> {
+  %c2 = arith.constant 2 : index
+  %two = tsr.constant dense<2.0> : tensor<f32>
+  %tk = tensor.dim %k, %c2 : tensor<1x2x?x8xf32>
+  %k5 = tsr.reshape %k[%tk] : tensor<1x2x?x8xf32> -> tensor<1x2x1x?x8xf32>
+  %kb = tsr.broadcast %k5[%tk] : tensor<1x2x1x?x8xf32> -> tensor<1x2x2x?x8xf32>
+  %kr = tsr.reshape %kb[%tk] : tensor<1x2x2x?x8xf32> -> tensor<1x4x?x8xf32>
+  %tv = tensor.dim %v, %c2 : tensor<1x2x?x8xf32>
+  %v5 = tsr.reshape %v[%tv] : tensor<1x2x?x8xf32> -> tensor<1x2x1x?x8xf32>
+  %vb = tsr.broadcast %v5[%tv] : tensor<1x2x1x?x8xf32> -> tensor<1x2x2x?x8xf32>
+  %vr = tsr.reshape %vb[%tv] : tensor<1x2x2x?x8xf32> -> tensor<1x4x?x8xf32>
+  %kt = tsr.transpose %kr {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x?x8xf32> -> tensor<1x4x8x?xf32>
+  %s = tsr.matmul %q, %kt : tensor<1x4x?x8xf32>, tensor<1x4x8x?xf32> -> tensor<1x4x?x?xf32>
+  %d = tsr.div %s, %two : tensor<1x4x?x?xf32>, tensor<f32> -> tensor<1x4x?x?xf32>
+  %p = tsr.softmax %d {axis = 3 : i64} : tensor<1x4x?x?xf32>
+  %o = tsr.matmul %p, %vr : tensor<1x4x?x?xf32>, tensor<1x4x?x8xf32> -> tensor<1x4x?x8xf32>
+  return %o : tensor<1x4x?x8xf32>
+}
+
+// -----
+
+// Tests that a "repeat" whose key length comes from another tensor (the
+// reshape could mix dims) is not peeled: the attention takes the 4-head
+// tensors as they are.
+// CHECK-LABEL: func.func @gqa_foreign_dim
+//       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}} {scale = 5.000000e-01 : f32} : (tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>, tensor<1x4x?x8xf32>) -> tensor<1x4x?x8xf32>
+func.func @gqa_foreign_dim(%q: tensor<1x4x?x8xf32>, %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %other: tensor<?xf32>) -> tensor<1x4x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %two = tsr.constant dense<2.0> : tensor<f32>
+  %t = tensor.dim %other, %c0 : tensor<?xf32>
+  %k5 = tsr.reshape %k[%t] : tensor<1x2x?x8xf32> -> tensor<1x2x1x?x8xf32>
+  %kb = tsr.broadcast %k5[%t] : tensor<1x2x1x?x8xf32> -> tensor<1x2x2x?x8xf32>
+  %kr = tsr.reshape %kb[%t] : tensor<1x2x2x?x8xf32> -> tensor<1x4x?x8xf32>
+  %v5 = tsr.reshape %v[%t] : tensor<1x2x?x8xf32> -> tensor<1x2x1x?x8xf32>
+  %vb = tsr.broadcast %v5[%t] : tensor<1x2x1x?x8xf32> -> tensor<1x2x2x?x8xf32>
+  %vr = tsr.reshape %vb[%t] : tensor<1x2x2x?x8xf32> -> tensor<1x4x?x8xf32>
+  %kt = tsr.transpose %kr {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x4x?x8xf32> -> tensor<1x4x8x?xf32>
+  %s = tsr.matmul %q, %kt : tensor<1x4x?x8xf32>, tensor<1x4x8x?xf32> -> tensor<1x4x?x?xf32>
+  %d = tsr.div %s, %two : tensor<1x4x?x?xf32>, tensor<f32> -> tensor<1x4x?x?xf32>
+  %p = tsr.softmax %d {axis = 3 : i64} : tensor<1x4x?x?xf32>
+  %o = tsr.matmul %p, %vr : tensor<1x4x?x?xf32>, tensor<1x4x?x8xf32> -> tensor<1x4x?x8xf32>
+  return %o : tensor<1x4x?x8xf32>
 }

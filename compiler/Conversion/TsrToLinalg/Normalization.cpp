@@ -1,4 +1,4 @@
-//===- Normalization.cpp - softmax, layer_norm, reduce, cumsum to linalg --===//
+//===- Normalization.cpp - softmax, norms, reduce, cumsum to linalg -------===//
 //
 // Lowers the normalizations to reductions followed by one elementwise pass:
 // softmax subtracts the row max before exponentiating (so large logits do
@@ -178,6 +178,46 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
   }
 };
 
+/// rms_norm: one reduction (the sum of squares per row), then one
+/// elementwise pass x / sqrt(sum / n + eps) * scale.
+struct LowerRmsNorm : OpRewritePattern<RmsNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RmsNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = op.getInput();
+    Type elt = op.getType().getElementType();
+    int64_t rank = op.getType().getRank();
+    SmallVector<bool> reduced(rank, false);
+    for (int64_t d = op.getAxis(); d < rank; ++d)
+      reduced[d] = true;
+    Value count = countElements(rewriter, loc, x, reduced, elt);
+    Value sqSum = buildReduction(
+        rewriter, loc, x, reduced, Combiner::Add,
+        [](OpBuilder &b, Location l, Value v) -> Value {
+          return arith::MulFOp::create(b, l, v, v);
+        });
+    Value eps =
+        floatConstant(rewriter, loc, elt, op.getEpsilon().convertToDouble());
+    Value result = buildMappedElementwise(
+        rewriter, loc, x, {x, sqSum, op.getScale()},
+        {rewriter.getMultiDimIdentityMap(rank),
+         droppedDimsMap(ctx, rank, reduced), keptDimsMap(ctx, rank, reduced)},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value ms = arith::DivFOp::create(b, l, a[1], count);
+          Value rms =
+              math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, ms, eps));
+          Value y = arith::DivFOp::create(b, l, a[0], rms);
+          return arith::MulFOp::create(b, l, y, a[2]);
+        });
+    if (result.getType() != op.getType())
+      result = tensor::CastOp::create(rewriter, loc, op.getType(), result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct LowerReduce : OpRewritePattern<ReduceOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ReduceOp op,
@@ -289,7 +329,8 @@ struct LowerCumsum : OpRewritePattern<CumsumOp> {
 } // namespace
 
 void populateTsrNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSoftmax, LowerLayerNorm, LowerReduce, LowerCumsum>(
+  patterns.add<LowerSoftmax, LowerLayerNorm, LowerRmsNorm, LowerReduce,
+               LowerCumsum>(
       patterns.getContext());
 }
 

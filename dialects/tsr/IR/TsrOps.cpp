@@ -271,6 +271,24 @@ LogicalResult LayerNormOp::verify() {
   return success();
 }
 
+LogicalResult RmsNormOp::verify() {
+  RankedTensorType in = getInput().getType();
+  int64_t rank = in.getRank(), axis = signedAxis(*this);
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
+  ArrayRef<int64_t> normalized = in.getShape().drop_front(axis);
+  RankedTensorType scale = getScale().getType();
+  if (scale.getElementType() != in.getElementType() ||
+      !areShapesCompatible(scale.getShape(), normalized))
+    return emitOpError("scale must be ") << shapeStr(normalized) << ", got "
+                                         << shapeStr(scale.getShape());
+  if (!isCompatibleTensorTypes(TypeRange{in}, TypeRange{getType()}))
+    return emitOpError("result must have the input's shape");
+  if (getEpsilon().convertToFloat() < 0)
+    return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
 LogicalResult ReduceOp::verify() {
   RankedTensorType in = getInput().getType();
   int64_t rank = in.getRank();

@@ -266,6 +266,29 @@ def Tsr_LayerNormOp : Tsr_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Tsr_RmsNormOp : Tsr_Op<"rms_norm", [Pure]> {
+  let summary = "Root-mean-square normalization over the trailing dimensions (LLaMA's RMSNorm).";
+  let description = [{
+    Computes `y = x / sqrt(mean(x²) + epsilon) * scale` where the mean runs
+    over dimensions `axis..rank-1`; unlike `layer_norm` nothing is
+    centered and there is no bias. `scale` has the shape of the normalized
+    dimensions. ONNX spells it `RMSNormalization` (opset 23); exporters of
+    older opsets emit the Pow/ReduceMean/Add/Sqrt/Div web that
+    `tsr-recompose-rms-norm` turns into this op.
+
+    ```mlir
+    %y = tsr.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-06 : f32} : (tensor<1x?x4096xf32>, tensor<4096xf32>) -> tensor<1x?x4096xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input, RankedTensorOf<[AnyFloat]>:$scale,
+      I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tsr_ReduceOp : Tsr_Op<"reduce", [Pure]> {
   let summary = "Sum, mean, max, min or product over a set of axes.";
   let description = [{

@@ -188,3 +188,28 @@ func.func @cumsum_variants(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>, 
   %2 = tsr.cumsum %x {axis = 0 : i64, exclusive, reverse} : tensor<?xf32>
   return %0, %1, %2 : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
 }
+
+// -----
+
+// Tests that rms_norm is one sum-of-squares reduction over the normalized
+// dims, then one elementwise pass dividing by sqrt(mean + eps) and scaling.
+// CHECK-LABEL: func.func @rms_norm
+//  CHECK-SAME:   %[[X:.+]]: tensor<2x?x8xf32>, %[[G:.+]]: tensor<8xf32>
+//       CHECK:   %[[SS:.+]] = linalg.generic
+//  CHECK-SAME:     iterator_types = ["parallel", "parallel", "reduction"]
+//  CHECK-SAME:     ins(%[[X]] : tensor<2x?x8xf32>)
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+//       CHECK:   %[[R:.+]] = linalg.generic
+//  CHECK-SAME:     indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>]
+//  CHECK-SAME:     ins(%[[X]], %[[SS]], %[[G]] :
+//       CHECK:     arith.divf
+//       CHECK:     arith.addf
+//       CHECK:     math.sqrt
+//       CHECK:     arith.divf
+//       CHECK:     arith.mulf
+//       CHECK:   return %[[R]]
+func.func @rms_norm(%x: tensor<2x?x8xf32>, %g: tensor<8xf32>) -> tensor<2x?x8xf32> {
+  %0 = tsr.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-6 : f32} : (tensor<2x?x8xf32>, tensor<8xf32>) -> tensor<2x?x8xf32>
+  return %0 : tensor<2x?x8xf32>
+}

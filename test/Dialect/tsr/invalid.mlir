@@ -337,6 +337,42 @@ func.func @reduce_result(%x: tensor<2x8xf32>) {
 
 // -----
 
+// Tests that rms_norm's axis must be a dim of the input.
+func.func @rms_norm_axis(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tsr.rms_norm' op axis 2 out of range for rank 2}}
+  %0 = tsr.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-6 : f32} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm's scale has the shape of the normalized dims.
+func.func @rms_norm_scale(%x: tensor<2x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.rms_norm' op scale must be 8, got 4}}
+  %0 = tsr.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-6 : f32} : (tensor<2x8xf32>, tensor<4xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm's result has the input's shape.
+func.func @rms_norm_result(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tsr.rms_norm' op result must have the input's shape}}
+  %0 = tsr.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-6 : f32} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm's epsilon is non-negative.
+func.func @rms_norm_epsilon(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'tsr.rms_norm' op epsilon must be non-negative}}
+  %0 = tsr.rms_norm %x, %g {axis = 1 : i64, epsilon = -1.0 : f32} : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
 // Tests that cumsum's axis must be a dim of the input.
 func.func @cumsum_axis(%x: tensor<2x8xi64>) {
   // expected-error @+1 {{'tsr.cumsum' op axis -1 out of range for rank 2}}

@@ -196,6 +196,13 @@ func.func @reduce(%x: tensor<1x?x768xf32>) {
   return
 }
 
+// CHECK-LABEL: func.func @rms_norm
+//       CHECK:   tsr.rms_norm %{{.+}}, %{{.+}} {axis = 2 : i64, epsilon = 9.99999997E-7 : f32} : (tensor<1x?x64xf32>, tensor<64xf32>) -> tensor<1x?x64xf32>
+func.func @rms_norm(%x: tensor<1x?x64xf32>, %g: tensor<64xf32>) -> tensor<1x?x64xf32> {
+  %0 = tsr.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-6 : f32} : (tensor<1x?x64xf32>, tensor<64xf32>) -> tensor<1x?x64xf32>
+  return %0 : tensor<1x?x64xf32>
+}
+
 // CHECK-LABEL: func.func @cumsum
 //       CHECK:   tsr.cumsum %{{.+}} {axis = 1 : i64} : tensor<?x?xi32>
 //       CHECK:   tsr.cumsum %{{.+}} {axis = 0 : i64, exclusive, reverse} : tensor<?xf32>

@@ -799,16 +799,12 @@ Expected<JsonGraph> GraphParser::parse(StringRef text) {
   if (!top)
     return top.takeError();
   const json::Object &g = **top;
-  if (Error e = checkFields(g,
-                            {"format_version", "name", "opset", "weights_file",
-                             "inputs", "outputs", "weights", "nodes"},
-                            "the graph"))
-    return std::move(e);
-
+  // The version first: a file of another kind (a Hugging Face config.json,
+  // say) should hear that, not about its first unknown field.
   const json::Value *version = g.get("format_version");
   if (!version)
-    return err("missing field 'format_version' (this is not a Tessera JSON "
-               "graph, or it predates versioning)");
+    return err("missing field 'format_version': not a Tessera JSON graph "
+               "(for a Hugging Face checkpoint, pass its directory)");
   std::optional<int64_t> v = version->getAsInteger();
   if (!v)
     return err("'format_version' must be an integer, not " +
@@ -817,6 +813,11 @@ Expected<JsonGraph> GraphParser::parse(StringRef text) {
     return err("unsupported format_version " + Twine(*v) +
                " (this build of Tessera reads version " +
                Twine(kJsonGraphFormatVersion) + ")");
+  if (Error e = checkFields(g,
+                            {"format_version", "name", "opset", "weights_file",
+                             "inputs", "outputs", "weights", "nodes"},
+                            "the graph"))
+    return std::move(e);
 
   if (const json::Value *o = g.get("opset")) {
     std::optional<int64_t> n = o->getAsInteger();

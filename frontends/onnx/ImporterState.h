@@ -21,6 +21,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -137,6 +138,22 @@ llvm::Expected<ImportedValue> importTensorProto(Importer &im,
 
 /// Converts one node. Defined in OnnxOps.cpp.
 llvm::Error convertNode(Importer &im, const onnx::NodeProto &node);
+
+// --- Converter table ----------------------------------------------------------
+using ConverterFn =
+    std::function<llvm::Error(Importer &, const onnx::NodeProto &)>;
+using ConverterTable = llvm::StringMap<ConverterFn>;
+
+/// Converters kept outside OnnxOps.cpp, one file per op family. Each adds
+/// its ops to the table; a few wrap an entry already there to handle a case
+/// it does not (variadic Max, bool ReduceMax, ...) and delegate the rest.
+void registerElementwiseConverters(ConverterTable &table); // OnnxElementwiseOps.cpp
+void registerReductionConverters(ConverterTable &table);   // OnnxReductionOps.cpp
+void registerTensorConverters(ConverterTable &table);      // OnnxTensorOps.cpp
+
+/// Rejects, with an "unsupported" error, operands of an element type that
+/// the op's lowering cannot handle (unsigned integers outside data movement).
+llvm::Error checkOperandTypes(Importer &im, const onnx::NodeProto &node);
 
 // --- Attribute helpers ------------------------------------------------------
 const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,

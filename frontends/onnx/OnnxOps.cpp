@@ -1692,6 +1692,10 @@ const llvm::StringMap<Converter> &converters() {
     m["Split"] = convertSplit;
     m["Conv"] = convertConv;
     m["Dropout"] = convertIdentity;
+    // Op families in files of their own (they may wrap entries above).
+    registerElementwiseConverters(m);
+    registerReductionConverters(m);
+    registerTensorConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;
@@ -1717,6 +1721,8 @@ Error convertNode(Importer &im, const onnx::NodeProto &node) {
                                     "initializer or graph input");
   if (node.output_size() == 0)
     return im.nodeError(node, "has no outputs");
+  if (Error e = checkOperandTypes(im, node))
+    return e;
   return it->second(im, node);
 }
 

@@ -166,6 +166,34 @@ Value buildUnaryScalar(UnaryKind kind, OpBuilder &b, Location loc, Value x) {
   case UnaryKind::kNot:
     return arith::XOrIOp::create(
         b, loc, x, arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
+  case UnaryKind::floor:
+    return math::FloorOp::create(b, loc, x);
+  case UnaryKind::ceil:
+    return math::CeilOp::create(b, loc, x);
+  case UnaryKind::round:
+    return math::RoundEvenOp::create(b, loc, x);
+  case UnaryKind::sin:
+    return math::SinOp::create(b, loc, x);
+  case UnaryKind::cos:
+    return math::CosOp::create(b, loc, x);
+  case UnaryKind::tan:
+    return math::TanOp::create(b, loc, x);
+  case UnaryKind::asin:
+    return math::AsinOp::create(b, loc, x);
+  case UnaryKind::acos:
+    return math::AcosOp::create(b, loc, x);
+  case UnaryKind::atan:
+    return math::AtanOp::create(b, loc, x);
+  case UnaryKind::sinh:
+    return math::SinhOp::create(b, loc, x);
+  case UnaryKind::cosh:
+    return math::CoshOp::create(b, loc, x);
+  case UnaryKind::asinh:
+    return math::AsinhOp::create(b, loc, x);
+  case UnaryKind::acosh:
+    return math::AcoshOp::create(b, loc, x);
+  case UnaryKind::atanh:
+    return math::AtanhOp::create(b, loc, x);
   }
   llvm_unreachable("unknown unary kind");
 }

@@ -89,7 +89,21 @@ def Tsr_UnaryKind : I32EnumAttr<"UnaryKind", "elementwise unary function", [
     I32EnumAttrCase<"sigmoid", 8>,
     I32EnumAttrCase<"relu", 9>,
     I32EnumAttrCase<"reciprocal", 10>,
-    I32EnumAttrCase<"kNot", 11, "not">
+    I32EnumAttrCase<"kNot", 11, "not">,
+    I32EnumAttrCase<"floor", 12>,
+    I32EnumAttrCase<"ceil", 13>,
+    I32EnumAttrCase<"round", 14>, // to nearest, ties to even (ONNX Round)
+    I32EnumAttrCase<"sin", 15>,
+    I32EnumAttrCase<"cos", 16>,
+    I32EnumAttrCase<"tan", 17>,
+    I32EnumAttrCase<"asin", 18>,
+    I32EnumAttrCase<"acos", 19>,
+    I32EnumAttrCase<"atan", 20>,
+    I32EnumAttrCase<"sinh", 21>,
+    I32EnumAttrCase<"cosh", 22>,
+    I32EnumAttrCase<"asinh", 23>,
+    I32EnumAttrCase<"acosh", 24>,
+    I32EnumAttrCase<"atanh", 25>
   ]> {
   let cppNamespace = "::mlir::tsr";
   let genSpecializedAttr = 0;

@@ -164,3 +164,40 @@ func.func @constant() -> tensor<2xf32> {
   %0 = tsr.constant dense<[1.0, 2.0]> : tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+// Tests that rounding and trigonometric kinds each become their math op
+// (round is ONNX's round-half-to-even).
+// CHECK-LABEL: func.func @unary_math
+//       CHECK:   math.floor
+//       CHECK:   math.ceil
+//       CHECK:   math.roundeven
+//       CHECK:   math.sin
+//       CHECK:   math.cos
+//       CHECK:   math.tan
+//       CHECK:   math.asin
+//       CHECK:   math.acos
+//       CHECK:   math.atan
+//       CHECK:   math.sinh
+//       CHECK:   math.cosh
+//       CHECK:   math.asinh
+//       CHECK:   math.acosh
+//       CHECK:   math.atanh
+func.func @unary_math(%f: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %0 = tsr.unary floor %f : tensor<4xf32>
+  %1 = tsr.unary ceil %f : tensor<4xf32>
+  %2 = tsr.unary round %f : tensor<4xf32>
+  %3 = tsr.unary sin %f : tensor<4xf32>
+  %4 = tsr.unary cos %f : tensor<4xf32>
+  %5 = tsr.unary tan %f : tensor<4xf32>
+  %6 = tsr.unary asin %f : tensor<4xf32>
+  %7 = tsr.unary acos %f : tensor<4xf32>
+  %8 = tsr.unary atan %f : tensor<4xf32>
+  %9 = tsr.unary sinh %f : tensor<4xf32>
+  %10 = tsr.unary cosh %f : tensor<4xf32>
+  %11 = tsr.unary asinh %f : tensor<4xf32>
+  %12 = tsr.unary acosh %f : tensor<4xf32>
+  %13 = tsr.unary atanh %f : tensor<4xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}

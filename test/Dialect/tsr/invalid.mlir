@@ -113,6 +113,15 @@ func.func @unary_exp_integer(%x: tensor<4xi32>) {
 
 // -----
 
+// Tests that the rounding functions reject integer tensors too.
+func.func @unary_floor_integer(%x: tensor<4xi64>) {
+  // expected-error @+1 {{'tsr.unary' op 'floor' needs a float tensor}}
+  %0 = tsr.unary floor %x : tensor<4xi64>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // Matmul (type inference)
 //===----------------------------------------------------------------------===//

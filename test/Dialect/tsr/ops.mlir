@@ -104,6 +104,39 @@ func.func @unary(%x: tensor<2x?xf32>, %i: tensor<3xi32>, %m: tensor<3xi1>) {
   return
 }
 
+// CHECK-LABEL: func.func @unary_rounding_and_trig
+//       CHECK:   tsr.unary floor %{{.+}} : tensor<4xf16>
+//       CHECK:   tsr.unary ceil
+//       CHECK:   tsr.unary round
+//       CHECK:   tsr.unary sin
+//       CHECK:   tsr.unary cos
+//       CHECK:   tsr.unary tan
+//       CHECK:   tsr.unary asin
+//       CHECK:   tsr.unary acos
+//       CHECK:   tsr.unary atan
+//       CHECK:   tsr.unary sinh
+//       CHECK:   tsr.unary cosh
+//       CHECK:   tsr.unary asinh
+//       CHECK:   tsr.unary acosh
+//       CHECK:   tsr.unary atanh %{{.+}} : tensor<4xf16>
+func.func @unary_rounding_and_trig(%x: tensor<4xf16>) {
+  %0 = tsr.unary floor %x : tensor<4xf16>
+  %1 = tsr.unary ceil %x : tensor<4xf16>
+  %2 = tsr.unary round %x : tensor<4xf16>
+  %3 = tsr.unary sin %x : tensor<4xf16>
+  %4 = tsr.unary cos %x : tensor<4xf16>
+  %5 = tsr.unary tan %x : tensor<4xf16>
+  %6 = tsr.unary asin %x : tensor<4xf16>
+  %7 = tsr.unary acos %x : tensor<4xf16>
+  %8 = tsr.unary atan %x : tensor<4xf16>
+  %9 = tsr.unary sinh %x : tensor<4xf16>
+  %10 = tsr.unary cosh %x : tensor<4xf16>
+  %11 = tsr.unary asinh %x : tensor<4xf16>
+  %12 = tsr.unary acosh %x : tensor<4xf16>
+  %13 = tsr.unary atanh %x : tensor<4xf16>
+  return
+}
+
 // CHECK-LABEL: func.func @activations
 //       CHECK:   tsr.gelu %{{.+}} : tensor<1x?x3072xf32>
 //       CHECK:   tsr.gelu %{{.+}} {approximation = #tsr<gelu_approximation tanh>} : tensor<1x?x3072xf32>

@@ -1,0 +1,257 @@
+//===- OnnxReductionOps.cpp - Reductions, log-softmax, arg-max ------------===//
+//
+// Converters for the reductions that ONNX defines over ReduceSum/ReduceMax
+// (ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp),
+// LogSoftmax (and Softmax over trailing dims before opset 13), ArgMax and
+// ArgMin, ReduceMax/ReduceMin of bools, and LayerNormalization's Mean and
+// InvStdDev outputs. All are compositions built with NodeBuilder; the
+// log-sum-exp forms subtract the maximum first, as a numerically careful
+// implementation must.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/NodeBuilder.h"
+
+using namespace mlir;
+using llvm::Error;
+using llvm::Expected;
+
+namespace tessera::onnx_import {
+namespace {
+
+/// The reduction attributes of `node` (keepdims, noop_with_empty_axes and
+/// the axes attribute of older opsets), with keepdims overridden if asked.
+SmallVector<onnx::AttributeProto>
+reduceAttrs(const onnx::NodeProto &node, std::optional<int64_t> keepdims = {}) {
+  SmallVector<onnx::AttributeProto> attrs;
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == "axes" || a.name() == "noop_with_empty_axes" ||
+        (a.name() == "keepdims" && !keepdims))
+      attrs.push_back(a);
+  if (keepdims)
+    attrs.push_back(intAttr("keepdims", *keepdims));
+  return attrs;
+}
+
+/// The inputs of a reduction of `x` with the axes input of `node`, if any.
+SmallVector<std::string> reduceInputs(const onnx::NodeProto &node,
+                                      const std::string &x) {
+  SmallVector<std::string> in = {x};
+  if (node.input_size() > 1 && !node.input(1).empty())
+    in.push_back(node.input(1));
+  return in;
+}
+
+Error convertReduceComposite(Importer &im, const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  NodeBuilder nb(im, node);
+  const std::string &x = node.input(0);
+  auto reduce = [&](StringRef kind, const std::string &v,
+                    std::optional<int64_t> keep = {}) {
+    return nb.add(kind, reduceInputs(node, v), reduceAttrs(node, keep));
+  };
+  std::string out;
+  if (op == "ReduceL1") {
+    ASSIGN_OR_RETURN(a, nb.add("Abs", {x}));
+    ASSIGN_OR_RETURN(r, reduce("ReduceSum", a));
+    out = r;
+  } else if (op == "ReduceL2" || op == "ReduceSumSquare") {
+    ASSIGN_OR_RETURN(sq, nb.add("Mul", {x, x}));
+    ASSIGN_OR_RETURN(r, reduce("ReduceSum", sq));
+    out = r;
+    if (op == "ReduceL2") {
+      if (!isa<FloatType>(nb.elementType(x)))
+        return im.nodeError(node, "unsupported element type for ReduceL2 "
+                                  "(needs a float tensor)");
+      ASSIGN_OR_RETURN(s, nb.add("Sqrt", {r}));
+      out = s;
+    }
+  } else if (op == "ReduceLogSum") {
+    ASSIGN_OR_RETURN(r, reduce("ReduceSum", x));
+    ASSIGN_OR_RETURN(l, nb.add("Log", {r}));
+    out = l;
+  } else { // ReduceLogSumExp = max + log(sum(exp(x - max)))
+    if (!isa<FloatType>(nb.elementType(x)))
+      return im.nodeError(node, "unsupported element type for "
+                                "ReduceLogSumExp (needs a float tensor)");
+    ASSIGN_OR_RETURN(m, reduce("ReduceMax", x, 1));
+    ASSIGN_OR_RETURN(s, nb.add("Sub", {x, m}));
+    ASSIGN_OR_RETURN(e, nb.add("Exp", {s}));
+    ASSIGN_OR_RETURN(sum, reduce("ReduceSum", e));
+    ASSIGN_OR_RETURN(l, nb.add("Log", {sum}));
+    ASSIGN_OR_RETURN(mk, reduce("ReduceMax", x));
+    ASSIGN_OR_RETURN(r, nb.add("Add", {l, mk}));
+    out = r;
+  }
+  nb.setOutput(0, out);
+  return Error::success();
+}
+
+/// The axes a (Log)Softmax normalizes over: `axis` alone from opset 13,
+/// `axis` and every later dim before (the input seen as 2-D).
+Expected<SmallVector<int64_t>> softmaxAxes(Importer &im,
+                                           const onnx::NodeProto &node,
+                                           int64_t rank) {
+  int64_t axis = attrInt(node, "axis", im.opset >= 13 ? -1 : 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= std::max<int64_t>(rank, 1))
+    return im.nodeError(node, "axis out of range");
+  SmallVector<int64_t> axes = {axis};
+  if (im.opset < 13)
+    for (int64_t d = axis + 1; d < rank; ++d)
+      axes.push_back(d);
+  return axes;
+}
+
+/// log_softmax(x) = (x - max) - log(sum(exp(x - max))); before opset 13
+/// also Softmax over several trailing dims: exp(x - max) / sum(...).
+Error convertSoftmaxFamily(Importer &im, const onnx::NodeProto &node,
+                           const ConverterFn &softmax) {
+  NodeBuilder nb(im, node);
+  const std::string &x = node.input(0);
+  Expected<SmallVector<int64_t>> axes = softmaxAxes(im, node, nb.rank(x));
+  if (!axes)
+    return axes.takeError();
+  bool log = node.op_type() == "LogSoftmax";
+  if (!log && axes->size() == 1)
+    return softmax(im, node);
+  if (!isa<FloatType>(nb.elementType(x)))
+    return im.nodeError(node, "unsupported element type for " +
+                                  node.op_type() + " (needs a float tensor)");
+  auto attrs = {intsAttr("axes", *axes), intAttr("keepdims", 1)};
+  ASSIGN_OR_RETURN(m, nb.add("ReduceMax", {x}, attrs));
+  ASSIGN_OR_RETURN(s, nb.add("Sub", {x, m}));
+  ASSIGN_OR_RETURN(e, nb.add("Exp", {s}));
+  ASSIGN_OR_RETURN(sum, nb.add("ReduceSum", {e}, attrs));
+  std::string out;
+  if (log) {
+    ASSIGN_OR_RETURN(l, nb.add("Log", {sum}));
+    ASSIGN_OR_RETURN(r, nb.add("Sub", {s, l}));
+    out = r;
+  } else {
+    ASSIGN_OR_RETURN(r, nb.add("Div", {e, sum}));
+    out = r;
+  }
+  nb.setOutput(0, out);
+  return Error::success();
+}
+
+/// ArgMax/ArgMin: the smallest (or, with select_last_index, largest) index
+/// along `axis` whose element equals the reduction's result.
+Error convertArgExtreme(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  const std::string &x = node.input(0);
+  int64_t rank = nb.rank(x);
+  int64_t axis = attrInt(node, "axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis out of range");
+  IntElem dim = nb.dims(x)[axis];
+  if (!dim.isStatic())
+    return im.nodeError(node, "unsupported: " + node.op_type() +
+                                  " over a dynamic dim");
+  if (nb.elementType(x).isInteger(1))
+    return im.nodeError(node, "unsupported element type i1 for " +
+                                  node.op_type());
+  bool last = attrInt(node, "select_last_index", 0);
+  bool isMax = node.op_type() == "ArgMax";
+  int64_t keep = attrInt(node, "keepdims", 1);
+  ASSIGN_OR_RETURN(m, nb.add(isMax ? "ReduceMax" : "ReduceMin", {x},
+                             {intsAttr("axes", {axis}), intAttr("keepdims", 1)}));
+  ASSIGN_OR_RETURN(hit, nb.add("Equal", {x, m}));
+  HostTensor iota;
+  iota.elementType = im.b.getI64Type();
+  iota.shape.assign(rank, 1);
+  iota.shape[axis] = dim.value;
+  for (int64_t i = 0; i < dim.value; ++i)
+    iota.ints.push_back({i, {}});
+  std::string idx = nb.constant(std::move(iota));
+  std::string none = nb.scalar(im.b.getI64Type(), last ? -1 : dim.value);
+  ASSIGN_OR_RETURN(cand, nb.add("Where", {hit, idx, none}));
+  ASSIGN_OR_RETURN(r, nb.add(last ? "ReduceMax" : "ReduceMin", {cand},
+                             {intsAttr("axes", {axis}), intAttr("keepdims", keep)}));
+  nb.setOutput(0, r);
+  return Error::success();
+}
+
+/// ReduceMax/ReduceMin of bools (opset 20) as int32 reductions.
+ConverterFn boolExtreme(ConverterFn reduce) {
+  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
+    NodeBuilder nb(im, node);
+    if (!nb.elementType(node.input(0)).isInteger(1))
+      return reduce(im, node);
+    ASSIGN_OR_RETURN(i, nb.add("Cast", {node.input(0)},
+                               {intAttr("to", onnx::TensorProto::INT32)}));
+    ASSIGN_OR_RETURN(r, nb.add(node.op_type(), reduceInputs(node, i),
+                               reduceAttrs(node)));
+    ASSIGN_OR_RETURN(b, nb.add("Cast", {r}, {intAttr("to", onnx::TensorProto::BOOL)}));
+    nb.setOutput(0, b);
+    return Error::success();
+  };
+}
+
+/// LayerNormalization with its Mean and InvStdDev outputs: Y from the fused
+/// converter, the statistics (in float32 for stash_type 1) composed.
+ConverterFn layerNormStatistics(ConverterFn layerNorm) {
+  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
+    bool stats = false;
+    for (int i = 1; i < node.output_size(); ++i)
+      stats |= !node.output(i).empty();
+    if (!stats)
+      return layerNorm(im, node);
+    onnx::NodeProto yNode = node;
+    while (yNode.output_size() > 1)
+      yNode.mutable_output()->RemoveLast();
+    if (Error e = layerNorm(im, yNode))
+      return e;
+    NodeBuilder nb(im, node);
+    std::string x = node.input(0);
+    int64_t rank = nb.rank(x);
+    int64_t axis = attrInt(node, "axis", -1);
+    if (axis < 0)
+      axis += rank;
+    SmallVector<int64_t> axes;
+    for (int64_t d = axis; d < rank; ++d)
+      axes.push_back(d);
+    if (attrInt(node, "stash_type", 1) == 1 && !nb.elementType(x).isF32()) {
+      ASSIGN_OR_RETURN(c, nb.add("Cast", {x}, {intAttr("to", onnx::TensorProto::FLOAT)}));
+      x = c;
+    }
+    Type t = nb.elementType(x);
+    auto attrs = {intsAttr("axes", axes), intAttr("keepdims", 1)};
+    ASSIGN_OR_RETURN(mean, nb.add("ReduceMean", {x}, attrs));
+    ASSIGN_OR_RETURN(d, nb.add("Sub", {x, mean}));
+    ASSIGN_OR_RETURN(d2, nb.add("Mul", {d, d}));
+    ASSIGN_OR_RETURN(var, nb.add("ReduceMean", {d2}, attrs));
+    ASSIGN_OR_RETURN(ve, nb.add("Add", {var, nb.scalar(t, attrFloat(node, "epsilon", 1e-5f))}));
+    ASSIGN_OR_RETURN(sd, nb.add("Sqrt", {ve}));
+    ASSIGN_OR_RETURN(inv, nb.add("Reciprocal", {sd}));
+    nb.setOutput(1, mean);
+    nb.setOutput(2, inv);
+    return Error::success();
+  };
+}
+
+} // namespace
+
+void registerReductionConverters(ConverterTable &m) {
+  for (const char *op : {"ReduceL1", "ReduceL2", "ReduceSumSquare",
+                         "ReduceLogSum", "ReduceLogSumExp"})
+    m[op] = convertReduceComposite;
+  ConverterFn softmax = m.lookup("Softmax");
+  m["Softmax"] = [softmax](Importer &im, const onnx::NodeProto &n) {
+    return convertSoftmaxFamily(im, n, softmax);
+  };
+  m["LogSoftmax"] = [softmax](Importer &im, const onnx::NodeProto &n) {
+    return convertSoftmaxFamily(im, n, softmax);
+  };
+  m["ArgMax"] = convertArgExtreme;
+  m["ArgMin"] = convertArgExtreme;
+  m["ReduceMax"] = boolExtreme(m.lookup("ReduceMax"));
+  m["ReduceMin"] = boolExtreme(m.lookup("ReduceMin"));
+  m["LayerNormalization"] = layerNormStatistics(m.lookup("LayerNormalization"));
+}
+
+} // namespace tessera::onnx_import

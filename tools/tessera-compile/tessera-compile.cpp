@@ -16,6 +16,7 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
 #include "compiler/Target/Artifacts.h"
+#include "frontends/hf/HfImporter.h"
 #include "frontends/json/JsonImporter.h"
 #include "frontends/onnx/OnnxImporter.h"
 
@@ -122,14 +123,13 @@ int main(int argc, char **argv) {
 
   if (!llvm::sys::fs::exists(inputPath))
     return fail(inputPath + ": no such file");
-  if (llvm::sys::fs::is_directory(inputPath))
-    return fail(inputPath + ": is a directory; checkpoint directories are "
-                            "not supported yet (pass an .onnx file)");
+  // A directory is a Hugging Face checkpoint (config.json + safetensors).
+  bool checkpointDir = llvm::sys::fs::is_directory(inputPath);
   llvm::StringRef ext = llvm::sys::path::extension(inputPath);
-  bool jsonGraph = ext == ".json";
-  if (!jsonGraph && ext != ".onnx")
+  bool jsonGraph = !checkpointDir && ext == ".json";
+  if (!checkpointDir && !jsonGraph && ext != ".onnx")
     return fail(inputPath + ": unknown model format '" + ext +
-                "' (supported: .onnx, .json)");
+                "' (supported: .onnx, .json, a checkpoint directory)");
 
   DialectRegistry registry;
   tessera::registerAllDialects(registry);
@@ -149,7 +149,10 @@ int main(int argc, char **argv) {
   });
 
   auto imported =
-      jsonGraph
+      checkpointDir
+          ? tessera::importHfCheckpoint(&context, inputPath,
+                                        {importOptions.inputShapes})
+      : jsonGraph
           ? tessera::importJsonFile(&context, inputPath, importOptions)
           : tessera::importOnnxFile(&context, inputPath, importOptions);
   if (!imported)

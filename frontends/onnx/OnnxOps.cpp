@@ -12,6 +12,7 @@
 #include "frontends/onnx/OnnxImporter.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <functional>
@@ -851,7 +852,8 @@ Error convertReshape(Importer &im, const onnx::NodeProto &node) {
     HostTensor h = *(*in)->host;
     int64_t n = 1;
     for (const IntElem &e : dims)
-      n *= e.value;
+      if (e.value < 0 || llvm::MulOverflow(n, e.value, n))
+        return im.nodeError(node, "shape does not match the element count");
     if (n != h.numElements())
       return im.nodeError(node, "shape does not match the element count");
     h.shape.clear();
@@ -868,8 +870,11 @@ Error convertReshape(Importer &im, const onnx::NodeProto &node) {
         return e.isStatic();
       })) {
     int64_t n = 1;
+    bool overflow = false;
     for (const IntElem &e : dims)
-      n *= e.value;
+      overflow |= e.value < 0 || llvm::MulOverflow(n, e.value, n);
+    if (overflow)
+      return im.nodeError(node, "the target shape's element count overflows");
     if (n != inType.getNumElements())
       return im.nodeError(node, "cannot reshape " +
                                     llvm::Twine(inType.getNumElements()) +
@@ -1219,6 +1224,18 @@ Error convertGather(Importer &im, const onnx::NodeProto &node) {
   int64_t axis = normalizeAxis(attrInt(node, "axis", 0), dt.getRank());
   if (axis < 0 || axis >= dt.getRank())
     return im.nodeError(node, "axis out of range");
+  // Constant indices are checked here: out of range, the generated code
+  // would read outside the data.
+  auto idxValue = im.values.find(node.input(1));
+  if (idxValue != im.values.end() && idxValue->second.host &&
+      !dt.isDynamicDim(axis)) {
+    int64_t axisSize = dt.getDimSize(axis);
+    for (const IntElem &ie : idxValue->second.host->ints)
+      if (ie.isStatic() && (ie.value < -axisSize || ie.value >= axisSize))
+        return im.nodeError(node, "index " + llvm::Twine(ie.value) +
+                                      " out of range for a dim of " +
+                                      llvm::Twine(axisSize));
+  }
   SmallVector<int64_t> shape(dt.getShape().take_front(axis));
   llvm::append_range(shape, it.getShape());
   llvm::append_range(shape, dt.getShape().drop_front(axis + 1));

@@ -14,7 +14,8 @@
 // External data resolves against a directory that does not exist, so inputs
 // never read the machine's files. The MLIR context is reused across inputs
 // (creating one per input would dominate the time) and replaced every few
-// hundred so that uniqued types and attributes do not pile up.
+// hundred so that uniqued types and attributes do not pile up. With
+// TESSERA_FUZZ_VERBOSE set, each input's error is printed.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/OnnxImporter.h"
@@ -22,6 +23,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -61,6 +63,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       kDisplayPath, kModelDir, options);
   if (!module) {
     std::string message = llvm::toString(module.takeError());
+    static const bool verbose = std::getenv("TESSERA_FUZZ_VERBOSE") != nullptr;
+    if (verbose)
+      llvm::errs() << message << "\n";
     if (message.rfind(kDisplayPath, 0) != 0)
       std::abort(); // An error must name the model.
     return 0;

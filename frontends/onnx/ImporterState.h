@@ -150,6 +150,7 @@ using ConverterTable = llvm::StringMap<ConverterFn>;
 void registerElementwiseConverters(ConverterTable &table); // OnnxElementwiseOps.cpp
 void registerReductionConverters(ConverterTable &table);   // OnnxReductionOps.cpp
 void registerTensorConverters(ConverterTable &table);      // OnnxTensorOps.cpp
+void registerNormalizationConverters(ConverterTable &table); // OnnxNormalizationOps.cpp
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

@@ -190,6 +190,17 @@ Error convertActivation(Importer &im, const onnx::NodeProto &node) {
     ASSIGN_OR_RETURN(d, nb.add("Add", {ab, one}));
     ASSIGN_OR_RETURN(r, nb.add("Div", {x, d}));
     out = r;
+  } else if (op == "Shrink") {
+    std::string lambd = c(attrFloat(node, "lambd", 0.5f));
+    std::string bias = c(attrFloat(node, "bias", 0.0f));
+    ASSIGN_OR_RETURN(nl, nb.add("Neg", {lambd}));
+    ASSIGN_OR_RETURN(lo, nb.add("Less", {x, nl}));
+    ASSIGN_OR_RETURN(hi, nb.add("Greater", {x, lambd}));
+    ASSIGN_OR_RETURN(up, nb.add("Add", {x, bias}));
+    ASSIGN_OR_RETURN(down, nb.add("Sub", {x, bias}));
+    ASSIGN_OR_RETURN(mid, nb.add("Where", {hi, down, zero}));
+    ASSIGN_OR_RETURN(r, nb.add("Where", {lo, up, mid}));
+    out = r;
   } else { // Swish
     ASSIGN_OR_RETURN(ax, nb.add("Mul", {x, c(attrFloat(node, "alpha", 1.0f))}));
     ASSIGN_OR_RETURN(s, nb.add("Sigmoid", {ax}));
@@ -394,7 +405,7 @@ void registerElementwiseConverters(ConverterTable &m) {
     m[op] = convertMathUnary;
   for (const char *op : {"LeakyRelu", "PRelu", "ThresholdedRelu", "Elu", "Selu",
                          "Celu", "HardSigmoid", "HardSwish", "Softplus", "Mish",
-                         "Softsign", "Swish"})
+                         "Softsign", "Swish", "Shrink"})
     m[op] = convertActivation;
   for (const char *op : {"Xor", "BitwiseAnd", "BitwiseOr", "BitwiseXor",
                          "BitwiseNot"})

@@ -1130,6 +1130,10 @@ Error convertSlice(Importer &im, const onnx::NodeProto &node) {
       IntElem adj = *intArith(im, "Add", len, IntElem{steps[i] - 1, {}});
       len = *intArith(im, "Div", adj, IntElem{steps[i], {}});
     }
+    // An empty window may start anywhere; at 0 it is in bounds even when
+    // the clamped start is the dim itself.
+    if (len.isStatic() && len.value == 0)
+      cs = IntElem{0, {}};
     offsets[a] = cs;
     sizes[a] = len;
     strides[a] = steps[i];
@@ -1713,6 +1717,7 @@ const llvm::StringMap<Converter> &converters() {
     registerElementwiseConverters(m);
     registerReductionConverters(m);
     registerTensorConverters(m);
+    registerNormalizationConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;

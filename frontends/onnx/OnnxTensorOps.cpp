@@ -349,6 +349,236 @@ ConverterFn dropout(ConverterFn identity) {
   };
 }
 
+/// EyeLike: ones where column - row == k, of the input's static 2-D shape.
+Error convertEyeLike(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  SmallVector<IntElem> dims = nb.dims(node.input(0));
+  if (dims.size() != 2 || !dims[0].isStatic() || !dims[1].isStatic())
+    return im.nodeError(node, "needs a 2-D input of static shape");
+  int64_t k = attrInt(node, "k", 0);
+  std::optional<int32_t> dt = onnxDataType(nb.elementType(node.input(0)));
+  if (const onnx::AttributeProto *a = findAttr(node, "dtype"))
+    dt = a->i();
+  if (!dt)
+    return im.nodeError(node, "unsupported element type");
+  HostTensor rows, cols;
+  rows.elementType = cols.elementType = im.b.getI64Type();
+  rows.shape = {dims[0].value, 1};
+  cols.shape = {1, dims[1].value};
+  for (int64_t i = 0; i < dims[0].value; ++i)
+    rows.ints.push_back({i + k, {}});
+  for (int64_t j = 0; j < dims[1].value; ++j)
+    cols.ints.push_back({j, {}});
+  ASSIGN_OR_RETURN(eq, nb.add("Equal", {nb.constant(std::move(cols)),
+                                        nb.constant(std::move(rows))}));
+  ASSIGN_OR_RETURN(r, nb.add("Cast", {eq}, {intAttr("to", *dt)}));
+  nb.setOutput(0, r);
+  return Error::success();
+}
+
+/// OneHot(indices, depth, values): values[1] where the (wrapped) index
+/// equals the position along the new `axis`, values[0] elsewhere.
+Error convertOneHot(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  Expected<const HostTensor *> depthHost = im.hostOperand(node, 1);
+  if (!depthHost)
+    return depthHost.takeError();
+  const HostTensor &dh = **depthHost;
+  if (dh.numElements() != 1 || (!dh.isFloat() && !dh.allStatic()))
+    return im.nodeError(node, "depth must be a constant scalar");
+  int64_t depth = dh.isFloat() ? static_cast<int64_t>(dh.floats[0])
+                               : dh.ints[0].value;
+  if (depth <= 0)
+    return im.nodeError(node, "depth must be positive");
+  std::string idx = node.input(0);
+  if (!nb.elementType(idx).isSignlessInteger(64)) {
+    ASSIGN_OR_RETURN(c, nb.add("Cast", {idx}, {intAttr("to", onnx::TensorProto::INT64)}));
+    idx = c;
+  }
+  int64_t outRank = nb.rank(idx) + 1;
+  int64_t axis = attrInt(node, "axis", -1);
+  if (axis < 0)
+    axis += outRank;
+  if (axis < 0 || axis >= outRank)
+    return im.nodeError(node, "axis out of range");
+  std::string i64zero = nb.scalar(im.b.getI64Type(), 0);
+  ASSIGN_OR_RETURN(neg, nb.add("Less", {idx, i64zero}));
+  ASSIGN_OR_RETURN(wrapped, nb.add("Add", {idx, nb.scalar(im.b.getI64Type(), depth)}));
+  ASSIGN_OR_RETURN(index, nb.add("Where", {neg, wrapped, idx}));
+  ASSIGN_OR_RETURN(u, nb.add("Unsqueeze", {index}, {intsAttr("axes", {axis})}));
+  HostTensor iota;
+  iota.elementType = im.b.getI64Type();
+  iota.shape.assign(outRank, 1);
+  iota.shape[axis] = depth;
+  for (int64_t j = 0; j < depth; ++j)
+    iota.ints.push_back({j, {}});
+  ASSIGN_OR_RETURN(hit, nb.add("Equal", {u, nb.constant(std::move(iota))}));
+  const std::string &values = node.input(2);
+  ASSIGN_OR_RETURN(off, nb.add("Gather", {values, nb.scalar(im.b.getI64Type(), 0)}));
+  ASSIGN_OR_RETURN(on, nb.add("Gather", {values, nb.scalar(im.b.getI64Type(), 1)}));
+  ASSIGN_OR_RETURN(r, nb.add("Where", {hit, on, off}));
+  nb.setOutput(0, r);
+  return Error::success();
+}
+
+/// DepthToSpace and SpaceToDepth: a reshape, a transpose and a reshape.
+Error convertDepthSpace(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  const std::string &x = node.input(0);
+  SmallVector<IntElem> d = nb.dims(x);
+  int64_t b = attrInt(node, "blocksize", 0);
+  if (d.size() != 4 || b <= 0 || !d[1].isStatic() || !d[2].isStatic() ||
+      !d[3].isStatic())
+    return im.nodeError(node, "needs an [N, C, H, W] input with static C, H, "
+                              "W and a positive blocksize");
+  int64_t c = d[1].value, h = d[2].value, w = d[3].value;
+  IntElem n = d[0];
+  auto I = [](int64_t v) { return IntElem{v, {}}; };
+  SmallVector<IntElem> split, out;
+  SmallVector<int64_t> perm;
+  if (node.op_type() == "DepthToSpace") {
+    if (c % (b * b) != 0)
+      return im.nodeError(node, "channels must be divisible by blocksize^2");
+    std::string mode = "DCR";
+    if (const onnx::AttributeProto *a = findAttr(node, "mode"))
+      mode = a->s();
+    if (mode == "DCR") {
+      split = {n, I(b), I(b), I(c / (b * b)), I(h), I(w)};
+      perm = {0, 3, 4, 1, 5, 2};
+    } else {
+      split = {n, I(c / (b * b)), I(b), I(b), I(h), I(w)};
+      perm = {0, 1, 4, 2, 5, 3};
+    }
+    out = {n, I(c / (b * b)), I(h * b), I(w * b)};
+  } else {
+    if (h % b != 0 || w % b != 0)
+      return im.nodeError(node, "height and width must be divisible by "
+                                "blocksize");
+    split = {n, I(c), I(h / b), I(b), I(w / b), I(b)};
+    perm = {0, 3, 5, 1, 2, 4};
+    out = {n, I(c * b * b), I(h / b), I(w / b)};
+  }
+  ASSIGN_OR_RETURN(s, nb.add("Reshape", {x, nb.ints(split)}));
+  ASSIGN_OR_RETURN(t, nb.add("Transpose", {s}, {intsAttr("perm", perm)}));
+  ASSIGN_OR_RETURN(r, nb.add("Reshape", {t, nb.ints(out)}));
+  nb.setOutput(0, r);
+  return Error::success();
+}
+
+/// Hardmax: 1 at the first maximum along `axis`, 0 elsewhere (before
+/// opset 13, over the input flattened to 2-D at `axis`).
+Error convertHardmax(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  std::string x = node.input(0);
+  SmallVector<IntElem> dims = nb.dims(x);
+  int64_t rank = dims.size();
+  int64_t axis = attrInt(node, "axis", im.opset >= 13 ? -1 : 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis out of range");
+  if (im.opset < 13) {
+    ASSIGN_OR_RETURN(f, nb.add("Flatten", {x}, {intAttr("axis", axis)}));
+    x = f;
+    axis = 1;
+  }
+  IntElem n = nb.dims(x)[axis];
+  if (!n.isStatic())
+    return im.nodeError(node, "unsupported: Hardmax over a dynamic dim");
+  ASSIGN_OR_RETURN(am, nb.add("ArgMax", {x}, {intAttr("axis", axis),
+                                             intAttr("keepdims", 1)}));
+  HostTensor iota;
+  iota.elementType = im.b.getI64Type();
+  iota.shape.assign(nb.rank(x), 1);
+  iota.shape[axis] = n.value;
+  for (int64_t j = 0; j < n.value; ++j)
+    iota.ints.push_back({j, {}});
+  ASSIGN_OR_RETURN(hit, nb.add("Equal", {am, nb.constant(std::move(iota))}));
+  ASSIGN_OR_RETURN(r, nb.add("Cast", {hit}, {intAttr("to", *onnxDataType(nb.elementType(x)))}));
+  std::string out = r;
+  if (im.opset < 13) {
+    ASSIGN_OR_RETURN(back, nb.add("Reshape", {r, nb.ints(dims)}));
+    out = back;
+  }
+  nb.setOutput(0, out);
+  return Error::success();
+}
+
+/// Slice with negative steps (static dims): the positive-step part by the
+/// Slice converter, then each reversed axis as a Gather of its indices.
+ConverterFn sliceNegativeSteps(ConverterFn slice) {
+  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
+    if (im.opset < 10 || !im.hasInput(node, 4))
+      return slice(im, node);
+    Expected<SmallVector<int64_t>> steps = staticInts(im, node, 4);
+    if (!steps)
+      return steps.takeError();
+    if (llvm::all_of(*steps, [](int64_t s) { return s > 0; }))
+      return slice(im, node);
+    NodeBuilder nb(im, node);
+    Expected<SmallVector<int64_t>> starts = staticInts(im, node, 1);
+    if (!starts)
+      return starts.takeError();
+    Expected<SmallVector<int64_t>> ends = staticInts(im, node, 2);
+    if (!ends)
+      return ends.takeError();
+    SmallVector<int64_t> axes;
+    if (im.hasInput(node, 3)) {
+      Expected<SmallVector<int64_t>> a = staticInts(im, node, 3);
+      if (!a)
+        return a.takeError();
+      axes = *a;
+    } else {
+      for (size_t i = 0; i < starts->size(); ++i)
+        axes.push_back(i);
+    }
+    if (axes.size() != steps->size() || starts->size() != steps->size() ||
+        ends->size() != steps->size())
+      return im.nodeError(node, "starts, ends, axes and steps differ in length");
+    std::string cur = node.input(0);
+    SmallVector<IntElem> dims = nb.dims(cur);
+    int64_t rank = dims.size();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+      if (axis < 0 || axis >= rank)
+        return im.nodeError(node, "axis out of range");
+      int64_t step = (*steps)[i];
+      if (step == 0)
+        return im.nodeError(node, "step 0");
+      if (!dims[axis].isStatic())
+        return im.nodeError(node, "unsupported: a Slice with a negative step "
+                                  "over a dynamic dim");
+      int64_t n = dims[axis].value;
+      HostTensor idx;
+      idx.elementType = im.b.getI64Type();
+      int64_t s = (*starts)[i], e = (*ends)[i];
+      // ONNX's clamping: from [0, n] for positive steps, [-1, n-1] else.
+      s = s < 0 ? s + n : s;
+      e = e < 0 ? e + n : e;
+      if (step > 0) {
+        s = std::clamp<int64_t>(s, 0, n);
+        e = std::clamp<int64_t>(e, 0, n);
+        for (int64_t k = s; k < e; k += step)
+          idx.ints.push_back({k, {}});
+      } else {
+        s = std::clamp<int64_t>(s, -1, n - 1);
+        e = std::clamp<int64_t>((*ends)[i] < -n ? -1 : e, -1, n - 1);
+        for (int64_t k = s; k > e; k += step)
+          idx.ints.push_back({k, {}});
+      }
+      idx.shape = {static_cast<int64_t>(idx.ints.size())};
+      if (idx.ints.empty())
+        return im.nodeError(node, "unsupported: an empty Slice with negative "
+                                  "steps");
+      ASSIGN_OR_RETURN(g, nb.add("Gather", {cur, nb.constant(std::move(idx))},
+                                 {intAttr("axis", axis)}));
+      cur = g;
+    }
+    nb.setOutput(0, cur);
+    return Error::success();
+  };
+}
+
 } // namespace
 
 void registerTensorConverters(ConverterTable &m) {
@@ -359,6 +589,12 @@ void registerTensorConverters(ConverterTable &m) {
   m["Pad"] = convertPad;
   m["GatherElements"] = convertGatherElements;
   m["Dropout"] = dropout(m.lookup("Dropout"));
+  m["EyeLike"] = convertEyeLike;
+  m["OneHot"] = convertOneHot;
+  m["DepthToSpace"] = convertDepthSpace;
+  m["SpaceToDepth"] = convertDepthSpace;
+  m["Hardmax"] = convertHardmax;
+  m["Slice"] = sliceNegativeSteps(m.lookup("Slice"));
 }
 
 } // namespace tessera::onnx_import

@@ -76,11 +76,19 @@ def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> 
     `tsr.attention` a kernel can tile over keys with an online softmax and
     never materialize the score matrix (FlashAttention), which is what
     keeps long sequences in cache and memory linear in the length. Matches
-    the scale as a Div or Mul by a constant (or none), an optional additive
-    mask in either operand order, GPT-2's causal mask (a Where on a constant
-    lower-triangular boolean, or a slice of one, with a fill below -1e30)
-    as `causal`, and kᵀ either as a transpose of the last two dims or
-    through `transpose_rhs`; all operands rank 4.
+    the scale as a Div or Mul by a constant on the scores or on q
+    (DistilBERT, or none), an optional additive mask in either operand
+    order, GPT-2's causal mask (a Where on a constant lower-triangular
+    boolean, or unit-step slices of one, with a fill below -1e30) as
+    `causal` -- with a KV cache and symbolic lengths the row offset of the
+    slice must be provably key length - query length --, a masked_fill of
+    a run-time boolean (Where(mask, fill below -1e30, scores), DistilBERT)
+    as the additive mask where(mask, fill, 0) on the unexpanded mask, and
+    kᵀ either as a transpose of the last two dims or through
+    `transpose_rhs`; all operands rank 4. Hugging Face's repeat_kv of
+    grouped-query attention (Unsqueeze, Expand, Reshape of the Hkv heads)
+    is peeled, so the kernel reads each kv head for its group of query
+    heads instead of copies.
 
     Before:
     ```mlir

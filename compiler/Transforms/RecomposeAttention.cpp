@@ -8,7 +8,9 @@
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -44,29 +46,38 @@ std::optional<std::vector<bool>> boolElements(Value v) {
   return std::nullopt;
 }
 
-/// True if `cond` is a constant [1, ..., 1, S, T] (or a unit-step slice of
+/// True if `cond` is a constant [1, ..., 1, S, T] (or unit-step slices of
 /// one) that is true exactly where key j is visible to query i causally:
 /// j <= i + T - S. This is how Hugging Face's GPT-2 writes its causal mask
-/// (a sliced lower-triangular buffer in a Where).
-bool isCausalCondition(Value cond, int64_t s, int64_t t) {
+/// (a sliced lower-triangular buffer in a Where). With a KV cache and
+/// symbolic lengths the row offset T - S is a run-time value: then the
+/// buffer must be lower-triangular throughout, and the offset is returned
+/// in `rowOffset` for the caller to prove equal to T - S.
+bool isCausalCondition(Value cond, int64_t s, int64_t t, Value &rowOffset) {
   auto type = cast<RankedTensorType>(cond.getType());
-  if (type.getRank() < 2 || !type.hasStaticShape() ||
-      type.getDimSize(type.getRank() - 2) != s ||
-      type.getDimSize(type.getRank() - 1) != t)
+  if (type.getRank() < 2)
     return false;
   for (int64_t d : type.getShape().drop_back(2))
     if (d != 1)
       return false;
   // Unit-step slices compose by adding offsets (GPT-2 with a KV cache
   // slices rows [T - S, T) and then columns [0, T), one slice each).
-  Value base = cond;
+  Value base = cond, dynamicRows;
   int64_t offI = 0, offJ = 0;
   while (auto slice = base.getDefiningOp<tsr::SliceOp>()) {
     ArrayRef<int64_t> offsets = slice.getStaticOffsets();
-    if (!slice.getOffsets().empty() ||
-        llvm::any_of(slice.getSteps(), [](int64_t st) { return st != 1; }))
+    if (llvm::any_of(slice.getSteps(), [](int64_t st) { return st != 1; }))
       return false;
-    offI += offsets[offsets.size() - 2];
+    int64_t rank = offsets.size();
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!ShapedType::isDynamic(offsets[d]))
+        continue;
+      if (d != rank - 2 || dynamicRows || slice.getOffsets().size() != 1)
+        return false;
+      dynamicRows = slice.getOffsets()[0];
+    }
+    if (!ShapedType::isDynamic(offsets[rank - 2]))
+      offI += offsets[rank - 2];
     offJ += offsets.back();
     base = slice.getInput();
   }
@@ -74,14 +85,52 @@ bool isCausalCondition(Value cond, int64_t s, int64_t t) {
   std::optional<std::vector<bool>> bits = boolElements(base);
   if (!bits || !baseType.hasStaticShape())
     return false;
-  // Leading dims of the base may be > 1 only if the slice picks index 0;
-  // row-major: element (0, ..., 0, r, c) is at r * cols + c.
+  // Row-major: element (0, ..., 0, r, c) is at r * cols + c.
   int64_t cols = baseType.getShape().back();
+  if (dynamicRows) {
+    int64_t rows = baseType.getDimSize(baseType.getRank() - 2);
+    if (offI != 0 || offJ != 0 ||
+        static_cast<int64_t>(bits->size()) != rows * cols)
+      return false;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        if ((*bits)[r * cols + c] != (c <= r))
+          return false;
+    rowOffset = dynamicRows;
+    return true;
+  }
+  if (!type.hasStaticShape() || type.getDimSize(type.getRank() - 2) != s ||
+      type.getDimSize(type.getRank() - 1) != t)
+    return false;
+  // Leading dims of the base may be > 1 only if the slice picks index 0.
   for (int64_t i = 0; i < s; ++i)
     for (int64_t j = 0; j < t; ++j)
       if ((*bits)[(offI + i) * cols + offJ + j] != (j <= i + t - s))
         return false;
   return true;
+}
+
+/// True if `idx` is tensor.dim of `src` at `d`.
+bool isDimOf(Value idx, Value src, int64_t d) {
+  auto dim = idx.getDefiningOp<tensor::DimOp>();
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  return dim && dim.getSource() == src && index && *index == d;
+}
+
+/// True if the run-time row offset of a causal slice is T - S: the key
+/// length (dim `kAxis` of `k`) minus the query length (dim 2 of one of
+/// `queries`), possibly clamped by the Slice's min(offset, rows).
+bool isKeyMinusQueryLength(Value offset, Value k, int64_t kAxis,
+                           ArrayRef<Value> queries) {
+  while (auto min = offset.getDefiningOp<arith::MinSIOp>()) {
+    if (!getConstantIntValue(min.getRhs()))
+      return false;
+    offset = min.getLhs();
+  }
+  auto sub = offset.getDefiningOp<arith::SubIOp>();
+  return sub && isDimOf(sub.getLhs(), k, kAxis) &&
+         llvm::any_of(queries,
+                      [&](Value q) { return isDimOf(sub.getRhs(), q, 2); });
 }
 
 /// True if dim `d` of `type` (a result of `op`, whose dynamic dims are
@@ -172,6 +221,7 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
     }
     // x = where(causal, y, very negative), before or after the scale.
     bool causal = false;
+    Value causalRowOffset; // run-time T - S, checked once Q and K are known
     int64_t sLen = scoresType.getDimSize(2), tLen = scoresType.getDimSize(3);
     auto peelCausal = [&](Value v) -> Value {
       auto sel = v.getDefiningOp<tsr::SelectOp>();
@@ -179,13 +229,38 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
           sel.getOnTrue().getType() != scoresType)
         return v;
       std::optional<double> fill = getSplatFloat(sel.getOnFalse());
+      Value offset;
       if (!fill || *fill > -1e30 ||
-          !isCausalCondition(sel.getCondition(), sLen, tLen))
+          !isCausalCondition(sel.getCondition(), sLen, tLen, offset))
         return v;
       causal = true;
+      causalRowOffset = offset;
       return sel.getOnTrue();
     };
     x = peelCausal(x);
+    // x = where(padding, very negative, y): masked_fill of a run-time mask
+    // (DistilBERT), which becomes the additive mask where(padding, fill, 0).
+    // Only without another mask: two fills would add up to -inf.
+    Value fillCondition;
+    double fillValue = 0.0;
+    if (auto sel = x.getDefiningOp<tsr::SelectOp>();
+        sel && !mask && sel->hasOneUse() &&
+        sel.getOnFalse().getType() == scoresType) {
+      std::optional<double> fill = getSplatFloat(sel.getOnTrue());
+      Value c = sel.getCondition();
+      // The exporter expands the [B, 1, 1, T] mask to the scores' shape.
+      if (auto bcast = c.getDefiningOp<tsr::BroadcastOp>())
+        c = bcast.getInput();
+      auto ct = cast<RankedTensorType>(c.getType());
+      std::optional<SmallVector<int64_t>> b =
+          tsr::broadcastShapes({ct.getShape(), scoresType.getShape()});
+      if (fill && *fill <= -1e30 && ct.getRank() <= 4 && b &&
+          tsr::areShapesCompatible(*b, scoresType.getShape())) {
+        fillCondition = c;
+        fillValue = *fill;
+        x = sel.getOnFalse();
+      }
+    }
     // x = r / c, r · c, or r.
     double scale = 1.0;
     Value r = x;
@@ -204,12 +279,36 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       scale = *getSplatFloat(p->first);
       r = peelCausal(p->second);
     }
+    // Q·Kᵀ feeds only the web (tensor.dim users, which read the shape of a
+    // masked_fill's expand, do not keep it alive once the web is gone).
     auto qk = r.getDefiningOp<tsr::MatmulOp>();
-    if (!qk || qk.getTransposeLhs() || !qk->hasOneUse() ||
+    auto onlyWebUse = [](Operation *op) {
+      return llvm::count_if(op->getUsers(), [](Operation *u) {
+               return !isa<tensor::DimOp>(u);
+             }) == 1;
+    };
+    if (!qk || qk.getTransposeLhs() || !onlyWebUse(qk) ||
         qk.getType() != scoresType)
       return rewriter.notifyMatchFailure(pv, "scores are not Q·Kᵀ");
 
-    Value q = qk.getLhs(), v = pv.getRhs();
+    // Q may carry the scale itself (DistilBERT: q / √d before Q·Kᵀ).
+    Value qUnscaled = qk.getLhs(), q = qk.getLhs(), v = pv.getRhs();
+    if (auto div = q.getDefiningOp<tsr::DivOp>(); div && div->hasOneUse()) {
+      std::optional<double> c = getSplatFloat(div.getRhs());
+      if (c && *c != 0.0 && div.getType() == div.getLhs().getType()) {
+        scale /= *c;
+        q = div.getLhs();
+      }
+    } else if (auto mul = q.getDefiningOp<tsr::MulOp>();
+               mul && mul->hasOneUse()) {
+      auto p = matchEither(mul.getLhs(), mul.getRhs(), [](Value c) {
+        return getSplatFloat(c).has_value();
+      });
+      if (p && mul.getType() == p->second.getType()) {
+        scale *= *getSplatFloat(p->first);
+        q = p->second;
+      }
+    }
     auto qt = cast<RankedTensorType>(q.getType());
     auto vt = cast<RankedTensorType>(v.getType());
     Value kt = qk.getRhs();
@@ -248,11 +347,26 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
       if (!b || !tsr::areShapesCompatible(*b, scoresType.getShape()))
         return rewriter.notifyMatchFailure(pv, "mask does not broadcast");
     }
+    auto ktTranspose = kt.getDefiningOp<tsr::TransposeOp>();
+    if (causalRowOffset) {
+      bool viaTranspose =
+          !qk.getTransposeRhs() && ktTranspose &&
+          ktTranspose.getPermutation() == ArrayRef<int64_t>{0, 1, 3, 2};
+      bool isTMinusS =
+          isKeyMinusQueryLength(causalRowOffset, kt,
+                                qk.getTransposeRhs() ? 2 : 3,
+                                {q, qUnscaled}) ||
+          (viaTranspose &&
+           isKeyMinusQueryLength(causalRowOffset, ktTranspose.getInput(), 2,
+                                 {q, qUnscaled}));
+      if (!isTMinusS)
+        return rewriter.notifyMatchFailure(
+            pv, "causal slice offset is not key length - query length");
+    }
     // K as [B, Hkv, T, D]: Kᵀ is usually the transpose of it (Hugging
     // Face's key.transpose(-1, -2)); then grouped-query webs (repeat_kv)
     // are peeled so the kernel reads the Hkv heads in place.
     Value k = kt;
-    auto ktTranspose = kt.getDefiningOp<tsr::TransposeOp>();
     if (!qk.getTransposeRhs() && ktTranspose &&
         ktTranspose.getPermutation() == ArrayRef<int64_t>{0, 1, 3, 2})
       k = ktTranspose.getInput();
@@ -265,6 +379,20 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
             cast<RankedTensorType>(vBase.getType()).getDimSize(1)) {
       k = kBase;
       v = vBase;
+    }
+    if (fillCondition) {
+      Location loc = pv.getLoc();
+      Type elt = scoresType.getElementType();
+      auto scalar = RankedTensorType::get({}, elt);
+      Value fill = tsr::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(scalar, rewriter.getFloatAttr(elt, fillValue)));
+      Value zero = tsr::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(scalar, rewriter.getFloatAttr(elt, 0.0)));
+      auto ct = cast<RankedTensorType>(fillCondition.getType());
+      mask = tsr::SelectOp::create(rewriter, loc, ct.clone(elt), fillCondition,
+                                   fill, zero);
     }
     rewriter.replaceOpWithNewOp<tsr::AttentionOp>(
         pv, pv.getType(), q, k, v, mask,

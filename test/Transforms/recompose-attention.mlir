@@ -351,3 +351,102 @@ func.func @gqa_foreign_dim(%q: tensor<1x4x?x8xf32>, %k: tensor<1x2x?x8xf32>, %v:
   %o = tsr.matmul %p, %vr : tensor<1x4x?x?xf32>, tensor<1x4x?x8xf32> -> tensor<1x4x?x8xf32>
   return %o : tensor<1x4x?x8xf32>
 }
+
+// -----
+
+// Tests DistilBERT's attention: the scale on q before Q·Kᵀ, and the padding
+// mask as masked_fill, Where(expand(mask == 0), finfo.min, scores), whose
+// expand reads the scores' dims. The fill becomes the additive mask
+// where(mask, min, 0) on the unexpanded [B, 1, 1, T] condition.
+// CHECK-LABEL: func.func @masked_fill_scaled_q
+//  CHECK-SAME:   %[[Q:[^:]+]]: tensor<?x2x?x4xf32>, %[[KT:[^:]+]]: tensor<?x2x4x?xf32>, %[[V:[^:]+]]: tensor<?x2x?x4xf32>, %[[C:[^:]+]]: tensor<?x1x1x?xi1>
+//   CHECK-DAG:   %[[MIN:.+]] = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+//   CHECK-DAG:   %[[ZERO:.+]] = tsr.constant dense<0.000000e+00> : tensor<f32>
+//       CHECK:   %[[M:.+]] = tsr.select %[[C]], %[[MIN]], %[[ZERO]] : tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32> -> tensor<?x1x1x?xf32>
+//       CHECK:   tsr.attention %[[Q]], %{{.+}}, %[[V]], mask %[[M]] {scale = 5.000000e-01 : f32}
+//   CHECK-NOT:   tsr.softmax
+func.func @masked_fill_scaled_q(%q: tensor<?x2x?x4xf32>, %kt: tensor<?x2x4x?xf32>, %v: tensor<?x2x?x4xf32>, %c: tensor<?x1x1x?xi1>) -> tensor<?x2x?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %two = tsr.constant dense<2.0> : tensor<f32>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %qs = tsr.div %q, %two : tensor<?x2x?x4xf32>, tensor<f32> -> tensor<?x2x?x4xf32>
+  %s = tsr.matmul %qs, %kt : tensor<?x2x?x4xf32>, tensor<?x2x4x?xf32> -> tensor<?x2x?x?xf32>
+  %b = tensor.dim %s, %c0 : tensor<?x2x?x?xf32>
+  %i = tensor.dim %s, %c2 : tensor<?x2x?x?xf32>
+  %j = tensor.dim %s, %c3 : tensor<?x2x?x?xf32>
+  %ce = tsr.broadcast %c[%b, %i, %j] : tensor<?x1x1x?xi1> -> tensor<?x2x?x?xi1>
+  %w = tsr.select %ce, %min, %s : tensor<?x2x?x?xi1>, tensor<f32>, tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<?x2x?x?xf32>
+  %o = tsr.matmul %p, %v : tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// Tests that a masked_fill with a fill that is not very negative (a real
+// value, not a mask) is left alone.
+// CHECK-LABEL: func.func @masked_fill_not_a_mask
+//       CHECK:   tsr.select
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+func.func @masked_fill_not_a_mask(%q: tensor<1x2x3x4xf32>, %kt: tensor<1x2x4x3xf32>, %v: tensor<1x2x3x4xf32>, %c: tensor<1x1x1x3xi1>) -> tensor<1x2x3x4xf32> {
+  %fill = tsr.constant dense<-1.0> : tensor<f32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32> -> tensor<1x2x3x3xf32>
+  %w = tsr.select %c, %fill, %s : tensor<1x1x1x3xi1>, tensor<f32>, tensor<1x2x3x3xf32> -> tensor<1x2x3x3xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x3x3xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32> -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// Tests GPT-2 with a KV cache and symbolic lengths: the causal buffer's rows
+// are sliced at the run-time offset min(T - S, 8), with T the key length
+// (dim 2 of the concatenated keys) and S the query length; it becomes
+// `causal`.
+// CHECK-LABEL: func.func @causal_runtime_offset
+//       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, scale = 1.000000e+00 : f32}
+//   CHECK-NOT:   tsr.select
+func.func @causal_runtime_offset(%q: tensor<1x2x?x4xf32>, %k: tensor<1x2x?x4xf32>, %v: tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32> {
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %tril = tsr.constant dense<[[[[true, false, false, false, false, false, false, false], [true, true, false, false, false, false, false, false], [true, true, true, false, false, false, false, false], [true, true, true, true, false, false, false, false], [true, true, true, true, true, false, false, false], [true, true, true, true, true, true, false, false], [true, true, true, true, true, true, true, false], [true, true, true, true, true, true, true, true]]]]> : tensor<1x1x8x8xi1>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x2x?x4xf32> -> tensor<1x2x4x?xf32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x?x4xf32>, tensor<1x2x4x?xf32> -> tensor<1x2x?x?xf32>
+  %sl = tensor.dim %q, %c2 : tensor<1x2x?x4xf32>
+  %tl = tensor.dim %k, %c2 : tensor<1x2x?x4xf32>
+  %d = arith.subi %tl, %sl : index
+  %off = arith.minsi %d, %c8 : index
+  %rows = tsr.slice %tril offsets [%off] sizes [%sl] {static_offsets = array<i64: 0, 0, -9223372036854775808, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x8x8xi1> -> tensor<1x1x?x8xi1>
+  %cond = tsr.slice %rows offsets [] sizes [%sl, %tl] {static_offsets = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x?x8xi1> -> tensor<1x1x?x?xi1>
+  %w = tsr.select %cond, %s, %min : tensor<1x1x?x?xi1>, tensor<1x2x?x?xf32>, tensor<f32> -> tensor<1x2x?x?xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x?x?xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x?x?xf32>, tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+  return %o : tensor<1x2x?x4xf32>
+}
+
+// -----
+
+// Tests that a run-time row offset that is not key length - query length
+// (here the query length itself) is not taken as causal.
+// CHECK-LABEL: func.func @causal_runtime_wrong_offset
+//       CHECK:   tsr.select
+//   CHECK-NOT:   tsr.attention
+func.func @causal_runtime_wrong_offset(%q: tensor<1x2x?x4xf32>, %k: tensor<1x2x?x4xf32>, %v: tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32> {
+  %c2 = arith.constant 2 : index
+  %tril = tsr.constant dense<[[[[true, false, false, false], [true, true, false, false], [true, true, true, false], [true, true, true, true]]]]> : tensor<1x1x4x4xi1>
+  %min = tsr.constant dense<-3.40282347E+38> : tensor<f32>
+  %kt = tsr.transpose %k {permutation = array<i64: 0, 1, 3, 2>} : tensor<1x2x?x4xf32> -> tensor<1x2x4x?xf32>
+  %s = tsr.matmul %q, %kt : tensor<1x2x?x4xf32>, tensor<1x2x4x?xf32> -> tensor<1x2x?x?xf32>
+  %sl = tensor.dim %q, %c2 : tensor<1x2x?x4xf32>
+  %tl = tensor.dim %k, %c2 : tensor<1x2x?x4xf32>
+  %rows = tsr.slice %tril offsets [%sl] sizes [%sl] {static_offsets = array<i64: 0, 0, -9223372036854775808, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x4x4xi1> -> tensor<1x1x?x4xi1>
+  %cond = tsr.slice %rows offsets [] sizes [%sl, %tl] {static_offsets = array<i64: 0, 0, 0, 0>, steps = array<i64: 1, 1, 1, 1>} : tensor<1x1x?x4xi1> -> tensor<1x1x?x?xi1>
+  %w = tsr.select %cond, %s, %min : tensor<1x1x?x?xi1>, tensor<1x2x?x?xf32>, tensor<f32> -> tensor<1x2x?x?xf32>
+  %p = tsr.softmax %w {axis = 3 : i64} : tensor<1x2x?x?xf32>
+  %o = tsr.matmul %p, %v : tensor<1x2x?x?xf32>, tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
+  return %o : tensor<1x2x?x4xf32>
+}

@@ -2,7 +2,8 @@
 //
 // transformers' BertModel: word + absolute position + token type
 // embeddings, a layer norm, then post-norm encoder layers (self attention
-// with the padding mask, a GELU MLP); the output is last_hidden_state.
+// with the padding mask, a GELU MLP); the outputs are last_hidden_state
+// and, when the checkpoint has a pooler, pooler_output.
 // Inputs as transformers' ONNX export names them: input_ids,
 // attention_mask, token_type_ids, all int64 [batch, sequence].
 //
@@ -148,6 +149,14 @@ Error buildBert(HfGraph &g) {
     Value down = g.linear(up, wd, bd);
     x = g.layerNorm(down, ln2s, ln2b, *eps, /*residual=*/x);
   }
+  // BertModel/ViTModel also return the pooler's output when the
+  // checkpoint has one.
+  Expected<Value> pooled = g.pooler(x, "pooler.dense");
+  if (!pooled)
+    return pooled.takeError();
+  if (*pooled)
+    return g.finishFunction({x, *pooled},
+                            {"last_hidden_state", "pooler_output"});
   return g.finishFunction({x}, {"last_hidden_state"});
 }
 

@@ -425,6 +425,36 @@ Value HfGraph::attention(Value q, Value k, Value v, Value mask, double scale,
   return op.getResult();
 }
 
+Value HfGraph::firstToken(Value x) {
+  auto t = typeOf(x);
+  Dim batch = dimOf(x, 0);
+  SmallVector<Value> sizes;
+  if (batch.dynamic)
+    sizes.push_back(batch.dynamic);
+  int64_t b0 = batch.staticOr(ShapedType::kDynamic), h = t.getDimSize(2);
+  Value first = tsr::SliceOp::create(
+      b, loc, RankedTensorType::get({b0, 1, h}, t.getElementType()), x,
+      ValueRange(), sizes, b.getDenseI64ArrayAttr({0, 0, 0}),
+      b.getDenseI64ArrayAttr({1, 1, 1}));
+  return reshape(first, {batch, {h, {}}});
+}
+
+Expected<Value> HfGraph::pooler(Value x, StringRef base) {
+  if (!hasWeight((base + ".weight").str()) && !hasWeight((base + ".bias").str()))
+    return Value();
+  int64_t h = typeOf(x).getDimSize(2);
+  Expected<Value> w = weight((base + ".weight").str(), {h, h});
+  if (!w)
+    return w.takeError();
+  Expected<Value> bias = weight((base + ".bias").str(), {h});
+  if (!bias)
+    return bias.takeError();
+  Value dense = linear(firstToken(x), *w, *bias);
+  return tsr::UnaryOp::create(b, loc, typeOf(dense), tsr::UnaryKind::tanh,
+                              dense)
+      .getResult();
+}
+
 Value HfGraph::additiveMask(Value mask01) {
   auto t = typeOf(mask01);
   Value m = tsr::CastOp::create(b, loc, t.clone(f32), mask01);

@@ -139,6 +139,11 @@ public:
   mlir::Value mergeHeads(mlir::Value x);
   mlir::Value attention(mlir::Value q, mlir::Value k, mlir::Value v,
                         mlir::Value mask, double scale, bool causal);
+  /// x[:, 0, :] of x [B, S, H] as [B, H] (the class token).
+  mlir::Value firstToken(mlir::Value x);
+  /// transformers' pooler: tanh(dense(x[:, 0])), when the checkpoint has
+  /// `<base>.weight` and `<base>.bias`; null otherwise.
+  llvm::Expected<mlir::Value> pooler(mlir::Value x, llvm::StringRef base);
   /// The additive attention mask [B, 1, 1, S] of an integer 0/1 mask [B, S]:
   /// 0 where attended, the most negative float where masked.
   mlir::Value additiveMask(mlir::Value mask01);

@@ -5,7 +5,8 @@
 // importer builds such a Conv), a class token and absolute position
 // embeddings, pre-norm encoder layers and a final layer norm. Input
 // pixel_values (f32 [batch, channels, image_size, image_size]); output
-// last_hidden_state [batch, patches + 1, hidden].
+// last_hidden_state [batch, patches + 1, hidden] (and pooler_output when
+// the checkpoint has a pooler).
 //
 //===----------------------------------------------------------------------===//
 
@@ -150,6 +151,14 @@ Error buildVit(HfGraph &g) {
   if (Error e = paramPair(g, "layernorm", {h}, h, true, lnS, lnB))
     return e;
   x = g.layerNorm(x, lnS, lnB, *eps);
+  // BertModel/ViTModel also return the pooler's output when the
+  // checkpoint has one.
+  Expected<Value> pooled = g.pooler(x, "pooler.dense");
+  if (!pooled)
+    return pooled.takeError();
+  if (*pooled)
+    return g.finishFunction({x, *pooled},
+                            {"last_hidden_state", "pooler_output"});
   return g.finishFunction({x}, {"last_hidden_state"});
 }
 

@@ -377,7 +377,7 @@ def vit_reference(c, t, pixels):
 # --- inputs -----------------------------------------------------------------
 
 def make_inputs(model_type, c, batch, seq, rng):
-    """(inputs dict for tessera-run, reference output, output name)."""
+    """(inputs dict for tessera-run, name of the main output)."""
     if model_type == "vit":
         px = rng.standard_normal((batch, c["num_channels"], c["image_size"],
                                   c["image_size"])).astype(np.float32)
@@ -397,18 +397,29 @@ def make_inputs(model_type, c, batch, seq, rng):
     return {"input_ids": ids}, "logits"
 
 
+def pooler_reference(t, x, base):
+    """transformers' pooler: tanh(dense(x[:, 0]))."""
+    return np.tanh(x[:, 0] @ _w(t, base + ".weight").T + _w(t, base + ".bias"))
+
+
 def reference(model_type, c, t, inputs):
+    """Output name -> reference value."""
     if model_type == "bert":
-        return bert_reference(c, t, inputs["input_ids"], inputs["attention_mask"],
-                              inputs["token_type_ids"])
+        x = bert_reference(c, t, inputs["input_ids"], inputs["attention_mask"],
+                           inputs["token_type_ids"])
+        return {"last_hidden_state": x,
+                "pooler_output": pooler_reference(t, x, "bert.pooler.dense")}
     if model_type == "gpt2":
-        return gpt2_reference(c, t, inputs["input_ids"], inputs["attention_mask"])
+        return {"logits": gpt2_reference(c, t, inputs["input_ids"],
+                                         inputs["attention_mask"])}
     if model_type == "llama":
-        return llama_reference(c, t, inputs["input_ids"])
-    return vit_reference(c, t, inputs["pixel_values"])
+        return {"logits": llama_reference(c, t, inputs["input_ids"])}
+    x = vit_reference(c, t, inputs["pixel_values"])
+    return {"last_hidden_state": x,
+            "pooler_output": pooler_reference(t, x, "vit.pooler.dense")}
 
 
-def run_model(tessera_run, model_dir, inputs, out_dir, name):
+def run_model(tessera_run, model_dir, inputs, out_dir, names):
     os.makedirs(out_dir, exist_ok=True)
     args = [tessera_run, model_dir, "--output-dir", out_dir]
     for k, v in inputs.items():
@@ -416,12 +427,18 @@ def run_model(tessera_run, model_dir, inputs, out_dir, name):
         np.save(path, v)
         args += ["--input", f"{k}={path}"]
     subprocess.run(args, check=True)
-    return np.load(os.path.join(out_dir, name + ".npy"))
+    return {n: np.load(os.path.join(out_dir, n + ".npy")) for n in names}
 
 
 def check(args):
     ckpt = os.path.join(args.workdir, "ckpt")
-    config, tensors = write_checkpoint(args.model, ckpt)
+    config = dict(CONFIGS[args.model])
+    tensors = make_weights(args.model, config)
+    if args.dtype != "f32":
+        # Half-precision checkpoints: the frontend widens them to f32; the
+        # reference uses the same rounded values.
+        tensors = {k: v.astype(np.float16) for k, v in tensors.items()}
+    write_checkpoint(args.model, ckpt, config, tensors)
     if args.model == "llama" and args.tied:
         config["tie_word_embeddings"] = True
         tensors.pop("lm_head.weight")
@@ -433,18 +450,21 @@ def check(args):
     for seq in args.seq:
         # ViT's sequence is fixed by the image size: vary the batch instead.
         batch = seq if args.model == "vit" else args.batch
-        inputs, name = make_inputs(args.model, config, batch, seq, rng)
-        got = run_model(args.tessera_run, out, inputs,
-                        os.path.join(args.workdir, f"run{seq}"), name)
+        inputs, _ = make_inputs(args.model, config, batch, seq, rng)
         want = reference(args.model, config, tensors, inputs)
-        if got.shape != want.shape:
-            print(f"hf {args.model} seq={seq}: shape {got.shape} != {want.shape} FAIL")
-            ok = False
-            continue
-        err = float(np.abs(got - want).max())
-        passed = err <= args.atol
+        got = run_model(args.tessera_run, out, inputs,
+                        os.path.join(args.workdir, f"run{seq}"), list(want))
+        parts, passed = [], True
+        for name, w in want.items():
+            if got[name].shape != w.shape:
+                parts.append(f"{name} shape {got[name].shape} != {w.shape}")
+                passed = False
+                continue
+            err = float(np.abs(got[name] - w).max())
+            passed &= err <= args.atol
+            parts.append(f"{name} max_abs_err={err:.3g}")
         ok &= passed
-        print(f"hf {args.model} seq={seq}: max_abs_err={err:.3g} "
+        print(f"hf {args.model} seq={seq}: {', '.join(parts)} "
               f"{'PASS' if passed else 'FAIL'}")
     return 0 if ok else 1
 
@@ -513,6 +533,7 @@ def main():
     c.add_argument("--seq", type=int, action="append", required=True)
     c.add_argument("--batch", type=int, default=2)
     c.add_argument("--tied", action="store_true")
+    c.add_argument("--dtype", default="f32", choices=["f32", "f16"])
     c.add_argument("--atol", type=float, default=1e-4)
     c.add_argument("--tessera-compile", default="tessera-compile")
     c.add_argument("--tessera-run", default="tessera-run")

@@ -310,9 +310,7 @@ def _gpt2_past(name, batch, past, seq):
         x = _gpt2_past_block(b, x, i, mask, causal)
     b.layer_norm(x, hidden, "/ln_f", "ln_f", eps=1e-5)
     b.nodes[-1].output[0] = "last_hidden_state"
-    total = past if isinstance(past, str) else past + seq
-    if isinstance(past, str):
-        total = "past_seq"
+    total = "past_seq" if isinstance(past, str) else past + seq  # keys after the concat
     inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, seq])]
     outputs = [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT,
                                              [batch, seq, hidden])]

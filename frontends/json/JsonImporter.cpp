@@ -182,6 +182,9 @@ private:
   /// Fills `t` from a {"dtype", "shape", "data"} object.
   Error inlineTensor(const json::Object &obj, const Twine &what,
                      onnx::TensorProto &t);
+  /// Input and output counts (and omitted inputs) against the op's schema.
+  Error checkArity(const onnx::OpSchema &schema, const onnx::NodeProto &node,
+                   const Twine &what);
   Error attribute(const onnx::OpSchema *schema, StringRef name,
                   const json::Value &v, const Twine &what,
                   onnx::AttributeProto &a);
@@ -696,6 +699,46 @@ Error GraphParser::parseWeight(const json::Value &v, size_t index) {
   return Error::success();
 }
 
+/// The newest opset of the default domain that libonnx's schemas describe.
+int newestSchemaOpset() {
+  const auto &map = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto it = map.find(onnx::ONNX_DOMAIN);
+  return it == map.end() ? 0 : it->second.second;
+}
+
+Error GraphParser::checkArity(const onnx::OpSchema &schema,
+                              const onnx::NodeProto &node, const Twine &what) {
+  auto range = [](int lo, int hi) {
+    return lo == hi ? std::to_string(lo)
+                    : std::to_string(lo) + " to " +
+                          (hi == std::numeric_limits<int>::max()
+                               ? std::string("any number of")
+                               : std::to_string(hi));
+  };
+  if (node.input_size() < schema.min_input() ||
+      node.input_size() > schema.max_input())
+    return err(what + ": takes " +
+               range(schema.min_input(), schema.max_input()) +
+               (schema.max_input() == 1 ? " input" : " inputs") + " at opset " + Twine(opset) + ", not " +
+               Twine(node.input_size()));
+  if (node.output_size() < schema.min_output() ||
+      node.output_size() > schema.max_output())
+    return err(what + ": has " +
+               range(schema.min_output(), schema.max_output()) +
+               (schema.max_output() == 1 ? " output" : " outputs") + " at opset " + Twine(opset) + ", not " +
+               Twine(node.output_size()));
+  // "" marks an omitted input; only optional inputs may be omitted.
+  const auto &formals = schema.inputs();
+  for (int i = 0; i < node.input_size() && !formals.empty(); ++i) {
+    const auto &formal = formals[std::min<size_t>(i, formals.size() - 1)];
+    if (node.input(i).empty() &&
+        formal.GetOption() != onnx::OpSchema::Optional)
+      return err(what + ": input " + Twine(i) + " ('" + formal.GetName() +
+                 "') is required but empty");
+  }
+  return Error::success();
+}
+
 Error GraphParser::parseNode(const json::Value &v, size_t index) {
   std::string what = "node #" + std::to_string(index);
   Expected<const json::Object *> obj = object(v, what);
@@ -752,12 +795,18 @@ Error GraphParser::parseNode(const json::Value &v, size_t index) {
     node->add_output(s->str());
   }
 
+  const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+      **op, static_cast<int>(opset), *domain ? **domain : "");
+  // Arity changes between opsets (ReduceMean's axes became an input at 18),
+  // so only check it at opsets the installed schemas describe.
+  if (schema && opset <= newestSchemaOpset())
+    if (Error e = checkArity(*schema, *node, what))
+      return e;
+
   if (const json::Value *attrs = obj.get()->get("attributes")) {
     Expected<const json::Object *> a = object(*attrs, what + ": 'attributes'");
     if (!a)
       return a.takeError();
-    const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
-        **op, static_cast<int>(opset), *domain ? **domain : "");
     // Sorted, so that the proto (and errors) do not depend on hash order.
     std::vector<std::string> keys;
     for (const auto &kv : **a)

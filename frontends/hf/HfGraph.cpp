@@ -37,6 +37,10 @@ std::string shapeString(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
+/// Sizes in config.json are capped so that products of a few of them (weight
+/// shapes, table sizes) cannot overflow int64.
+constexpr int64_t kMaxConfigInt = int64_t(1) << 31;
+
 } // namespace
 
 HfGraph::HfGraph(MLIRContext *ctx, std::string dir, std::string configPath,
@@ -70,8 +74,8 @@ Expected<int64_t> HfGraph::configInt(StringRef key) const {
   if (!v || v->kind() == llvm::json::Value::Null)
     return configError("missing integer '" + key + "'");
   std::optional<int64_t> i = v->getAsInteger();
-  if (!i || *i <= 0)
-    return configError("'" + key + "' must be a positive integer");
+  if (!i || *i <= 0 || *i > kMaxConfigInt)
+    return configError("'" + key + "' must be a positive integer below 2^31");
   return *i;
 }
 
@@ -80,8 +84,8 @@ Expected<int64_t> HfGraph::configInt(StringRef key, int64_t fallback) const {
   if (!v || v->kind() == llvm::json::Value::Null)
     return fallback;
   std::optional<int64_t> i = v->getAsInteger();
-  if (!i || *i <= 0)
-    return configError("'" + key + "' must be a positive integer");
+  if (!i || *i <= 0 || *i > kMaxConfigInt)
+    return configError("'" + key + "' must be a positive integer below 2^31");
   return *i;
 }
 

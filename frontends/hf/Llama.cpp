@@ -135,6 +135,12 @@ Error buildLlama(HfGraph &g) {
         " positions, more than the model's max_position_embeddings " +
         llvm::Twine(*positions));
 
+  // The tables below hold positions x head size floats each.
+  if (*positions * d > (int64_t(1) << 28))
+    return g.configError("'max_position_embeddings' " +
+                         llvm::Twine(*positions) + " x head size " +
+                         llvm::Twine(d) +
+                         " is too large for the rotary tables");
   // Rotary tables [positions, d]: angle p·θ^(-2i/d), repeated for both
   // halves, as transformers builds them.
   std::vector<float> cosTable(static_cast<size_t>(*positions * d)),

@@ -499,6 +499,10 @@ def broken(model_type, kind):
         config["rope_scaling"] = {"type": "linear", "factor": 2.0}
     elif kind == "gqa":
         config["num_key_value_heads"] = 3
+    elif kind == "huge-positions":
+        config["max_position_embeddings"] = 2 ** 30
+    elif kind == "huge-size":
+        config["num_hidden_layers"] = 2 ** 40
     elif kind == "no-prefix-match":
         tensors = {"encoder." + k: v for k, v in tensors.items()}
     elif kind in ("truncated-weights", "bad-config-json", "no-weights",

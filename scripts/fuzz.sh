@@ -6,11 +6,13 @@
 #   bash scripts/fuzz.sh [--time SECONDS] [--list] [TARGET...]
 #
 # TARGET is a name such as onnx or model-tsr (executable
-# build-fuzz/bin/tessera-fuzz-<name>); the default is every target built.
-# --time is per target (default 60). Exits non-zero when a target crashes,
-# leaks, times out or exceeds the memory limit, and prints where the
-# reproducer is: rerun it with `build-fuzz/bin/tessera-fuzz-<name> FILE`.
-# Fix the reader, then add the reproducer to the target's corpus.
+# build-fuzz/bin/tessera-fuzz-<name>); the default is every target that has
+# a corpus (--list prints them). --time is per target (default 60; 0 only
+# replays the corpus, e.g. after a fix). Ends with "fuzz.sh: N passed, M
+# failed"; exits non-zero when a target crashes, leaks, times out or exceeds
+# the memory limit, and prints where the reproducer is: rerun it with
+# `build-fuzz/bin/tessera-fuzz-<name> FILE`. Fix the reader, then add the
+# reproducer to the target's corpus (see test/fuzz/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${TESSERA_FUZZ_BUILD_DIR:-$root/build-fuzz}"
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     --time) seconds="$2"; shift 2 ;;
     --time=*) seconds="${1#--time=}"; shift ;;
     --list) list=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: error: unknown option '$1'" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -33,7 +35,7 @@ case "$seconds" in
   ''|*[!0-9]*) echo "fuzz.sh: error: --time wants whole seconds, got '$seconds'" >&2; exit 2 ;;
 esac
 
-# Every target that has a corpus and a fuzz source is built.
+# Every target has a corpus directory of its name.
 known=()
 for dir in "$corpora"/*/; do
   known+=("$(basename "$dir")")
@@ -80,8 +82,12 @@ for t in "${targets[@]}"; do
   status=0
   # -rss_limit_mb / -malloc_limit_mb: an input that makes a reader allocate
   # more than this is a bug (an unchecked size), reported like a crash.
-  "$build/bin/tessera-fuzz-$t" "$corpus" \
-      -max_total_time="$seconds" -timeout=25 \
+  if [ "$seconds" -eq 0 ]; then
+    limit=(-runs=0)
+  else
+    limit=(-max_total_time="$seconds")
+  fi
+  "$build/bin/tessera-fuzz-$t" "$corpus" "${limit[@]}" -timeout=25 \
       -rss_limit_mb=2560 -malloc_limit_mb=1024 \
       -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb)' "$log" | sed "s/^/  $t: /" || true
@@ -95,8 +101,8 @@ for t in "${targets[@]}"; do
   fi
 done
 
+echo "fuzz.sh: $((${#targets[@]} - ${#failed[@]})) passed, ${#failed[@]} failed (${seconds}s per target)"
 if [ ${#failed[@]} -ne 0 ]; then
   echo "fuzz.sh: failing targets: ${failed[*]}" >&2
   exit 1
 fi
-echo "fuzz.sh: ${#targets[@]} target(s) ran ${seconds}s each without a finding"

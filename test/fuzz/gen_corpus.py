@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the ONNX seed corpus of the fuzz targets (test/fuzz/corpus/onnx/).
+"""Writes the seed corpora of the fuzz targets (test/fuzz/corpus/<target>/)
+for onnx, json and safetensors (model-tsr's seeds are compiled models, see
+test/fuzz/README.md).
 
-Seeds are small on purpose (libFuzzer mutates small inputs far faster):
+Seeds are small on purpose (libFuzzer mutates small inputs far faster).
+ONNX:
 - one graph per op converter, with a [2, 3] float input (and a symbolic-dim
   variant) and tiny initializers, so that every converter is reachable;
 - a folded shape web (Shape -> Gather -> Unsqueeze -> Concat -> Reshape);
@@ -11,10 +14,17 @@ Seeds are small on purpose (libFuzzer mutates small inputs far faster):
   `bad-*.onnx`): sizes that would make it allocate terabytes, unknown dtypes,
   dangling inputs, external data, truncation.
 
+JSON graphs (docs/json-format.md): the documented example with inline
+weights, symbolic dims, typed and tensor attributes, a shape web, every dtype,
+and malformed graphs (bad-*.json). Safetensors: files with each dtype, a
+metadata object, an empty tensor, and malformed headers and offsets.
+
 Fixed seeds: rerunning rewrites the same bytes. Usage:
-  .venv/bin/python test/fuzz/gen_corpus.py [OUT_DIR]
+  .venv/bin/python test/fuzz/gen_corpus.py [CORPUS_DIR]
 """
+import json
 import os
+import struct
 import sys
 
 import numpy as np
@@ -195,9 +205,155 @@ def bad_seeds(mlp):
     return s
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus", "onnx")
+def json_seeds():
+    def graph(nodes, inputs, outputs, weights=(), **top):
+        g = {"format_version": 1, "name": "seed", "opset": 17, "inputs": inputs}
+        if weights:
+            g["weights"] = list(weights)
+        g["nodes"] = nodes
+        g["outputs"] = [{"name": o} for o in outputs]
+        g.update(top)
+        return g
+
+    x = {"name": "x", "dtype": "float32", "shape": ["batch", 4]}
+    s = {}
+    s["mlp"] = graph(
+        [{"name": "fc1", "op": "Gemm", "inputs": ["x", "w1", "b1"], "outputs": ["h"],
+          "attributes": {"alpha": 1, "transB": 0}},
+         {"name": "act", "op": "Relu", "inputs": ["h"], "outputs": ["a"]},
+         {"name": "fc2", "op": "MatMul", "inputs": ["a", "w2"], "outputs": ["y"]}],
+        [x], ["y"],
+        [{"name": "w1", "dtype": "float32", "shape": [4, 2],
+          "data": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6], [0.7, 0.8]]},
+         {"name": "b1", "dtype": "float32", "shape": [2], "data": [0, 1]},
+         {"name": "w2", "dtype": "float32", "shape": [2, 3], "data": [1, 2, 3, 4, 5, 6]}])
+    s["shape-web"] = graph(
+        [{"op": "Shape", "inputs": ["x"], "outputs": ["s"]},
+         {"op": "Gather", "inputs": ["s", "zero"], "outputs": ["b"], "attributes": {"axis": 0}},
+         {"op": "Unsqueeze", "inputs": ["b", "axes"], "outputs": ["bu"]},
+         {"op": "Concat", "inputs": ["bu", "tail"], "outputs": ["t"], "attributes": {"axis": 0}},
+         {"op": "Reshape", "inputs": ["x", "t"], "outputs": ["y"]}],
+        [x], ["y"],
+        [{"name": "zero", "dtype": "int64", "shape": [], "data": 0},
+         {"name": "axes", "dtype": "int64", "shape": [1], "data": [0]},
+         {"name": "tail", "dtype": "int64", "shape": [2], "data": [2, 2]}])
+    s["layer-norm-typed-attr"] = graph(
+        [{"name": "ln", "op": "LayerNormalization", "inputs": ["x", "g", "b"], "outputs": ["y"],
+          "attributes": {"axis": -1, "epsilon": {"type": "float", "value": 1}}}],
+        [x], ["y"],
+        [{"name": "g", "dtype": "float32", "shape": [4], "data": [1, 1, "nan", "inf"]},
+         {"name": "b", "dtype": "float32", "shape": [4], "data": [0, 0, 0, "-inf"]}])
+    s["constant-tensor-attr"] = graph(
+        [{"name": "c", "op": "Constant", "inputs": [], "outputs": ["c"],
+          "attributes": {"value": {"dtype": "int64", "shape": [2], "data": [-1, 4]}}},
+         {"name": "r", "op": "Reshape", "inputs": ["x", "c"], "outputs": ["y"]}],
+        [x], ["y"])
+    s["softmax-transpose"] = graph(
+        [{"op": "Transpose", "inputs": ["x"], "outputs": ["t"], "attributes": {"perm": [1, 0]}},
+         {"op": "Softmax", "inputs": ["t"], "outputs": ["y"], "attributes": {"axis": -1}}],
+        [x], ["y"])
+    s["dtypes"] = graph(
+        [{"op": "Cast", "inputs": [w], "outputs": [w + "_f"], "attributes": {"to": 1}}
+         for w in ["f16", "bf16", "f64", "i32", "i16", "i8", "u8", "bo"]]
+        + [{"op": "Gather", "inputs": ["x", "idx"], "outputs": ["y"], "attributes": {"axis": 1}}],
+        [x], ["y"] + [w + "_f" for w in ["f16", "bf16", "f64", "i32", "i16", "i8", "u8", "bo"]],
+        [{"name": "f16", "dtype": "float16", "shape": [2], "data": [0.5, -2]},
+         {"name": "bf16", "dtype": "bfloat16", "shape": [2], "data": [1.5, 3]},
+         {"name": "f64", "dtype": "float64", "shape": [1, 2], "data": [[1e300, -1e-300]]},
+         {"name": "i32", "dtype": "int32", "shape": [2], "data": [2147483647, -2147483648]},
+         {"name": "i16", "dtype": "int16", "shape": [2], "data": [32767, -32768]},
+         {"name": "i8", "dtype": "int8", "shape": [2], "data": [127, -128]},
+         {"name": "u8", "dtype": "uint8", "shape": [2], "data": [0, 255]},
+         {"name": "bo", "dtype": "bool", "shape": [3], "data": [True, False, 1]},
+         {"name": "idx", "dtype": "int64", "shape": [2], "data": [3, -1]}])
+    bad = dict(s["mlp"])
+    s["bad-version"] = dict(bad, format_version=2)
+    s["bad-unknown-field"] = dict(bad, extra=1)
+    s["bad-weights-file"] = dict(bad, weights_file="../x.safetensors")
+    s["bad-missing-weights-file"] = graph(
+        [{"op": "Relu", "inputs": ["w"], "outputs": ["y"]}], [x], ["y"],
+        [{"name": "w", "dtype": "float32", "shape": [2]}], weights_file="w.safetensors")
+    s["bad-huge-inline"] = graph(
+        [{"op": "Add", "inputs": ["x", "w"], "outputs": ["y"]}], [x], ["y"],
+        [{"name": "w", "dtype": "float32", "shape": [1 << 40, 1 << 40], "data": [1]}])
+    s["bad-huge-input"] = graph(
+        [{"op": "Relu", "inputs": ["x"], "outputs": ["y"]}],
+        [{"name": "x", "dtype": "float32", "shape": [1 << 40, 1 << 40]}], ["y"])
+    s["bad-int-range"] = graph(
+        [{"op": "Relu", "inputs": ["w"], "outputs": ["y"]}], [x], ["y"],
+        [{"name": "w", "dtype": "int8", "shape": [1], "data": [300]}])
+    s["bad-duplicate-name"] = graph(
+        [{"op": "Relu", "inputs": ["x"], "outputs": ["x"]}], [x], ["x"])
+    s["bad-attr-type"] = graph(
+        [{"op": "Softmax", "inputs": ["x"], "outputs": ["y"], "attributes": {"axis": 0.5}}],
+        [x], ["y"])
+    out = {f"{k}.json": json.dumps(v, indent=1).encode() for k, v in s.items()}
+    out["bad-syntax.json"] = json.dumps(s["mlp"]).encode()[:-20]
+    out["bad-deep-nesting.json"] = b'{"format_version": 1, "inputs": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    return out
+
+
+def safetensors_file(tensors, metadata=None, header_extra=b""):
+    """tensors: [(name, dtype, shape, bytes)] laid out back to back."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape,
+                        "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    h = json.dumps(header).encode() + header_extra
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def safetensors_seeds():
+    def arr(dtype, shape, fill=1):
+        return np.full(shape, fill, dtype=dtype).tobytes()
+
+    s = {}
+    s["f32"] = safetensors_file([("w", "F32", [2, 3], arr(np.float32, [2, 3], 0.5)),
+                                 ("b", "F32", [3], arr(np.float32, [3], -1))],
+                                metadata={"format": "pt"})
+    s["dtypes"] = safetensors_file(
+        [(n, d, [2], arr(t, [2])) for n, d, t in
+         [("a", "F16", np.float16), ("b", "BF16", np.uint16), ("c", "F64", np.float64),
+          ("d", "I64", np.int64), ("e", "I32", np.int32), ("f", "I16", np.int16),
+          ("g", "I8", np.int8), ("h", "U8", np.uint8), ("i", "BOOL", np.uint8),
+          ("j", "U16", np.uint16), ("k", "U32", np.uint32), ("l", "U64", np.uint64)]])
+    s["empty-and-scalar"] = safetensors_file([("e", "F32", [0, 4], b""),
+                                              ("s", "F32", [], arr(np.float32, []))])
+    s["padded-header"] = safetensors_file([("w", "F32", [4], arr(np.float32, [4]))],
+                                          header_extra=b"        ")
+    good = s["f32"]
+    s["bad-truncated"] = good[:-5]
+    s["bad-header-length"] = struct.pack("<Q", 1 << 40) + good[8:]
+    s["bad-unknown-dtype"] = safetensors_file([("w", "F8", [4], b"\0" * 4)])
+    s["bad-size-mismatch"] = safetensors_file([("w", "F32", [5], arr(np.float32, [4]))])
+    s["bad-huge-shape"] = safetensors_file([("w", "F32", [1 << 40, 1 << 40], b"\0" * 4)])
+    s["bad-negative-shape"] = safetensors_file([("w", "F32", [-1], b"")])
+    hdr = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+           "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}
+    h = json.dumps(hdr).encode()
+    s["bad-overlap"] = struct.pack("<Q", len(h)) + h + b"\0" * 12
+    hdr = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [1 << 62, (1 << 62) + 8]}}
+    h = json.dumps(hdr).encode()
+    s["bad-offset-past-end"] = struct.pack("<Q", len(h)) + h + b"\0" * 8
+    hdr = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}}
+    h = json.dumps(hdr).encode()
+    s["bad-reversed-offsets"] = struct.pack("<Q", len(h)) + h + b"\0" * 8
+    return {f"{k}.safetensors": v for k, v in s.items()}
+
+
+def write_corpus(out, files):
     os.makedirs(out, exist_ok=True)
+    for name, data in sorted(files.items()):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    total = sum(os.path.getsize(os.path.join(out, n)) for n in os.listdir(out))
+    print(f"gen_corpus: {len(os.listdir(out))} seeds, {total} bytes in {out}")
+
+
+def onnx_seeds():
     bench = models._bench_models()
     seeds = {f"op-{k}": v for k, v in op_seeds().items()}
     seeds["shape-web"] = shape_web()
@@ -210,14 +366,17 @@ def main():
     seeds["vit-mini"] = bench.vit(layers=1, hidden=8, heads=2, ffn=16, image=8, patch=4,
                                   seed=3, name="vit_mini")
     seeds.update(bad_seeds(seeds["mlp"]))
-    for name, m in sorted(seeds.items()):
-        with open(os.path.join(out, name + ".onnx"), "wb") as f:
-            f.write(m.SerializeToString())
-    data = seeds["mlp"].SerializeToString()
-    with open(os.path.join(out, "bad-truncated-mlp.onnx"), "wb") as f:
-        f.write(data[: len(data) // 2])
-    total = sum(os.path.getsize(os.path.join(out, n)) for n in os.listdir(out))
-    print(f"gen_corpus: {len(os.listdir(out))} seeds, {total} bytes in {out}")
+    files = {name + ".onnx": m.SerializeToString() for name, m in seeds.items()}
+    data = files["mlp.onnx"]
+    files["bad-truncated-mlp.onnx"] = data[: len(data) // 2]
+    return files
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
+    write_corpus(os.path.join(root, "onnx"), onnx_seeds())
+    write_corpus(os.path.join(root, "json"), json_seeds())
+    write_corpus(os.path.join(root, "safetensors"), safetensors_seeds())
 
 
 if __name__ == "__main__":

@@ -254,9 +254,10 @@ def json_seeds():
         [x], ["y"])
     s["dtypes"] = graph(
         [{"op": "Cast", "inputs": [w], "outputs": [w + "_f"], "attributes": {"to": 1}}
-         for w in ["f16", "bf16", "f64", "i32", "i16", "i8", "u8", "bo"]]
-        + [{"op": "Gather", "inputs": ["x", "idx"], "outputs": ["y"], "attributes": {"axis": 1}}],
-        [x], ["y"] + [w + "_f" for w in ["f16", "bf16", "f64", "i32", "i16", "i8", "u8", "bo"]],
+         for w in ["f16", "bf16", "f64", "i32", "i16", "i8", "bo"]]
+        + [{"op": "Identity", "inputs": ["u8"], "outputs": ["u8_id"]},
+           {"op": "Gather", "inputs": ["x", "idx"], "outputs": ["y"], "attributes": {"axis": 1}}],
+        [x], ["y", "u8_id"] + [w + "_f" for w in ["f16", "bf16", "f64", "i32", "i16", "i8", "bo"]],
         [{"name": "f16", "dtype": "float16", "shape": [2], "data": [0.5, -2]},
          {"name": "bf16", "dtype": "bfloat16", "shape": [2], "data": [1.5, 3]},
          {"name": "f64", "dtype": "float64", "shape": [1, 2], "data": [[1e300, -1e-300]]},

@@ -88,7 +88,10 @@ def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> 
     `transpose_rhs`; all operands rank 4. Hugging Face's repeat_kv of
     grouped-query attention (Unsqueeze, Expand, Reshape of the Hkv heads)
     is peeled, so the kernel reads each kv head for its group of query
-    heads instead of copies.
+    heads instead of copies. The encoder-decoders' form with the heads
+    folded into the batch (BART: [B·H, N, D] views, rank-3 bmm's, the
+    scores viewed as [B, H, S, T] only to add the mask; static shapes) is
+    matched too, on the tensors behind the views.
 
     Before:
     ```mlir

@@ -402,11 +402,135 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
   }
 };
 
+/// The [B, H, N, D] tensor `x` if `v` is a reshape of it to [B·H, N, D]
+/// (static shapes), else null.
+Value unfoldHeads(Value v) {
+  auto r = v.getDefiningOp<tsr::ReshapeOp>();
+  if (!r)
+    return Value();
+  auto in = cast<RankedTensorType>(r.getInput().getType());
+  RankedTensorType out = r.getType();
+  if (in.getRank() != 4 || out.getRank() != 3 || !in.hasStaticShape() ||
+      !out.hasStaticShape() ||
+      out.getDimSize(0) != in.getDimSize(0) * in.getDimSize(1) ||
+      out.getDimSize(1) != in.getDimSize(2) ||
+      out.getDimSize(2) != in.getDimSize(3))
+    return Value();
+  return r.getInput();
+}
+
+/// Attention with the heads folded into the batch, as BART, Marian and
+/// other encoder-decoders of transformers 4.x export it: Q, K and V viewed
+/// as [B·H, N, D] for two bmm's, the scores viewed back as [B, H, S, T]
+/// only to add the mask. Becomes tsr.attention on the [B, H, N, D] tensors
+/// the views were taken of, viewed as [B·H, S, D] for the consumer (that
+/// view folds into the exporter's own view back to [B, H, S, D]).
+struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tsr::MatmulOp pv,
+                                PatternRewriter &rewriter) const override {
+    if (pv.getTransposeLhs() || pv.getTransposeRhs() ||
+        pv.getType().getRank() != 3 || !pv.getType().hasStaticShape())
+      return rewriter.notifyMatchFailure(pv, "not a static rank-3 P·V");
+    auto softmax = pv.getLhs().getDefiningOp<tsr::SoftmaxOp>();
+    if (!softmax || softmax.getAxisAttr().getInt() != 2 ||
+        !softmax->hasOneUse())
+      return rewriter.notifyMatchFailure(pv, "lhs is not a last-axis softmax");
+    Value x = softmax.getInput();
+    auto scoresType = cast<RankedTensorType>(x.getType());
+    // x = view([B, H, S, T] view of the scores + mask) (optional).
+    Value mask;
+    RankedTensorType scores4;
+    if (auto outer = x.getDefiningOp<tsr::ReshapeOp>()) {
+      auto add = outer.getInput().getDefiningOp<tsr::AddOp>();
+      if (!add || !outer->hasOneUse() || !add->hasOneUse())
+        return rewriter.notifyMatchFailure(pv, "no mask add under the view");
+      for (auto [a, m] : {std::pair(add.getLhs(), add.getRhs()),
+                          std::pair(add.getRhs(), add.getLhs())}) {
+        auto inner = a.getDefiningOp<tsr::ReshapeOp>();
+        if (inner && inner->hasOneUse() &&
+            inner.getInput().getType() == scoresType &&
+            inner.getType() == add.getType()) {
+          mask = m;
+          x = inner.getInput();
+          scores4 = inner.getType();
+          break;
+        }
+      }
+      if (!mask)
+        return rewriter.notifyMatchFailure(pv, "no scores view in the add");
+    }
+    double scale = 1.0;
+    if (auto div = x.getDefiningOp<tsr::DivOp>()) {
+      std::optional<double> c = getSplatFloat(div.getRhs());
+      if (!c || *c == 0.0 || !div->hasOneUse())
+        return rewriter.notifyMatchFailure(pv, "scale is not a constant");
+      scale = 1.0 / *c;
+      x = div.getLhs();
+    } else if (auto mul = x.getDefiningOp<tsr::MulOp>()) {
+      auto p = matchEither(mul.getLhs(), mul.getRhs(), [](Value c) {
+        return getSplatFloat(c).has_value();
+      });
+      if (!p || !mul->hasOneUse())
+        return rewriter.notifyMatchFailure(pv, "scale is not a constant");
+      scale = *getSplatFloat(p->first);
+      x = p->second;
+    }
+    auto qk = x.getDefiningOp<tsr::MatmulOp>();
+    if (!qk || qk.getTransposeLhs() || !qk->hasOneUse() ||
+        qk.getType() != scoresType)
+      return rewriter.notifyMatchFailure(pv, "scores are not Q·Kᵀ");
+    Value k3 = qk.getRhs();
+    if (!qk.getTransposeRhs()) {
+      auto t = k3.getDefiningOp<tsr::TransposeOp>();
+      if (!t || t.getPermutation() != ArrayRef<int64_t>{0, 2, 1})
+        return rewriter.notifyMatchFailure(pv, "Kᵀ is not a transpose");
+      k3 = t.getInput();
+    }
+    Value q = unfoldHeads(qk.getLhs()), k = unfoldHeads(k3),
+          v = unfoldHeads(pv.getRhs());
+    if (!q || !k || !v)
+      return rewriter.notifyMatchFailure(pv, "Q, K or V is not a head view");
+    auto qt = cast<RankedTensorType>(q.getType()),
+         kt = cast<RankedTensorType>(k.getType()),
+         vt = cast<RankedTensorType>(v.getType());
+    if (kt.getShape().take_front(2) != qt.getShape().take_front(2) ||
+        vt.getShape().take_front(2) != qt.getShape().take_front(2) ||
+        kt.getDimSize(3) != qt.getDimSize(3) ||
+        kt.getDimSize(2) != vt.getDimSize(2) ||
+        qt.getElementType() != vt.getElementType() ||
+        qt.getElementType() != kt.getElementType())
+      return rewriter.notifyMatchFailure(pv, "Q, K and V heads disagree");
+    SmallVector<int64_t> full = {qt.getDimSize(0), qt.getDimSize(1),
+                                 qt.getDimSize(2), kt.getDimSize(2)};
+    if (mask) {
+      auto mt = cast<RankedTensorType>(mask.getType());
+      std::optional<SmallVector<int64_t>> b =
+          tsr::broadcastShapes({mt.getShape(), full});
+      if (scores4.getShape() != ArrayRef<int64_t>(full) ||
+          mt.getElementType() != qt.getElementType() || mt.getRank() > 4 ||
+          !b || ArrayRef<int64_t>(*b) != ArrayRef<int64_t>(full))
+        return rewriter.notifyMatchFailure(pv, "mask does not broadcast");
+    }
+    auto outType = RankedTensorType::get(
+        {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2),
+         vt.getDimSize(3)},
+        qt.getElementType());
+    Value o = tsr::AttentionOp::create(
+        rewriter, pv.getLoc(), outType, q, k, v, mask,
+        rewriter.getF32FloatAttr(static_cast<float>(scale)), UnitAttr());
+    rewriter.replaceOpWithNewOp<tsr::ReshapeOp>(pv, pv.getType(), o,
+                                                ValueRange());
+    return success();
+  }
+};
+
 struct TsrRecomposeAttentionPass
     : impl::TsrRecomposeAttentionPassBase<TsrRecomposeAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RecomposeAttentionPattern>(&getContext());
+    patterns.add<RecomposeAttentionPattern,
+                 RecomposeFoldedHeadsAttentionPattern>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -450,3 +450,45 @@ func.func @causal_runtime_wrong_offset(%q: tensor<1x2x?x4xf32>, %k: tensor<1x2x?
   %o = tsr.matmul %p, %v : tensor<1x2x?x?xf32>, tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>
   return %o : tensor<1x2x?x4xf32>
 }
+
+// -----
+
+// Tests BART's attention with the heads folded into the batch: [B·H, N, D]
+// views of Q, K and V, two bmm's, the scores viewed as [B, H, S, T] to add
+// the mask. It becomes tsr.attention on the [B, H, N, D] tensors, viewed
+// back as [B·H, S, D] for the consumer.
+// CHECK-LABEL: func.func @folded_heads
+//  CHECK-SAME:   %[[Q:[^:]+]]: tensor<2x4x3x8xf32>, %[[K:[^:]+]]: tensor<2x4x5x8xf32>, %[[V:[^:]+]]: tensor<2x4x5x8xf32>, %[[M:[^:]+]]: tensor<2x1x3x5xf32>
+//       CHECK:   %[[O:.+]] = tsr.attention %[[Q]], %[[K]], %[[V]], mask %[[M]] {scale = 1.000000e+00 : f32} : {{.+}} -> tensor<2x4x3x8xf32>
+//       CHECK:   %[[R:.+]] = tsr.reshape %[[O]] : tensor<2x4x3x8xf32> -> tensor<8x3x8xf32>
+//       CHECK:   return %[[R]]
+func.func @folded_heads(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x5x8xf32>, %v: tensor<2x4x5x8xf32>, %m: tensor<2x1x3x5xf32>) -> tensor<8x3x8xf32> {
+  %q3 = tsr.reshape %q : tensor<2x4x3x8xf32> -> tensor<8x3x8xf32>
+  %k3 = tsr.reshape %k : tensor<2x4x5x8xf32> -> tensor<8x5x8xf32>
+  %v3 = tsr.reshape %v : tensor<2x4x5x8xf32> -> tensor<8x5x8xf32>
+  %kt = tsr.transpose %k3 {permutation = array<i64: 0, 2, 1>} : tensor<8x5x8xf32> -> tensor<8x8x5xf32>
+  %s = tsr.matmul %q3, %kt : tensor<8x3x8xf32>, tensor<8x8x5xf32> -> tensor<8x3x5xf32>
+  %s4 = tsr.reshape %s : tensor<8x3x5xf32> -> tensor<2x4x3x5xf32>
+  %a = tsr.add %s4, %m : tensor<2x4x3x5xf32>, tensor<2x1x3x5xf32> -> tensor<2x4x3x5xf32>
+  %a3 = tsr.reshape %a : tensor<2x4x3x5xf32> -> tensor<8x3x5xf32>
+  %p = tsr.softmax %a3 {axis = 2 : i64} : tensor<8x3x5xf32>
+  %o = tsr.matmul %p, %v3 : tensor<8x3x5xf32>, tensor<8x5x8xf32> -> tensor<8x3x8xf32>
+  return %o : tensor<8x3x8xf32>
+}
+
+// -----
+
+// Tests that a bmm attention whose V is not a head view of a [B, H, N, D]
+// tensor (a plain [B·H, T, D] argument) is left alone.
+// CHECK-LABEL: func.func @folded_heads_plain_v
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+func.func @folded_heads_plain_v(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x5x8xf32>, %v3: tensor<8x5x8xf32>) -> tensor<8x3x8xf32> {
+  %q3 = tsr.reshape %q : tensor<2x4x3x8xf32> -> tensor<8x3x8xf32>
+  %k3 = tsr.reshape %k : tensor<2x4x5x8xf32> -> tensor<8x5x8xf32>
+  %kt = tsr.transpose %k3 {permutation = array<i64: 0, 2, 1>} : tensor<8x5x8xf32> -> tensor<8x8x5xf32>
+  %s = tsr.matmul %q3, %kt : tensor<8x3x8xf32>, tensor<8x8x5xf32> -> tensor<8x3x5xf32>
+  %p = tsr.softmax %s {axis = 2 : i64} : tensor<8x3x5xf32>
+  %o = tsr.matmul %p, %v3 : tensor<8x3x5xf32>, tensor<8x5x8xf32> -> tensor<8x3x8xf32>
+  return %o : tensor<8x3x8xf32>
+}

@@ -24,7 +24,8 @@ What each family adds to the op webs the compiler must import:
   past; the _dyn model has symbolic batch, past and new-token dims;
 * llama2 / llama2_rms: RMSNorm decomposed (Pow, ReduceMean, Add, Sqrt, Div,
   Mul) or as the opset-23 RMSNormalization op, rotary embeddings gathered
-  from cos/sin caches at position_ids with rotate_half (Slice, Neg, Concat),
+  from cos/sin caches at position_ids (llama2) or computed as
+  cos/sin(inv_freq @ position_ids) (llama2_rms), rotate_half (Slice, Neg, Concat),
   SiLU-gated MLP (x * Sigmoid(x) * up), grouped-query attention (4 query
   heads, 2 kv heads repeated by Unsqueeze/Expand/Reshape), the causal mask
   as Trilu(ConstantOfShape(finfo.min), k=1) merged with the padding mask;
@@ -397,9 +398,11 @@ def _rotate_half(b, x, scope):
     return b.op("Concat", [b.op("Neg", [x2], scope), x1], scope, axis=-1)
 
 
-def _llama(name, batch, seq, use_op, seed):
+def _llama(name, batch, seq, use_op, seed, rope_from_inv_freq):
     """HF LlamaModel (no cache), position_ids as an input (as optimum exports
-    it), rotary cos/sin from the cos_cached/sin_cached buffers."""
+    it), rotary cos/sin gathered from the cos_cached/sin_cached buffers
+    (transformers 4.3x) or computed from inv_freq by MatMul, Cos and Sin
+    (rope_from_inv_freq, transformers >= 4.38)."""
     b = _builder(seed)
     c = LLAMA
     hidden, heads, kvh = c["hidden"], c["heads"], c["kv_heads"]
@@ -420,12 +423,29 @@ def _llama(name, batch, seq, use_op, seed):
     am = b.op("Cast", [am], "", to=TensorProto.FLOAT)
     pad = b.op("Equal", [b.op("Add", [cm, am], ""), b.const(0.0, "")], "")
     mask = b.op("Where", [pad, b.const(FLOAT32_MIN, ""), cm], "")
-    # LlamaRotaryEmbedding caches: emb = cat(freqs, freqs); cos/sin [max_pos, hd]
     inv_freq = 1.0 / (c["theta"] ** (np.arange(0, hd, 2, dtype=np.float64) / hd))
-    freqs = np.outer(np.arange(c["max_pos"], dtype=np.float64), inv_freq)
-    emb = np.concatenate([freqs, freqs], axis=-1)
-    cos_cached = b.init("rotary_emb.cos_cached", np.cos(emb).astype(np.float32))
-    sin_cached = b.init("rotary_emb.sin_cached", np.sin(emb).astype(np.float32))
+    if rope_from_inv_freq:
+        # transformers >= 4.38: freqs = (inv_freq[None, :, None].expand(B, -1, 1)
+        # @ position_ids[:, None, :].float()).transpose(1, 2); emb = cat(freqs,
+        # freqs); cos, sin = emb.cos(), emb.sin(), shared by every layer.
+        s = "/rotary_emb"
+        f = b.init("rotary_emb.inv_freq", inv_freq.astype(np.float32))
+        f = b.op("Unsqueeze", [f, b.const([0, 2], s, np.int64)], s)
+        f = b.op("Expand", [f, b.op("Concat", [b.shape_dim("position_ids", 0, s),
+                                                b.const([hd // 2, 1], s, np.int64)],
+                                      s, axis=0)], s)
+        p = b.op("Unsqueeze", ["position_ids", b.const([1], s, np.int64)], s)
+        p = b.op("Cast", [p], s, to=TensorProto.FLOAT)
+        freqs = b.op("Transpose", [b.op("MatMul", [f, p], s)], s, perm=[0, 2, 1])
+        emb = b.op("Concat", [freqs, freqs], s, axis=-1)
+        rope = (b.op("Unsqueeze", [b.op("Cos", [emb], s), b.const([1], s, np.int64)], s),
+                b.op("Unsqueeze", [b.op("Sin", [emb], s), b.const([1], s, np.int64)], s))
+    else:
+        # transformers 4.3x caches: emb = cat(freqs, freqs); cos/sin [max_pos, hd]
+        freqs = np.outer(np.arange(c["max_pos"], dtype=np.float64), inv_freq)
+        emb = np.concatenate([freqs, freqs], axis=-1)
+        cos_cached = b.init("rotary_emb.cos_cached", np.cos(emb).astype(np.float32))
+        sin_cached = b.init("rotary_emb.sin_cached", np.sin(emb).astype(np.float32))
     for i in range(c["layers"]):
         scope, param = f"/layers.{i}", f"layers.{i}"
         sa = f"{scope}/self_attn"
@@ -437,17 +457,20 @@ def _llama(name, batch, seq, use_op, seed):
             return b.op("Transpose", [t], sa, perm=[0, 2, 1, 3])
 
         q, k, v = proj(heads, "q"), proj(kvh, "k"), proj(kvh, "v")
-        # cos, sin = self.rotary_emb(v, seq_len=kv_seq_len): cos_cached[:seq_len]
-        kv_len = b.shape_dim(k, 2, sa)
-        cos = b.op("Slice", [cos_cached, b.const([0], sa, np.int64), kv_len,
-                             b.const([0], sa, np.int64), b.const([1], sa, np.int64)], sa)
-        sin = b.op("Slice", [sin_cached, b.const([0], sa, np.int64), kv_len,
-                             b.const([0], sa, np.int64), b.const([1], sa, np.int64)], sa)
-        # apply_rotary_pos_emb: cos[position_ids].unsqueeze(1)
-        cos = b.op("Unsqueeze", [b.op("Gather", [cos, "position_ids"], sa, axis=0),
-                                 b.const([1], sa, np.int64)], sa)
-        sin = b.op("Unsqueeze", [b.op("Gather", [sin, "position_ids"], sa, axis=0),
-                                 b.const([1], sa, np.int64)], sa)
+        if rope_from_inv_freq:
+            cos, sin = rope
+        else:
+            # cos, sin = self.rotary_emb(v, seq_len=kv_seq_len): cos_cached[:seq_len]
+            kv_len = b.shape_dim(k, 2, sa)
+            cos = b.op("Slice", [cos_cached, b.const([0], sa, np.int64), kv_len,
+                                 b.const([0], sa, np.int64), b.const([1], sa, np.int64)], sa)
+            sin = b.op("Slice", [sin_cached, b.const([0], sa, np.int64), kv_len,
+                                 b.const([0], sa, np.int64), b.const([1], sa, np.int64)], sa)
+            # apply_rotary_pos_emb: cos[position_ids].unsqueeze(1)
+            cos = b.op("Unsqueeze", [b.op("Gather", [cos, "position_ids"], sa, axis=0),
+                                     b.const([1], sa, np.int64)], sa)
+            sin = b.op("Unsqueeze", [b.op("Gather", [sin, "position_ids"], sa, axis=0),
+                                     b.const([1], sa, np.int64)], sa)
         q = b.op("Add", [b.op("Mul", [q, cos], sa),
                          b.op("Mul", [_rotate_half(b, q, sa), sin], sa)], sa)
         k = b.op("Add", [b.op("Mul", [k, cos], sa),
@@ -498,12 +521,13 @@ def _llama(name, batch, seq, use_op, seed):
 def llama2():
     """LLaMA with the decomposed RMSNorm (opset 17), dynamic batch/seq: the
     Trilu runs on a run-time [seq, seq] tensor."""
-    return _llama("llama2", "batch", "seq", use_op=False, seed=15)
+    return _llama("llama2", "batch", "seq", use_op=False, seed=15, rope_from_inv_freq=False)
 
 
 def llama2_rms():
-    """LLaMA with the RMSNormalization op (opset 23), static [2, 12]."""
-    return _llama("llama2_rms", *LLAMA_SHAPE, use_op=True, seed=16)
+    """LLaMA with the RMSNormalization op (opset 23) and rotary cos/sin from
+    inv_freq, static [2, 12]."""
+    return _llama("llama2_rms", *LLAMA_SHAPE, use_op=True, seed=16, rope_from_inv_freq=True)
 
 
 def _llama_inputs(name, seq, batch, rng):

@@ -102,6 +102,8 @@ std::optional<IntElem> intArith(Importer &im, StringRef op, IntElem a,
     }
     if (op == "Max") return IntElem{std::max(x, y), {}};
     if (op == "Min") return IntElem{std::min(x, y), {}};
+    if (op == "And") return IntElem{x & y, {}};
+    if (op == "Or") return IntElem{x | y, {}};
     return std::nullopt;
   }
   // x * 1, x + 0 and x / 1 keep the dynamic value itself.

@@ -1393,7 +1393,11 @@ Error convertTrilu(Importer &im, const onnx::NodeProto &node) {
   int64_t rank = xt.getRank();
   IntElem rows = im.dimOf(*x, rank - 2), cols = im.dimOf(*x, rank - 1);
   Value keep;
-  if (rows.isStatic() && cols.isStatic()) {
+  // A constant mask up to 4M elements (a 2048-token causal mask); beyond
+  // that the iotas are cheaper than the blob.
+  constexpr int64_t kMaxConstantMask = int64_t{1} << 22;
+  if (rows.isStatic() && cols.isStatic() &&
+      rows.value * cols.value <= kMaxConstantMask) {
     SmallVector<bool> bits;
     for (int64_t i = 0; i < rows.value; ++i)
       for (int64_t j = 0; j < cols.value; ++j)

@@ -5,6 +5,7 @@
 //   tessera-compile MODEL -o OUTDIR [--target=cpu] [--cpu=native]
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
+//                   [--time-report]
 //   tessera-compile --list-ops
 //
 // imports the model into tsr, runs the target's pipeline and writes
@@ -26,11 +27,15 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <sys/resource.h>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -67,6 +72,19 @@ static cl::opt<std::string>
 static cl::opt<bool> printIRAfterAll(
     "mlir-print-ir-after-all",
     cl::desc("Print the IR after every pass (to stderr)"), cl::init(false));
+static cl::opt<bool> timeReport(
+    "time-report",
+    cl::desc("Print the time of each stage and pass, and the peak memory "
+             "(RSS) after each stage (to stderr)"),
+    cl::init(false));
+
+/// The peak resident set size of this process so far, in MiB.
+static double peakRssMiB() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0)
+    return 0;
+  return usage.ru_maxrss / 1024.0; // KiB on Linux
+}
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "tessera-compile: error: " << msg << "\n";
@@ -148,6 +166,19 @@ int main(int argc, char **argv) {
     return success();
   });
 
+  // --time-report: a tree of stage timers (passes nest under the pipeline
+  // stages) and the peak RSS after each stage.
+  DefaultTimingManager timingManager;
+  timingManager.setEnabled(timeReport);
+  timingManager.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  TimingScope rootTimer = timingManager.getRootScope();
+  std::vector<std::pair<std::string, double>> peakRss;
+  auto notePeakRss = [&](llvm::StringRef stage) {
+    if (timeReport)
+      peakRss.push_back({stage.str(), peakRssMiB()});
+  };
+
+  TimingScope importTimer = rootTimer.nest("import");
   auto imported =
       checkpointDir
           ? tessera::importHfCheckpoint(&context, inputPath,
@@ -160,6 +191,8 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = std::move(*imported);
   if (failed(verify(*module)))
     return fail(inputPath + ": the imported module does not verify");
+  importTimer.stop();
+  notePeakRss("import");
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
@@ -190,10 +223,15 @@ int main(int argc, char **argv) {
     context.disableMultithreading();
     graphPM.enableIRPrinting();
   }
+  TimingScope graphTimer = rootTimer.nest("graph pipeline");
+  if (timeReport)
+    graphPM.enableTiming(graphTimer);
   tessera::buildTsrGraphPipeline(graphPM, options);
   tessera::buildCpuPreparePipeline(graphPM, options);
   if (failed(graphPM.run(*module)))
     return fail(inputPath + ": the graph pipeline failed");
+  graphTimer.stop();
+  notePeakRss("the graph pipeline");
   auto description = tessera::describeModel(*module, modelName);
   if (failed(description))
     return fail(inputPath + ": cannot describe the model's entries");
@@ -201,15 +239,25 @@ int main(int argc, char **argv) {
   PassManager codegenPM(&context);
   if (printIRAfterAll)
     codegenPM.enableIRPrinting();
+  TimingScope codegenTimer = rootTimer.nest("codegen pipeline");
+  if (timeReport)
+    codegenPM.enableTiming(codegenTimer);
   tessera::buildCpuCodegenPipeline(codegenPM, options);
   if (failed(codegenPM.run(*module)))
     return fail(inputPath + ": code generation failed");
+  codegenTimer.stop();
+  notePeakRss("the codegen pipeline");
 
   tessera::CpuTargetOptions cpuOptions;
   cpuOptions.cpu = cpu;
   std::string objPath = outPath("model.o");
-  if (failed(tessera::emitObjectFile(*module, cpuOptions, objPath)))
+  TimingScope objectTimer = rootTimer.nest("object file");
+  if (failed(tessera::emitObjectFile(*module, cpuOptions, objPath,
+                                     /*irDump=*/nullptr, &objectTimer)))
     return fail("cannot emit " + objPath);
+  objectTimer.stop();
+  notePeakRss("the object file");
+  TimingScope writeTimer = rootTimer.nest("model.tsr, model.h, libmodel.so");
 
   std::string error;
   std::string targetName = "cpu-x86_64";
@@ -223,5 +271,15 @@ int main(int argc, char **argv) {
   if (emit == "lib" &&
       !tessera::linkSharedLibrary(objPath, outPath("libmodel.so"), error))
     return fail(error);
+  writeTimer.stop();
+  notePeakRss("writing");
+  if (timeReport) {
+    rootTimer.stop();
+    timingManager.print();
+    timingManager.setEnabled(false); // printed: not again on destruction
+    for (const auto &[stage, mib] : peakRss)
+      llvm::errs() << llvm::format("peak RSS after %-22s %8.1f MiB\n",
+                                   (stage + ":").c_str(), mib);
+  }
   return 0;
 }

@@ -42,7 +42,7 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildCpuPreparePipeline(OpPassManager &pm,
                              const PipelineOptions &options) {
-  pm.addNestedPass<func::FuncOp>(createTsrPackWeightsPass());
+  pm.addPass(createTsrPackWeightsPass());
   TsrOutlineWeightsPassOptions outline;
   outline.minElements = options.outlineMinElements;
   pm.addPass(createTsrOutlineWeightsPass(outline));

@@ -49,9 +49,40 @@ std::vector<float> readFloats(ElementsAttr value) {
   return out;
 }
 
+using BlobEntry = DialectResourceBlobManager::BlobEntry;
+
 struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
+  /// How many ops of the module reference each resource blob, in any
+  /// attribute (a constant's value, a function's argument attributes...).
+  DenseMap<BlobEntry *, unsigned> resourceUses;
+
+  void countResourceUses() {
+    resourceUses.clear();
+    getOperation()->walk([&](Operation *op) {
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+        ++resourceUses[attr.getRawHandle().getResource()];
+      });
+    });
+  }
+
+  /// Erases a dead op; frees the data of the resource it held if no other
+  /// op references it anymore.
+  void eraseDeadOp(Operation *op) {
+    SmallVector<BlobEntry *> held;
+    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+      held.push_back(attr.getRawHandle().getResource());
+    });
+    op->erase();
+    for (BlobEntry *entry : held) {
+      auto it = resourceUses.find(entry);
+      if (it != resourceUses.end() && --it->second == 0)
+        entry->setBlob(AsmResourceBlob());
+    }
+  }
+
   void runOnOperation() override {
     OpBuilder b(&getContext());
+    countResourceUses();
     // One packed copy per (weight, transposed), even when tied weights feed
     // several linears.
     DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> packedCache;
@@ -119,16 +150,16 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
 
   /// The unpacked constant (and its transpose) die if nothing else uses
   /// them.
-  static void eraseIfDead(Value w) {
+  void eraseIfDead(Value w) {
     if (!w.use_empty())
       return;
     Operation *def = w.getDefiningOp();
     if (!def)
       return;
     Value input = isa<tsr::TransposeOp>(def) ? def->getOperand(0) : Value();
-    def->erase();
+    eraseDeadOp(def);
     if (input && input.use_empty())
-      input.getDefiningOp()->erase();
+      eraseDeadOp(input.getDefiningOp());
   }
 };
 

@@ -86,7 +86,7 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
-def TsrPackWeightsPass : Pass<"tsr-pack-weights", "func::FuncOp"> {
+def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
   let summary = "Packs constant f32 linear weights into the CPU kernels' panel layout.";
   let description = [{
     The GEMM kernel streams B in panels of 16 columns (K rows each); packing
@@ -96,6 +96,14 @@ def TsrPackWeightsPass : Pass<"tsr-pack-weights", "func::FuncOp"> {
     runtime's own packing routine (runtime/include/tessera/pack.h). Accepts
     a constant weight, or the transpose of one (tsr-fuse-linear's output),
     and sets `weight_packed`.
+
+    An unpacked weight no op references anymore has its resource blob freed
+    right away: blobs otherwise live in the context until it dies, and
+    holding both layouts of every weight doubled the compiler's peak memory
+    on BERT-base. This is why the pass runs on the module (a resource may be
+    referenced from several functions); it assumes, as tessera-compile
+    does, that no other module of the context references the module's
+    resources.
 
     Before:
     ```mlir

@@ -139,3 +139,33 @@ func.func @already_packed(%x: tensor<5x3xf32>) -> tensor<5x2xf32> {
   %0 = tsr.linear %x, %p {weight_packed} : (tensor<5x3xf32>, tensor<1x3x16xf32>) -> tensor<5x2xf32>
   return %0 : tensor<5x2xf32>
 }
+
+// -----
+
+// Tests that a resource weight packed for one function's linear keeps its
+// data for another function that still reads it: the pass frees an unpacked
+// weight's blob only when no op of the module references it anymore.
+// CHECK-LABEL: func.func @packs_shared_resource
+//       CHECK:   tsr.constant {tsr.name = "w"} dense_resource<w.packed> : tensor<1x3x16xf32>
+// CHECK-LABEL: func.func @reads_shared_resource
+//       CHECK:   %[[W:.+]] = tsr.constant dense_resource<shared> : tensor<2x3xf32>
+//       CHECK:   return %[[W]]
+//       CHECK:   shared: "0x040000000000803F0000004000004040000080400000A0400000C040"
+func.func @packs_shared_resource(%x: tensor<5x3xf32>) -> tensor<5x2xf32> {
+  %w = tsr.constant {tsr.name = "w"} dense_resource<shared> : tensor<2x3xf32>
+  %0 = tsr.linear %x, %w : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
+  return %0 : tensor<5x2xf32>
+}
+
+func.func @reads_shared_resource() -> tensor<2x3xf32> {
+  %w = tsr.constant dense_resource<shared> : tensor<2x3xf32>
+  return %w : tensor<2x3xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      shared: "0x040000000000803F0000004000004040000080400000A0400000C040"
+    }
+  }
+#-}

@@ -18,6 +18,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
 #include <cstring>
 #include <limits>
 
@@ -488,20 +490,112 @@ Expected<ImportedValue> importTensorProto(Importer &im,
 
 using namespace tessera::onnx_import;
 
+/// Moves the raw data of the large floating-point initializers out of
+/// `model` into resource blobs that own it, and removes those initializers
+/// from the proto: weights are then held once, by the blobs, and a blob that
+/// a pass frees (tsr-pack-weights replacing a weight by its packed copy)
+/// returns its memory. Copying them instead held every weight twice while
+/// importing (the proto's strings and the blobs): 2x a BERT-base's 440 MB.
+/// Initializers whose data is external, typed or does not match their shape
+/// stay in the proto for importTensorProto (and its error messages).
+static std::vector<tessera::ExternalWeight>
+takeLargeWeights(MLIRContext *ctx, onnx::ModelProto &model) {
+  using TP = onnx::TensorProto;
+  std::vector<tessera::ExternalWeight> taken;
+  if (!model.has_graph())
+    return taken;
+  auto *initializers = model.mutable_graph()->mutable_initializer();
+  int kept = 0;
+  for (int i = 0; i < initializers->size(); ++i) {
+    TP &t = *initializers->Mutable(i);
+    Type elt;
+    switch (t.data_type()) {
+    case TP::FLOAT: elt = Float32Type::get(ctx); break;
+    case TP::DOUBLE: elt = Float64Type::get(ctx); break;
+    case TP::FLOAT16: elt = Float16Type::get(ctx); break;
+    case TP::BFLOAT16: elt = BFloat16Type::get(ctx); break;
+    default: break;
+    }
+    uint64_t n = 1;
+    bool validShape = true;
+    SmallVector<int64_t> shape;
+    for (int64_t d : t.dims()) {
+      validShape &= d >= 0 &&
+                    !__builtin_mul_overflow(n, static_cast<uint64_t>(d), &n) &&
+                    n <= (uint64_t(1) << 40);
+      shape.push_back(d);
+    }
+    size_t eltBytes = elt ? elt.getIntOrFloatBitWidth() / 8 : 0;
+    if (!elt || !validShape || n <= static_cast<uint64_t>(kMaxHostElements) ||
+        t.data_location() == TP::EXTERNAL || !t.has_raw_data() ||
+        t.raw_data().size() != n * eltBytes) {
+      if (kept != i)
+        initializers->SwapElements(kept, i);
+      ++kept;
+      continue;
+    }
+    auto data = std::make_unique<std::string>(std::move(*t.mutable_raw_data()));
+    ArrayRef<char> bytes(data->data(), data->size());
+    AsmResourceBlob blob(
+        bytes, eltBytes,
+        [data = std::move(data)](void *, size_t, size_t) mutable {
+          data.reset();
+        },
+        /*dataIsMutable=*/true);
+    std::string blobName = t.name().empty() ? "weight" : t.name();
+    taken.push_back(
+        {t.name(), DenseResourceElementsAttr::get(
+                       RankedTensorType::get(shape, elt), blobName,
+                       std::move(blob))});
+  }
+  initializers->DeleteSubrange(kept, initializers->size() - kept);
+  return taken;
+}
+
+/// Checks a parsed model and imports it, its large weights taken over.
+static llvm::Expected<OwningOpRef<ModuleOp>>
+importParsedModel(MLIRContext *ctx, onnx::ModelProto &model,
+                  llvm::StringRef displayPath, llvm::StringRef modelDir,
+                  const tessera::OnnxImportOptions &options) {
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        displayPath + ": the model has no graph (invalid or truncated ONNX "
+                      "file)");
+  std::vector<tessera::ExternalWeight> weights = takeLargeWeights(ctx, model);
+  return tessera::importOnnxModel(ctx, model, displayPath, modelDir, options, weights);
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>>
 tessera::importOnnxFile(MLIRContext *ctx, const std::string &path,
                         const OnnxImportOptions &options) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
+  auto fail = [&](const llvm::Twine &msg) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": cannot read the model: " +
-                                       buffer.getError().message());
+                                   path + ": " + msg);
+  };
+  // Parsed from a stream rather than from a mapping of the file: a mapped
+  // file's pages count as the compiler's memory, and they would be held
+  // (for a BERT-base, 440 MB) next to the parsed proto.
+  uint64_t size = 0;
+  int fd = -1;
+  if (std::error_code ec = llvm::sys::fs::file_size(path, size))
+    return fail("cannot read the model: " + ec.message());
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd))
+    return fail("cannot read the model: " + ec.message());
+  google::protobuf::io::FileInputStream stream(fd);
+  stream.SetCloseOnDelete(true);
+  if (size == 0)
+    return fail("the file is empty, not an ONNX model");
+  if (size > static_cast<uint64_t>(INT32_MAX))
+    return fail("models over 2 GiB must keep their weights as external data");
+  onnx::ModelProto model;
+  if (!model.ParseFromZeroCopyStream(&stream))
+    return fail("not a valid ONNX model (the protobuf is corrupt or "
+                "truncated)");
   std::string modelDir = llvm::sys::path::parent_path(path).str();
   if (modelDir.empty())
     modelDir = ".";
-  return importOnnxBuffer(ctx, (*buffer)->getBuffer(), path, modelDir,
-                          options);
+  return importParsedModel(ctx, model, path, modelDir, options);
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>
@@ -521,9 +615,7 @@ tessera::importOnnxBuffer(MLIRContext *ctx, llvm::StringRef bytes,
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return fail("not a valid ONNX model (the protobuf is corrupt or "
                 "truncated)");
-  if (!model.has_graph() || model.graph().node_size() == 0)
-    return fail("the model has no graph (invalid or truncated ONNX file)");
-  return importOnnxModel(ctx, model, displayPath, modelDir, options);
+  return importParsedModel(ctx, model, displayPath, modelDir, options);
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>
@@ -563,6 +655,8 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
   llvm::StringSet<> initializerNames;
   for (const auto &t : graph.initializer())
     initializerNames.insert(t.name());
+  for (const ExternalWeight &w : externalWeights)
+    initializerNames.insert(w.name);
   SmallVector<Type> argTypes;
   SmallVector<DictionaryAttr> argAttrs;
   SmallVector<std::string> argNames;

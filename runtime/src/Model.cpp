@@ -47,6 +47,17 @@ const char *stringOrEmpty(const flatbuffers::String *s) {
   return s ? s->c_str() : "";
 }
 
+/// Copies a verified int64 vector of the metadata. The FlatBuffers Verifier
+/// (2.0) checks only the 4-byte alignment of a vector's length, so in a
+/// hostile file the elements may sit at 4 mod 8, where reading them as
+/// int64_t would be a misaligned load (UBSan caught it): copy the bytes.
+void copyInt64s(const flatbuffers::Vector<int64_t> *vector,
+                std::vector<int64_t> &out) {
+  out.resize(vector->size());
+  if (!out.empty())
+    std::memcpy(out.data(), vector->Data(), out.size() * sizeof(int64_t));
+}
+
 /// Verifies a model file and fills a tsr_model from it. All messages are
 /// prefixed with "model.tsr '<path>': ".
 class ModelLoader {
@@ -253,8 +264,7 @@ private:
                        "weight %u ('%s') has rank %u, more than the %d "
                        "supported",
                        i, name, fbWeight->shape()->size(), TSR_MAX_RANK);
-        weight.shape.assign(fbWeight->shape()->begin(),
-                            fbWeight->shape()->end());
+        copyInt64s(fbWeight->shape(), weight.shape);
       }
       uint64_t expectedSize = tsr_dtype_size(weight.dtype);
       for (size_t d = 0; d < weight.shape.size(); ++d) {
@@ -319,7 +329,7 @@ private:
                    "supported",
                    entryName, what, name, rank, TSR_MAX_RANK);
     if (rank)
-      sig.shape.assign(fbSig->shape()->begin(), fbSig->shape()->end());
+      copyInt64s(fbSig->shape(), sig.shape);
     for (size_t d = 0; d < rank; ++d)
       if (sig.shape[d] < -1)
         return error(TSR_STATUS_CORRUPT_MODEL,

@@ -13,7 +13,8 @@
 // (when that lies inside the input) before loading: mutations then reach the
 // header bounds checks, the FlatBuffers verifier and the loader's own checks
 // of weights and signatures. Entries resolve against a stand-in for the
-// generated code under the symbols tessera-compile writes by default.
+// generated code under the symbols tessera-compile writes by default. With
+// TESSERA_FUZZ_VERBOSE set, each input's status is printed.
 //
 //===----------------------------------------------------------------------===//
 #include "tessera/model_format.h"
@@ -22,6 +23,7 @@
 #include <sanitizer/asan_interface.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -79,12 +81,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tsr_model_t *model = nullptr;
   tsr_status_t status =
       tsr_model_load_from_memory(image, size, &options, &model);
+  static const bool verbose = std::getenv("TESSERA_FUZZ_VERBOSE") != nullptr;
   if (status) {
-    // Every failure must come with a message.
-    if (tsr_status_message(status)[0] == '\0')
+    // Every failure must come with a message that names the image.
+    const char *message = tsr_status_message(status);
+    if (verbose)
+      std::fprintf(stderr, "%s\n", message);
+    if (std::strncmp(message, "model.tsr '<memory>'", 20) != 0)
       std::abort();
     tsr_status_free(status);
   } else {
+    if (verbose)
+      std::fprintf(stderr, "loaded: %zu inputs, %zu outputs\n",
+                   tsr_model_num_inputs(model), tsr_model_num_outputs(model));
     tsr_tensor_info_t info;
     for (size_t i = 0, n = tsr_model_num_inputs(model); i < n; ++i)
       tsr_status_free(tsr_model_input_info(model, i, &info));

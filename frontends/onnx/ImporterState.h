@@ -151,6 +151,7 @@ void registerElementwiseConverters(ConverterTable &table); // OnnxElementwiseOps
 void registerReductionConverters(ConverterTable &table);   // OnnxReductionOps.cpp
 void registerTensorConverters(ConverterTable &table);      // OnnxTensorOps.cpp
 void registerNormalizationConverters(ConverterTable &table); // OnnxNormalizationOps.cpp
+void registerConvConverters(ConverterTable &table);        // OnnxConvOps.cpp
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

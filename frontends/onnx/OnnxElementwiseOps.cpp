@@ -396,6 +396,23 @@ ConverterFn integerPow(ConverterFn floatPow) {
   };
 }
 
+/// Not of a compile-time bool tensor folds (shape webs test dims with it).
+ConverterFn foldNot(ConverterFn notOp) {
+  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
+    auto it = im.values.find(node.input(0));
+    if (it != im.values.end() && it->second.host &&
+        it->second.host->elementType.isInteger(1) &&
+        it->second.host->allStatic()) {
+      HostTensor h = *it->second.host;
+      for (IntElem &e : h.ints)
+        e.value = !e.value;
+      im.setResult(node, 0, ImportedValue{Value(), std::move(h)});
+      return Error::success();
+    }
+    return notOp(im, node);
+  };
+}
+
 } // namespace
 
 void registerElementwiseConverters(ConverterTable &m) {
@@ -421,6 +438,7 @@ void registerElementwiseConverters(ConverterTable &m) {
   m["Sum"] = variadic(nullptr, "Add", false);
   m["Mean"] = variadic(nullptr, "Add", true);
   m["Pow"] = integerPow(m.lookup("Pow"));
+  m["Not"] = foldNot(m.lookup("Not"));
 }
 
 Error checkOperandTypes(Importer &im, const onnx::NodeProto &node) {

@@ -1724,6 +1724,7 @@ const llvm::StringMap<Converter> &converters() {
     registerReductionConverters(m);
     registerTensorConverters(m);
     registerNormalizationConverters(m);
+    registerConvConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;

@@ -133,11 +133,17 @@ def classify_failure(proc_rc, stderr, timed_out):
     return ("UNSUPPORTED" if "unsupported" in line.lower() else "ERROR"), line[:300]
 
 
+class HarnessError(Exception):
+    """A problem of the runner itself (a tool that cannot be executed)."""
+
+
 def run_tool(cmd, timeout):
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                            timeout=timeout)
         return p.returncode, p.stderr, False
+    except OSError as e:
+        raise HarnessError(f"cannot execute {cmd[0]}: {e}")
     except subprocess.TimeoutExpired as e:
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
         return -9, err, True
@@ -385,7 +391,6 @@ def main():
     ap.add_argument("--data", default=node_data_dir(), help="the node-test data directory")
     args = ap.parse_args()
 
-    supported = supported_ops(args.tessera_compile)
     cases = sorted(d for d in os.listdir(args.data)
                    if os.path.isfile(os.path.join(args.data, d, "model.onnx")))
     if args.cases:
@@ -405,13 +410,29 @@ def main():
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="tessera-node-suite-")
     os.makedirs(workdir, exist_ok=True)
+    # Run copies of the tools, so that a rebuild during a long run cannot
+    # mix two compilers (or remove one) halfway.
+    tools = os.path.join(workdir, "tools")
+    os.makedirs(tools, exist_ok=True)
+    for attr in ("tessera_compile", "tessera_run"):
+        exe = shutil.which(getattr(args, attr))
+        if not exe:
+            sys.exit(f"node_suite.py: error: no such tool: {getattr(args, attr)}")
+        copy = os.path.join(tools, os.path.basename(exe))
+        shutil.copy2(exe, copy)
+        setattr(args, attr, copy)
+    supported = supported_ops(args.tessera_compile)
     start = time.monotonic()
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {pool.submit(run_case, c, os.path.join(args.data, c), args, workdir): c
                    for c in cases}
         for fut in concurrent.futures.as_completed(futures):
-            r = fut.result()
+            try:
+                r = fut.result()
+            except HarnessError as e:
+                pool.shutdown(cancel_futures=True)
+                sys.exit(f"node_suite.py: error: {e}")
             results.append(r)
             if args.progress:
                 print(f"[{len(results)}/{len(cases)}] {r['case']}: {r['kind']}",

@@ -1230,8 +1230,8 @@ Error convertGather(Importer &im, const onnx::NodeProto &node) {
   int64_t axis = normalizeAxis(attrInt(node, "axis", 0), dt.getRank());
   if (axis < 0 || axis >= dt.getRank())
     return im.nodeError(node, "axis out of range");
-  // Constant indices are checked here: out of range, the generated code
-  // would read outside the data.
+  // Constant indices are checked here: out of range (an error in ONNX), the
+  // generated code would clamp them, a silently wrong answer.
   auto idxValue = im.values.find(node.input(1));
   if (idxValue != im.values.end() && idxValue->second.host &&
       !dt.isDynamicDim(axis)) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The transformer families of Tessera's end-to-end tests, beyond bert2,
 gpt2_tiny and vit_tiny: RoBERTa, DistilBERT, BERT with token types, GPT-2
-with a KV cache, LLaMA and BART, each tiny (hidden 64, 2 layers, random
-weights, fixed seed) and shaped as the TorchScript exporter (opset 17) emits
-the Hugging Face model (transformers 4.3x, eager attention).
+with a KV cache and LLaMA (BART is in seq2seq.py), each tiny (hidden 64, 2
+layers, random weights, fixed seed) and shaped as the TorchScript exporter
+(opset 17) emits the Hugging Face model (transformers 4.3x, eager
+attention).
 
 models.py loads this file and calls `register(globals())`: the builders
 below use its GraphBuilder and BERT layer, and add themselves to its MODELS,
@@ -29,10 +30,7 @@ What each family adds to the op webs the compiler must import:
   SiLU-gated MLP (x * Sigmoid(x) * up), grouped-query attention (4 query
   heads, 2 kv heads repeated by Unsqueeze/Expand/Reshape), the causal mask
   as Trilu(ConstantOfShape(finfo.min), k=1) merged with the padding mask;
-* bart2: encoder-decoder with learned positions (offset 2), post-LN
-  layers, q scaled after the projection, attention as 3-D bmm over
-  batch*heads, decoder self-attention with the masked_fill causal mask and
-  cross-attention to the encoder output; outputs both hidden states.
+* sequence_ops: CumSum, Trilu and Range forms over run-time dims.
 """
 
 import math
@@ -547,143 +545,6 @@ def _llama_inputs(name, seq, batch, rng):
 
 
 # ---------------------------------------------------------------------------
-# BART (encoder-decoder)
-# ---------------------------------------------------------------------------
-BART_SHAPE = (2, 12, 7)  # (batch, source length, target length)
-
-
-def _bart_attention(b, x, kv, scope, param, mask, bsz, tgt, src):
-    """BartAttention (eager): q scaled after its projection, heads folded
-    into the batch for two bmm's; static shapes, so every view is an
-    int64 initializer."""
-    d, heads = 64, 4
-    hd = d // heads
-
-    def shp(*dims):
-        return b.init(b._numeric_name("Reshape"), np.array(dims, dtype=np.int64))
-
-    q = b.linear3d(x, d, d, f"{scope}/q_proj", f"{param}.q_proj", 0.1)
-    q = b.op("Mul", [q, b.const(hd ** -0.5, scope)], scope)
-    k = b.linear3d(kv, d, d, f"{scope}/k_proj", f"{param}.k_proj", 0.1)
-    v = b.linear3d(kv, d, d, f"{scope}/v_proj", f"{param}.v_proj", 0.1)
-
-    def heads_first(t, n):
-        t = b.op("Reshape", [t, shp(bsz, n, heads, hd)], scope)
-        t = b.op("Transpose", [t], scope, perm=[0, 2, 1, 3])
-        return b.op("Reshape", [t, shp(bsz * heads, n, hd)], scope)
-
-    q, k, v = heads_first(q, tgt), heads_first(k, src), heads_first(v, src)
-    w = b.op("MatMul", [q, b.op("Transpose", [k], scope, perm=[0, 2, 1])], scope)
-    w = b.op("Reshape", [w, shp(bsz, heads, tgt, src)], scope)
-    w = b.op("Add", [w, mask], scope)
-    w = b.op("Reshape", [w, shp(bsz * heads, tgt, src)], scope)
-    p = b.op("Softmax", [w], scope, axis=-1)
-    o = b.op("MatMul", [p, v], scope)
-    o = b.op("Reshape", [o, shp(bsz, heads, tgt, hd)], scope)
-    o = b.op("Transpose", [o], scope, perm=[0, 2, 1, 3])
-    o = b.op("Reshape", [o, shp(bsz, tgt, d)], scope)
-    return b.linear3d(o, d, d, f"{scope}/out_proj", f"{param}.out_proj")
-
-
-def _bart_expand_mask(b, bsz, tgt, src, scope):
-    """_expand_mask: inverted = 1 - mask[:, None, None, :].expand(B, 1, tgt,
-    src); inverted.masked_fill(inverted.bool(), finfo.min)."""
-    m = b.op("Unsqueeze", ["attention_mask", b.const([1, 2], scope, np.int64)], scope)
-    m = b.op("Expand", [m, b.const([bsz, 1, tgt, src], scope, np.int64)], scope)
-    m = b.op("Cast", [m], scope, to=TensorProto.FLOAT)
-    inv = b.op("Sub", [b.const(1.0, scope), m], scope)
-    cond = b.op("Cast", [inv], scope, to=TensorProto.BOOL)
-    return b.op("Where", [cond, b.const(FLOAT32_MIN, scope), inv], scope)
-
-
-def _bart_embed(b, ids, shared, pos_tab, bsz, n, scope, param):
-    # BartLearnedPositionalEmbedding: arange(0, n).expand(bsz, -1) + offset 2
-    pos = b.op("Range", [b.const(0, scope, np.int64), b.const(n, scope, np.int64),
-                         b.const(1, scope, np.int64)], scope)
-    pos = b.op("Expand", [pos, b.const([bsz, n], scope, np.int64)], scope)
-    pos = b.op("Add", [pos, b.const(2, scope, np.int64)], scope)
-    x = b.op("Gather", [shared, ids], f"{scope}/embed_tokens", axis=0)
-    x = b.op("Add", [x, b.op("Gather", [pos_tab, pos], f"{scope}/embed_positions", axis=0)],
-             scope)
-    return b.layer_norm(x, 64, f"{scope}/layernorm_embedding", f"{param}.layernorm_embedding",
-                        eps=1e-5)
-
-
-def _bart_ffn(b, x, scope, param):
-    h = b.linear3d(x, 64, 128, f"{scope}/fc1", f"{param}.fc1")
-    h = b.gelu_erf(h, f"{scope}/activation_fn")
-    h = b.linear3d(h, 128, 64, f"{scope}/fc2", f"{param}.fc2")
-    return b.layer_norm(b.op("Add", [x, h], scope), 64, f"{scope}/final_layer_norm",
-                        f"{param}.final_layer_norm", eps=1e-5)
-
-
-def bart2():
-    """HF BartModel (d_model 64, 4 heads, FFN 128, 2 encoder + 2 decoder
-    layers, vocab 100), static [2, 12] source and [2, 7] target."""
-    b = _builder(seed=17)
-    bsz, src, tgt = BART_SHAPE
-    shared = b.init("shared.weight", b.weight((VOCAB, 64), 0.1))
-    # Encoder.
-    enc_pos = b.init("encoder.embed_positions.weight", b.weight((34, 64), 0.1))
-    x = _bart_embed(b, "input_ids", shared, enc_pos, bsz, src, "/encoder", "encoder")
-    enc_mask = _bart_expand_mask(b, bsz, src, src, "/encoder")
-    for i in range(2):
-        scope, param = f"/encoder/layers.{i}", f"encoder.layers.{i}"
-        a = _bart_attention(b, x, x, f"{scope}/self_attn", f"{param}.self_attn", enc_mask,
-                            bsz, src, src)
-        x = b.layer_norm(b.op("Add", [x, a], scope), 64, f"{scope}/self_attn_layer_norm",
-                         f"{param}.self_attn_layer_norm", eps=1e-5)
-        x = _bart_ffn(b, x, scope, param)
-    b.nodes[-1].output[0] = enc = "encoder_last_hidden_state"
-    # Decoder: _make_causal_mask, folded from shape-only ops.
-    s = "/decoder"
-    full = b.op("ConstantOfShape", [b.const([tgt, tgt], s, np.int64)], s,
-                value=helper.make_tensor("", TensorProto.FLOAT, [1], [FLOAT32_MIN]))
-    cond = b.op("Range", [b.const(0, s, np.int64), b.const(tgt, s, np.int64),
-                          b.const(1, s, np.int64)], s)
-    nxt = b.op("Reshape", [b.op("Add", [cond, b.const(1, s, np.int64)], s),
-                           b.const([tgt, 1], s, np.int64)], s)
-    causal = b.op("Where", [b.op("Less", [cond, nxt], s), b.const(0.0, s), full], s)
-    causal = b.op("Unsqueeze", [causal, b.const([0, 1], s, np.int64)], s)
-    causal = b.op("Expand", [causal, b.const([bsz, 1, tgt, tgt], s, np.int64)], s)
-    cross_mask = _bart_expand_mask(b, bsz, tgt, src, s)
-    dec_pos = b.init("decoder.embed_positions.weight", b.weight((34, 64), 0.1))
-    y = _bart_embed(b, "decoder_input_ids", shared, dec_pos, bsz, tgt, s, "decoder")
-    for i in range(2):
-        scope, param = f"/decoder/layers.{i}", f"decoder.layers.{i}"
-        a = _bart_attention(b, y, y, f"{scope}/self_attn", f"{param}.self_attn", causal,
-                            bsz, tgt, tgt)
-        y = b.layer_norm(b.op("Add", [y, a], scope), 64, f"{scope}/self_attn_layer_norm",
-                         f"{param}.self_attn_layer_norm", eps=1e-5)
-        a = _bart_attention(b, y, enc, f"{scope}/encoder_attn", f"{param}.encoder_attn",
-                            cross_mask, bsz, tgt, src)
-        y = b.layer_norm(b.op("Add", [y, a], scope), 64, f"{scope}/encoder_attn_layer_norm",
-                         f"{param}.encoder_attn_layer_norm", eps=1e-5)
-        y = _bart_ffn(b, y, scope, param)
-    b.nodes[-1].output[0] = "last_hidden_state"
-    return b.build(
-        "bart2",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [bsz, src]),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [bsz, src]),
-         helper.make_tensor_value_info("decoder_input_ids", TensorProto.INT64, [bsz, tgt])],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [bsz, tgt, 64]),
-         helper.make_tensor_value_info("encoder_last_hidden_state", TensorProto.FLOAT,
-                                       [bsz, src, 64])],
-        "BART encoder-decoder: 2+2 layers, causal self-attention, cross-attention")
-
-
-def _bart_inputs(name, seq, batch, rng):
-    bsz, src, tgt = BART_SHAPE
-    ids = rng.integers(3, VOCAB, size=(bsz, src), dtype=np.int64)
-    mask = np.ones((bsz, src), dtype=np.int64)
-    mask[1, src - 4:] = 0
-    ids[1, src - 4:] = 1  # <pad>
-    dec = rng.integers(3, VOCAB, size=(bsz, tgt), dtype=np.int64)
-    dec[:, 0] = 2  # decoder_start_token_id
-    return {"input_ids": ids, "attention_mask": mask, "decoder_input_ids": dec}
-
-
-# ---------------------------------------------------------------------------
 # The ops behind these families, one per output, over dynamic dims
 # ---------------------------------------------------------------------------
 def sequence_ops():
@@ -757,7 +618,6 @@ _MODELS = {
     "gpt2_past_dyn": (gpt2_past_dyn, _gpt2_past_inputs),
     "llama2": (llama2, _llama_inputs),
     "llama2_rms": (llama2_rms, _llama_inputs),
-    "bart2": (bart2, _bart_inputs),
     "sequence_ops": (sequence_ops, _sequence_ops_inputs),
 }
 _DYNAMIC = {"roberta2", "distilbert2", "bert2_tt", "gpt2_past_dyn", "llama2", "sequence_ops"}

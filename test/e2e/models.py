@@ -493,16 +493,17 @@ def run_onnxruntime(model_path, inputs):
 
 
 def _register_families():
-    """Adds test/e2e/families.py's models (RoBERTa, DistilBERT, GPT-2 with a
-    KV cache, LLaMA, BART, ...) to the tables above; loaded by path, as this
-    file is also loaded by path from bench/."""
+    """Adds the models of test/e2e/families.py (RoBERTa, DistilBERT, GPT-2
+    with a KV cache, LLaMA, ...) and seq2seq.py (BART) to the tables above;
+    loaded by path, as this file is also loaded by path from bench/."""
     import importlib.util
     import os
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "families.py")
-    spec = importlib.util.spec_from_file_location("tessera_e2e_families", path)
-    families = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(families)
-    families.register(globals())
+    for name in ("families", "seq2seq"):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+        spec = importlib.util.spec_from_file_location("tessera_e2e_" + name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.register(globals())
 
 
 _register_families()

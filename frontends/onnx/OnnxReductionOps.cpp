@@ -4,7 +4,8 @@
 // (ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp),
 // LogSoftmax (and Softmax over trailing dims before opset 13), ArgMax and
 // ArgMin, ReduceMax/ReduceMin of bools, and LayerNormalization's Mean and
-// InvStdDev outputs. All are compositions built with NodeBuilder; the
+// InvStdDev outputs, and the NegativeLogLikelihoodLoss and
+// SoftmaxCrossEntropyLoss losses. All are compositions built with NodeBuilder; the
 // log-sum-exp forms subtract the maximum first, as a numerically careful
 // implementation must.
 //
@@ -234,6 +235,102 @@ ConverterFn layerNormStatistics(ConverterFn layerNorm) {
   };
 }
 
+/// NegativeLogLikelihoodLoss(input [N, C, d...], target [N, d...], weight):
+///   loss[n, d] = -input[n, target[n, d], d] * weight[target[n, d]]
+/// (0 where target == ignore_index), then none / sum / weighted mean.
+Error convertNllLoss(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  const std::string &input = node.input(0), &target = node.input(1);
+  Type t = nb.elementType(input);
+  if (!isa<FloatType>(t))
+    return im.nodeError(node, "unsupported element type for " +
+                                  node.op_type() + " (needs a float tensor)");
+  std::string reduction = "mean";
+  if (const onnx::AttributeProto *a = findAttr(node, "reduction"))
+    reduction = a->s();
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    return im.nodeError(node, "unsupported reduction '" + reduction + "'");
+  Type it = nb.elementType(target);
+  std::string safe = target, ignored;
+  if (findAttr(node, "ignore_index")) {
+    int64_t ii = attrInt(node, "ignore_index", 0);
+    ASSIGN_OR_RETURN(ig, nb.add("Equal", {target, nb.scalar(it, ii)}));
+    ASSIGN_OR_RETURN(s, nb.add("Where", {ig, nb.scalar(it, 0), target}));
+    ignored = ig;
+    safe = s;
+  }
+  ASSIGN_OR_RETURN(idx, nb.add("Unsqueeze", {safe}, {intsAttr("axes", {1})}));
+  ASSIGN_OR_RETURN(g, nb.add("GatherElements", {input, idx}, {intAttr("axis", 1)}));
+  ASSIGN_OR_RETURN(picked, nb.add("Squeeze", {g}, {intsAttr("axes", {1})}));
+  // The weight of each element: weight[target], 1 without weights; 0 where
+  // ignored.
+  std::string w;
+  if (im.hasInput(node, 2)) {
+    ASSIGN_OR_RETURN(gw, nb.add("Gather", {node.input(2), safe}, {intAttr("axis", 0)}));
+    w = gw;
+  }
+  if (!ignored.empty()) {
+    ASSIGN_OR_RETURN(keep, nb.add("Where", {ignored, nb.scalar(t, 0),
+                                            w.empty() ? nb.scalar(t, 1) : w}));
+    w = keep;
+  }
+  std::string loss = picked;
+  if (!w.empty()) {
+    ASSIGN_OR_RETURN(m, nb.add("Mul", {picked, w}));
+    loss = m;
+  }
+  ASSIGN_OR_RETURN(neg, nb.add("Neg", {loss}));
+  std::string out = neg;
+  auto all = {intAttr("keepdims", 0)};
+  if (reduction == "sum") {
+    ASSIGN_OR_RETURN(r, nb.add("ReduceSum", {neg}, all));
+    out = r;
+  } else if (reduction == "mean") {
+    if (w.empty()) {
+      ASSIGN_OR_RETURN(r, nb.add("ReduceMean", {neg}, all));
+      out = r;
+    } else {
+      ASSIGN_OR_RETURN(num, nb.add("ReduceSum", {neg}, all));
+      // w may be a scalar (ignore_index without weights): as picked's shape.
+      ASSIGN_OR_RETURN(shape, nb.add("Shape", {picked}));
+      ASSIGN_OR_RETURN(wf, nb.add("Expand", {w, shape}));
+      ASSIGN_OR_RETURN(den, nb.add("ReduceSum", {wf}, all));
+      ASSIGN_OR_RETURN(r, nb.add("Div", {num, den}));
+      out = r;
+    }
+  }
+  nb.setOutput(0, out);
+  return Error::success();
+}
+
+/// SoftmaxCrossEntropyLoss: NegativeLogLikelihoodLoss of the log-softmax
+/// over the class axis (1); the log-probabilities are the optional output 1.
+Error convertSceLoss(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  const std::string &scores = node.input(0);
+  if (!isa<FloatType>(nb.elementType(scores)))
+    return im.nodeError(node, "unsupported element type for " +
+                                  node.op_type() + " (needs a float tensor)");
+  auto overClasses = {intsAttr("axes", {1}), intAttr("keepdims", 1)};
+  ASSIGN_OR_RETURN(m, nb.add("ReduceMax", {scores}, overClasses));
+  ASSIGN_OR_RETURN(s, nb.add("Sub", {scores, m}));
+  ASSIGN_OR_RETURN(e, nb.add("Exp", {s}));
+  ASSIGN_OR_RETURN(sum, nb.add("ReduceSum", {e}, overClasses));
+  ASSIGN_OR_RETURN(l, nb.add("Log", {sum}));
+  ASSIGN_OR_RETURN(logp, nb.add("Sub", {s, l}));
+  SmallVector<onnx::AttributeProto> attrs;
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == "reduction" || a.name() == "ignore_index")
+      attrs.push_back(a);
+  SmallVector<std::string> in = {logp, node.input(1)};
+  if (im.hasInput(node, 2))
+    in.push_back(node.input(2));
+  ASSIGN_OR_RETURN(loss, nb.add("NegativeLogLikelihoodLoss", in, attrs));
+  nb.setOutput(0, loss);
+  nb.setOutput(1, logp);
+  return Error::success();
+}
+
 } // namespace
 
 void registerReductionConverters(ConverterTable &m) {
@@ -252,6 +349,8 @@ void registerReductionConverters(ConverterTable &m) {
   m["ReduceMax"] = boolExtreme(m.lookup("ReduceMax"));
   m["ReduceMin"] = boolExtreme(m.lookup("ReduceMin"));
   m["LayerNormalization"] = layerNormStatistics(m.lookup("LayerNormalization"));
+  m["NegativeLogLikelihoodLoss"] = convertNllLoss;
+  m["SoftmaxCrossEntropyLoss"] = convertSceLoss;
 }
 
 } // namespace tessera::onnx_import

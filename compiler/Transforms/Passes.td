@@ -90,8 +90,9 @@ def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> 
     is peeled, so the kernel reads each kv head for its group of query
     heads instead of copies. The encoder-decoders' form with the heads
     folded into the batch (BART: [B·H, N, D] views, rank-3 bmm's, the
-    scores viewed as [B, H, S, T] only to add the mask; static shapes) is
-    matched too, on the tensors behind the views.
+    scores viewed as [B, H, S, T] only to add the mask) is matched too, on
+    the tensors behind the views, when every view's sizes are static or
+    provably the head split's (B·H as a muli of the same index value).
 
     Before:
     ```mlir
@@ -107,6 +108,8 @@ def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> 
     %o = tsr.attention %q, %k, %v, mask %mask {scale = 0.125 : f32} ...
     ```
   }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def TsrRecomposeGeluPass : Pass<"tsr-recompose-gelu", "func::FuncOp"> {

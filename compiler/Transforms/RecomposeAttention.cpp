@@ -402,21 +402,66 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
   }
 };
 
+/// A dim of a tensor: its static size, or for a dynamic one the index
+/// value that gave it (an operand of the reshape that made it, looked up
+/// through transposes), null when unknown.
+struct DimRef {
+  int64_t size;
+  Value value;
+};
+
+DimRef dimRef(Value t, int64_t d) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (!type.isDynamicDim(d))
+    return {type.getDimSize(d), Value()};
+  if (auto tr = t.getDefiningOp<tsr::TransposeOp>())
+    return dimRef(tr.getInput(), tr.getPermutation()[d]);
+  if (auto r = t.getDefiningOp<tsr::ReshapeOp>()) {
+    unsigned pos = 0;
+    for (int64_t i = 0; i < d; ++i)
+      pos += type.isDynamicDim(i);
+    return {ShapedType::kDynamic, r.getDynamicDims()[pos]};
+  }
+  return {ShapedType::kDynamic, Value()};
+}
+
+/// True if the two dims are provably equal.
+bool sameDim(DimRef a, DimRef b) {
+  if (!ShapedType::isDynamic(a.size) || !ShapedType::isDynamic(b.size))
+    return a.size == b.size;
+  return a.value && a.value == b.value;
+}
+
+/// True if `m` is provably `b` · `h`.
+bool isProductDim(DimRef m, DimRef b, int64_t h) {
+  if (!ShapedType::isDynamic(m.size))
+    return !ShapedType::isDynamic(b.size) && m.size == b.size * h;
+  auto mul = m.value ? m.value.getDefiningOp<arith::MulIOp>() : nullptr;
+  if (!mul)
+    return false;
+  for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
+                      std::pair(mul.getRhs(), mul.getLhs())})
+    if (getConstantIntValue(c) == h &&
+        sameDim({ShapedType::kDynamic, x}, b))
+      return true;
+  return false;
+}
+
 /// The [B, H, N, D] tensor `x` if `v` is a reshape of it to [B·H, N, D]
-/// (static shapes), else null.
+/// (H and D static; B and N static or provably the same dims), else null.
 Value unfoldHeads(Value v) {
   auto r = v.getDefiningOp<tsr::ReshapeOp>();
   if (!r)
     return Value();
-  auto in = cast<RankedTensorType>(r.getInput().getType());
+  Value x = r.getInput();
+  auto in = cast<RankedTensorType>(x.getType());
   RankedTensorType out = r.getType();
-  if (in.getRank() != 4 || out.getRank() != 3 || !in.hasStaticShape() ||
-      !out.hasStaticShape() ||
-      out.getDimSize(0) != in.getDimSize(0) * in.getDimSize(1) ||
-      out.getDimSize(1) != in.getDimSize(2) ||
-      out.getDimSize(2) != in.getDimSize(3))
+  if (in.getRank() != 4 || out.getRank() != 3 || in.isDynamicDim(1) ||
+      in.isDynamicDim(3) || out.getDimSize(2) != in.getDimSize(3) ||
+      !isProductDim(dimRef(v, 0), dimRef(x, 0), in.getDimSize(1)) ||
+      !sameDim(dimRef(v, 1), dimRef(x, 2)))
     return Value();
-  return r.getInput();
+  return x;
 }
 
 /// Attention with the heads folded into the batch, as BART, Marian and
@@ -430,8 +475,8 @@ struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
   LogicalResult matchAndRewrite(tsr::MatmulOp pv,
                                 PatternRewriter &rewriter) const override {
     if (pv.getTransposeLhs() || pv.getTransposeRhs() ||
-        pv.getType().getRank() != 3 || !pv.getType().hasStaticShape())
-      return rewriter.notifyMatchFailure(pv, "not a static rank-3 P·V");
+        pv.getType().getRank() != 3)
+      return rewriter.notifyMatchFailure(pv, "not a rank-3 P·V");
     auto softmax = pv.getLhs().getDefiningOp<tsr::SoftmaxOp>();
     if (!softmax || softmax.getAxisAttr().getInt() != 2 ||
         !softmax->hasOneUse())
@@ -439,8 +484,7 @@ struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
     Value x = softmax.getInput();
     auto scoresType = cast<RankedTensorType>(x.getType());
     // x = view([B, H, S, T] view of the scores + mask) (optional).
-    Value mask;
-    RankedTensorType scores4;
+    Value mask, scoresView, maskedView;
     if (auto outer = x.getDefiningOp<tsr::ReshapeOp>()) {
       auto add = outer.getInput().getDefiningOp<tsr::AddOp>();
       if (!add || !outer->hasOneUse() || !add->hasOneUse())
@@ -453,7 +497,8 @@ struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
             inner.getType() == add.getType()) {
           mask = m;
           x = inner.getInput();
-          scores4 = inner.getType();
+          scoresView = inner.getResult();
+          maskedView = outer.getResult();
           break;
         }
       }
@@ -491,25 +536,36 @@ struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
           v = unfoldHeads(pv.getRhs());
     if (!q || !k || !v)
       return rewriter.notifyMatchFailure(pv, "Q, K or V is not a head view");
+    // The bmm's tie B·H, the key and the head sizes of the three views
+    // together; the head counts must agree too.
     auto qt = cast<RankedTensorType>(q.getType()),
          kt = cast<RankedTensorType>(k.getType()),
          vt = cast<RankedTensorType>(v.getType());
-    if (kt.getShape().take_front(2) != qt.getShape().take_front(2) ||
-        vt.getShape().take_front(2) != qt.getShape().take_front(2) ||
+    int64_t heads = qt.getDimSize(1);
+    if (kt.getDimSize(1) != heads || vt.getDimSize(1) != heads ||
         kt.getDimSize(3) != qt.getDimSize(3) ||
-        kt.getDimSize(2) != vt.getDimSize(2) ||
         qt.getElementType() != vt.getElementType() ||
         qt.getElementType() != kt.getElementType())
       return rewriter.notifyMatchFailure(pv, "Q, K and V heads disagree");
-    SmallVector<int64_t> full = {qt.getDimSize(0), qt.getDimSize(1),
-                                 qt.getDimSize(2), kt.getDimSize(2)};
+    SmallVector<int64_t> full = {qt.getDimSize(0), heads, qt.getDimSize(2),
+                                 kt.getDimSize(2)};
     if (mask) {
+      // The views around the mask add are [B, H, S, T] and back to
+      // [B·H, S, T] of the same sizes.
+      auto st = cast<RankedTensorType>(scoresView.getType());
+      if (st.getRank() != 4 || st.getDimSize(1) != heads ||
+          !sameDim(dimRef(scoresView, 0), dimRef(q, 0)) ||
+          !sameDim(dimRef(scoresView, 2), dimRef(q, 2)) ||
+          !sameDim(dimRef(scoresView, 3), dimRef(k, 2)) ||
+          !isProductDim(dimRef(maskedView, 0), dimRef(q, 0), heads) ||
+          !sameDim(dimRef(maskedView, 1), dimRef(q, 2)) ||
+          !sameDim(dimRef(maskedView, 2), dimRef(k, 2)))
+        return rewriter.notifyMatchFailure(pv, "score views are not [B, H, S, T]");
       auto mt = cast<RankedTensorType>(mask.getType());
       std::optional<SmallVector<int64_t>> b =
           tsr::broadcastShapes({mt.getShape(), full});
-      if (scores4.getShape() != ArrayRef<int64_t>(full) ||
-          mt.getElementType() != qt.getElementType() || mt.getRank() > 4 ||
-          !b || ArrayRef<int64_t>(*b) != ArrayRef<int64_t>(full))
+      if (mt.getElementType() != qt.getElementType() || mt.getRank() > 4 ||
+          !b || !tsr::areShapesCompatible(*b, full))
         return rewriter.notifyMatchFailure(pv, "mask does not broadcast");
     }
     auto outType = RankedTensorType::get(
@@ -519,8 +575,20 @@ struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
     Value o = tsr::AttentionOp::create(
         rewriter, pv.getLoc(), outType, q, k, v, mask,
         rewriter.getF32FloatAttr(static_cast<float>(scale)), UnitAttr());
-    rewriter.replaceOpWithNewOp<tsr::ReshapeOp>(pv, pv.getType(), o,
-                                                ValueRange());
+    // The [B·H, S, Dv] view for the consumer, sized off the attention.
+    Location loc = pv.getLoc();
+    auto dimOfO = [&](int64_t d) -> Value {
+      return tensor::DimOp::create(rewriter, loc, o, d);
+    };
+    SmallVector<Value> dyn;
+    if (pv.getType().isDynamicDim(0))
+      dyn.push_back(arith::MulIOp::create(
+          rewriter, loc, dimOfO(0),
+          arith::ConstantIndexOp::create(rewriter, loc, heads)));
+    for (int64_t d : {1, 2})
+      if (pv.getType().isDynamicDim(d))
+        dyn.push_back(dimOfO(d + 1));
+    rewriter.replaceOpWithNewOp<tsr::ReshapeOp>(pv, pv.getType(), o, dyn);
     return success();
   }
 };

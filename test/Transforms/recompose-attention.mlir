@@ -492,3 +492,48 @@ func.func @folded_heads_plain_v(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x5x8xf32>
   %o = tsr.matmul %p, %v3 : tensor<8x3x5xf32>, tensor<8x5x8xf32> -> tensor<8x3x8xf32>
   return %o : tensor<8x3x8xf32>
 }
+
+// -----
+
+// Tests the folded-heads form with dynamic batch and lengths (BART exported
+// with dynamic axes): the views' sizes are the index values the head split
+// was made with (B·4 as a muli, the lengths as the same values), so the
+// views provably fold the heads; the result view is sized off the attention.
+// CHECK-LABEL: func.func @folded_heads_dynamic
+//  CHECK-SAME:   %[[X:[^:]+]]: tensor<?x?x32xf32>, %[[B:[^:]+]]: index, %[[N:[^:]+]]: index
+//       CHECK:   %[[Q:.+]] = tsr.transpose
+//       CHECK:   %[[O:.+]] = tsr.attention %[[Q]], %[[Q]], %[[Q]] {scale = 1.000000e+00 : f32} : {{.+}} -> tensor<?x4x?x8xf32>
+//       CHECK:   %[[D0:.+]] = tensor.dim %[[O]], %c0
+//       CHECK:   %[[BH:.+]] = arith.muli %[[D0]], %c4
+//       CHECK:   %[[D2:.+]] = tensor.dim %[[O]], %c2
+//       CHECK:   tsr.reshape %[[O]][%[[BH]], %[[D2]]] : tensor<?x4x?x8xf32> -> tensor<?x?x8xf32>
+func.func @folded_heads_dynamic(%x: tensor<?x?x32xf32>, %b: index, %n: index) -> tensor<?x?x8xf32> {
+  %c4 = arith.constant 4 : index
+  %bh = arith.muli %b, %c4 : index
+  %x4 = tsr.reshape %x[%b, %n] : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>
+  %q = tsr.transpose %x4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x8xf32> -> tensor<?x4x?x8xf32>
+  %q3 = tsr.reshape %q[%bh, %n] : tensor<?x4x?x8xf32> -> tensor<?x?x8xf32>
+  %kt = tsr.transpose %q3 {permutation = array<i64: 0, 2, 1>} : tensor<?x?x8xf32> -> tensor<?x8x?xf32>
+  %s = tsr.matmul %q3, %kt : tensor<?x?x8xf32>, tensor<?x8x?xf32> -> tensor<?x?x?xf32>
+  %p = tsr.softmax %s {axis = 2 : i64} : tensor<?x?x?xf32>
+  %o = tsr.matmul %p, %q3 : tensor<?x?x?xf32>, tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  return %o : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Tests that a [B·H, N, D] view whose first size is not provably B·4 (here
+// an unrelated index) is not taken as a head fold: left alone.
+// CHECK-LABEL: func.func @folded_heads_unproven
+//       CHECK:   tsr.softmax
+//   CHECK-NOT:   tsr.attention
+func.func @folded_heads_unproven(%x: tensor<?x?x32xf32>, %b: index, %n: index, %m: index) -> tensor<?x?x8xf32> {
+  %x4 = tsr.reshape %x[%b, %n] : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>
+  %q = tsr.transpose %x4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<?x?x4x8xf32> -> tensor<?x4x?x8xf32>
+  %q3 = tsr.reshape %q[%m, %n] : tensor<?x4x?x8xf32> -> tensor<?x?x8xf32>
+  %kt = tsr.transpose %q3 {permutation = array<i64: 0, 2, 1>} : tensor<?x?x8xf32> -> tensor<?x8x?xf32>
+  %s = tsr.matmul %q3, %kt : tensor<?x?x8xf32>, tensor<?x8x?xf32> -> tensor<?x?x?xf32>
+  %p = tsr.softmax %s {axis = 2 : i64} : tensor<?x?x?xf32>
+  %o = tsr.matmul %p, %q3 : tensor<?x?x?xf32>, tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  return %o : tensor<?x?x8xf32>
+}

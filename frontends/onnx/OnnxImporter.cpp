@@ -639,9 +639,11 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
     if (o.domain().empty() || o.domain() == "ai.onnx")
       opset = o.version();
   if (opset < 0)
-    return fail("the model imports no opset of the default ONNX domain");
+    return fail("unsupported model: it imports no opset of the default ONNX "
+                "domain (only ai.onnx ops are supported)");
   if (opset < 7)
-    return fail("opset " + llvm::Twine(opset) + " is too old (need >= 7)");
+    return fail("unsupported: opset " + llvm::Twine(opset) +
+                " is too old (need >= 7)");
 
   std::string modelDir = modelDirRef.empty() ? "." : modelDirRef.str();
   Importer im(ctx, path, opset);
@@ -665,7 +667,9 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
     if (initializerNames.contains(in.name()))
       continue;
     if (!in.type().has_tensor_type())
-      return fail("input '" + in.name() + "' is not a tensor");
+      return fail("input '" + in.name() +
+                  "' is not a tensor (sequence, map and optional inputs are "
+                  "unsupported)");
     const auto &tt = in.type().tensor_type();
     Expected<Type> elt =
         im.elementType(tt.elem_type(), "input '" + in.name() + "'");

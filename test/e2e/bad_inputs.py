@@ -126,14 +126,15 @@ def _model(nodes, name, inputs, outputs, initializer=(), full_check=True):
 
 
 def conv_padding_model():
-    """A patch-embedding Conv (kernel 8, stride 8) with pads 1 on every side:
-    overlapping the border, so it is not a non-overlapping patch Conv."""
+    """A padded Conv (kernel 8, stride 8, pads 1 on every side) over an image
+    of run-time height and width: Conv needs static spatial dims unless it is
+    a non-overlapping patch Conv."""
     return _model(
         [helper.make_node("Conv", ["x", "w"], ["y"], name="/patch/conv_node",
                           kernel_shape=[8, 8], strides=[8, 8], pads=[1, 1, 1, 1])],
         "conv_pad",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 4, 4])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "H", "W"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, None, None])],
         initializer=[numpy_helper.from_array(np.zeros((16, 3, 8, 8), np.float32), name="w")])
 
 

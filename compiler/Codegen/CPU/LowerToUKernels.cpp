@@ -551,8 +551,10 @@ struct TsrLowerToUKernelsPass
             canLower(op, useAttentionKernel))
           candidates.push_back(op);
       });
-      if (candidates.empty())
+      if (candidates.empty()) {
+        numberOperandBuffers(fn);
         continue;
+      }
       func::FuncOp helper = getOrCreateSgemmHelper(module);
       for (Operation *op : candidates) {
         Value r;
@@ -563,7 +565,21 @@ struct TsrLowerToUKernelsPass
         op->getResult(0).replaceAllUsesWith(r);
         op->erase();
       }
+      numberOperandBuffers(fn);
     }
+  }
+
+  /// to_buffer is Pure, so CSE would merge two kernel calls' to_buffer of
+  /// the same tensor into one, and the second call's read would then be
+  /// invisible to One-Shot Bufferize, which may reuse the tensor's buffer
+  /// in between (a shared attention mask was overwritten this way). A
+  /// distinct attribute on each keeps them apart.
+  static void numberOperandBuffers(func::FuncOp fn) {
+    int64_t next = 0;
+    Builder b(fn.getContext());
+    fn.walk([&](bufferization::ToBufferOp op) {
+      op->setAttr("tsr.kernel_operand", b.getI64IntegerAttr(next++));
+    });
   }
 };
 

@@ -444,8 +444,18 @@ def check(args):
         tensors.pop("lm_head.weight")
         write_checkpoint(args.model, ckpt, config, tensors)
     out = os.path.join(args.workdir, "out")
-    subprocess.run([args.tessera_compile, ckpt, "-o", out], check=True)
     rng = np.random.default_rng(1)
+    compile_args = []
+    if args.static:
+        # Fixed shapes: the inputs of the one run, drawn the same way below.
+        batch = args.seq[0] if args.model == "vit" else args.batch
+        shapes, _ = make_inputs(args.model, config, batch, args.seq[0],
+                                np.random.default_rng(1))
+        for name, v in shapes.items():
+            compile_args += ["--input-shape",
+                             name + "=" + "x".join(map(str, v.shape))]
+    subprocess.run([args.tessera_compile, ckpt, "-o", out] + compile_args,
+                   check=True)
     ok = True
     for seq in args.seq:
         # ViT's sequence is fixed by the image size: vary the batch instead.
@@ -537,6 +547,8 @@ def main():
     c.add_argument("--seq", type=int, action="append", required=True)
     c.add_argument("--batch", type=int, default=2)
     c.add_argument("--tied", action="store_true")
+    c.add_argument("--static", action="store_true",
+                   help="compile for the shapes of the (single) --seq run")
     c.add_argument("--dtype", default="f32", choices=["f32", "f16"])
     c.add_argument("--atol", type=float, default=1e-4)
     c.add_argument("--tessera-compile", default="tessera-compile")

@@ -231,3 +231,21 @@ func.func @attention_expanded(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>
   %0 = tsr.attention %q, %k, %v {scale = 0.25 : f32} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %0 : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// Tests that two kernel calls reading the same tensor (an attention mask
+// shared by two layers) keep one to_buffer each, numbered apart, so that CSE
+// leaves both and One-Shot Bufferize sees the second read.
+// RUN: tessera-opt %s --split-input-file --tsr-lower-to-ukernels --cse | FileCheck %s --check-prefix=SHARED
+// SHARED-LABEL: func.func @shared_mask
+//       SHARED:   %[[M4:.+]] = tsr.reshape %{{.+}} : tensor<1x16xf32> -> tensor<1x1x1x16xf32>
+//       SHARED:   bufferization.to_buffer %[[M4]] read_only {tsr.kernel_operand = [[FIRST:[0-9]+]] : i64}
+//       SHARED:   call @__tsr_attention
+//       SHARED:   bufferization.to_buffer %[[M4]] read_only {tsr.kernel_operand = [[SECOND:[0-9]+]] : i64}
+//       SHARED:   call @__tsr_attention
+func.func @shared_mask(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x16x16xf32>, %v: tensor<1x4x16x16xf32>, %m: tensor<1x16xf32>) -> tensor<1x4x8x16xf32> {
+  %0 = tsr.attention %q, %k, %v, mask %m {scale = 0.25 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16x16xf32>, tensor<1x16xf32>) -> tensor<1x4x8x16xf32>
+  %1 = tsr.attention %0, %k, %v, mask %m {scale = 0.25 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16x16xf32>, tensor<1x16xf32>) -> tensor<1x4x8x16xf32>
+  return %1 : tensor<1x4x8x16xf32>
+}

@@ -684,7 +684,8 @@ Error convertConstantOfShape(Importer &im, const onnx::NodeProto &node) {
   bool isStatic = dyn.empty();
   int64_t n = 1;
   for (int64_t d : shape)
-    n = isStatic ? n * d : n;
+    if (isStatic && llvm::MulOverflow(n, d, n))
+      return im.nodeError(node, "the shape's element count overflows");
   if (isStatic && n <= kMaxHostElements) {
     HostTensor h = fill;
     h.shape.assign(shape.begin(), shape.end());

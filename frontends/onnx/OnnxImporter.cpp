@@ -60,9 +60,17 @@ Expected<Type> Importer::elementType(int32_t t, const llvm::Twine &what) {
   case TP::INT8: return b.getIntegerType(8);
   case TP::UINT8: return b.getIntegerType(8, /*isSigned=*/false);
   case TP::BOOL: return b.getI1Type();
-  default:
+  default: {
+    // libonnx 1.12 predates the 8- and 4-bit types; name them ourselves.
+    static const char *const newer[] = {
+        "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+        "UINT4",        "INT4",           "FLOAT4E2M1", "FLOAT8E8M0"};
+    std::string name = TP::DataType_IsValid(t) ? TP::DataType_Name(t) : "";
+    if (name.empty() && t >= 17 && t <= 24)
+      name = newer[t - 17];
     return fileError(what + " has unsupported element type " +
-                     llvm::Twine(t) + " (" + TP::DataType_Name(t) + ")");
+                     llvm::Twine(t) + " (" + name + ")");
+  }
   }
 }
 

@@ -22,8 +22,9 @@ An ahead-of-time compile needs shape-like operands (Reshape's shape,
 reduction axes, Slice bounds, ...) at compile time, which the node tests feed
 as graph inputs: when tessera-compile says such an input "must be known at
 compile time", the case is compiled again with that input bound to the
-test's value as an initializer (--no-bind turns this off); the report counts
-these cases. tessera-run writes bfloat16 outputs as float32 .npy files (npy
+test's value as an initializer (when the operand is computed from inputs,
+the small integer inputs, <= 8 elements, are bound); --no-bind turns this
+off, and the report counts these cases. tessera-run writes bfloat16 outputs as float32 .npy files (npy
 has no bfloat16): such an output matches when its values are bfloat16 values
 that equal the expected ones.
 
@@ -189,6 +190,19 @@ def compare(expected, actual):
 NEEDS_CONSTANT = re.compile(r"input '([^']+)' must be known at compile time")
 
 
+def is_small_int(pb):
+    """True if the TensorProto file `pb` holds an integer tensor of at most 8
+    elements (a shape, axes, a size: the inputs an operand may be computed
+    from)."""
+    if not os.path.exists(pb):
+        return False
+    try:
+        a = numpy_helper.to_array(read_tensor_pb(pb))
+    except Exception:
+        return False
+    return a.dtype.kind in "iu" and a.size <= 8
+
+
 def bind_inputs(case_dir, model, files, out):
     """Writes a copy of the case's model in which the graph inputs named in
     `files` are initializers holding the test's values; returns its path."""
@@ -229,14 +243,22 @@ def run_case(case, path, args, workdir):
         rc, err, to = run_tool([args.tessera_compile, model_path, "-o", out], args.timeout)
         m = NEEDS_CONSTANT.search(err) if rc > 0 and not args.no_bind else None
         name = m.group(1) if m else None
-        if not (name and name in input_files and name not in bound
-                and os.path.exists(input_files[name])):
-            break
         # An ahead-of-time compile needs shape-like operands (axes, target
         # shapes, slice bounds, ...) at compile time; the node tests feed
         # them as graph inputs. Bind such an input to the test's value, as
-        # an initializer, and compile again.
-        bound.append(name)
+        # an initializer, and compile again. When the operand is computed
+        # from inputs, bind the small integer inputs (<= 8 elements) it may
+        # come from.
+        if name in input_files:
+            more = [name]
+        elif name:
+            more = [n for n in inputs if is_small_int(input_files[n])]
+        else:
+            more = []
+        more = [n for n in more if n not in bound and os.path.exists(input_files[n])]
+        if not more:
+            break
+        bound.extend(more)
         model_path = bind_inputs(path, model, {n: input_files[n] for n in bound}, out)
     res["compile_s"] = round(time.monotonic() - start, 3)
     if bound:
@@ -304,6 +326,23 @@ def summarize(results, supported):
     return per_op, overall, oos, unsupported
 
 
+def failure_reasons(results):
+    """Counts failures by their reason with case-specific names, paths and
+    numbers elided, so that one cause reads as one line."""
+    reasons = collections.Counter()
+    for r in results:
+        why = r["detail"]
+        why = re.sub(r"^tessera-(compile|run): error: ", "", why)
+        why = re.sub(r"\S*\.onnx: ", "", why)
+        why = re.sub(r"node '[^']*' \((\w+), opset \d+\)", r"\1", why)
+        why = re.sub(r"'[^']*'", "'…'", why)
+        why = re.sub(r"element type \d+ \((\w*)\)",
+                     lambda m: "element type " + (m.group(1) or "(newer than libonnx)"), why)
+        why = re.sub(r"\d+/\d+ elements differ.*", "elements differ", why)
+        reasons[(r["kind"], why[:160])] += 1
+    return reasons
+
+
 def rate(c):
     n = sum(c.values())
     return 100.0 * c["PASS"] / n if n else 0.0
@@ -359,6 +398,11 @@ def write_report(path, results, per_op, overall, oos, unsupported, meta):
         for r in fails:
             lines.append(f"| {r['case']} | {r['kind']} | "
                          + r["detail"].replace("|", "\\|").replace("\n", " ")[:200] + " |")
+    if fails:
+        lines += ["", "## Why in-scope cases fail, grouped", "",
+                  "| cases | result | reason (names and paths elided) |", "|---:|---|---|"]
+        for (kind, why), n in failure_reasons(fails).most_common():
+            lines.append(f"| {n} | {kind} | " + why.replace("|", "\\|") + " |")
     crashes = [r for r in results if not r["in_scope"] and r["kind"] == "CRASH"]
     if crashes:
         lines += ["", "## Out-of-scope cases that crash", "",

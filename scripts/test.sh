@@ -2,7 +2,9 @@
 # Runs every Tessera test from nothing: set-up (packages, venv), build, then
 # the whole lit suite (dialect and pass tests, importer and e2e tests against
 # onnxruntime, bad-input tests, the example app, and the runtime's
-# GoogleTests as lit's Unit suite).
+# GoogleTests as lit's Unit suite), then every fuzz target for a short while
+# (scripts/fuzz.sh in build-fuzz/, ASan+UBSan; TESSERA_FUZZ_SECONDS per
+# target, default 20, 0 skips them).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${TESSERA_BUILD_DIR:-$root/build}"
@@ -17,6 +19,19 @@ status=0
 passed=$(awk -F: '/^ *Passed *:/ {s+=$2} END {print s+0}' "$log")
 failed=$(awk -F: '/^ *(Failed|Unresolved|Timed Out) *:/ {s+=$2} END {print s+0}' "$log")
 rm -f "$log"
+
+# Each fuzz target counts as one test: it passes when it ran its time
+# without a finding.
+fuzz_seconds="${TESSERA_FUZZ_SECONDS:-20}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  log="$(mktemp)"
+  bash "$root/scripts/fuzz.sh" --time "$fuzz_seconds" 2>&1 | tee "$log" || true
+  summary=$(grep -E '^fuzz.sh: [0-9]+ passed, [0-9]+ failed' "$log" || echo "fuzz.sh: 0 passed, 1 failed")
+  rm -f "$log"
+  passed=$((passed + $(echo "$summary" | awk '{print $2}')))
+  failed=$((failed + $(echo "$summary" | awk '{print $4}')))
+fi
+
 echo "tessera tests: ${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1

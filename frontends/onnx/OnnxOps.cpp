@@ -1726,6 +1726,7 @@ const llvm::StringMap<Converter> &converters() {
     registerTensorConverters(m);
     registerNormalizationConverters(m);
     registerConvConverters(m);
+    registerIndexingConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/AttentionMasks.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
@@ -22,29 +23,6 @@ namespace tessera {
 #include "compiler/Transforms/Passes.h.inc"
 
 namespace {
-
-/// The i1 elements of a constant (dense or a resource blob of bytes).
-std::optional<std::vector<bool>> boolElements(Value v) {
-  ElementsAttr value = getConstantElements(v);
-  if (!value || !value.getElementType().isInteger(1))
-    return std::nullopt;
-  std::vector<bool> out;
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    for (bool b : dense.getValues<bool>())
-      out.push_back(b);
-    return out;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob ||
-        blob->getData().size() != static_cast<size_t>(value.getNumElements()))
-      return std::nullopt;
-    for (char c : blob->getData())
-      out.push_back(c != 0);
-    return out;
-  }
-  return std::nullopt;
-}
 
 /// True if `cond` is a constant [1, ..., 1, S, T] (or unit-step slices of
 /// one) that is true exactly where key j is visible to query i causally:
@@ -401,51 +379,6 @@ struct RecomposeAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
     return success();
   }
 };
-
-/// A dim of a tensor: its static size, or for a dynamic one the index
-/// value that gave it (an operand of the reshape that made it, looked up
-/// through transposes), null when unknown.
-struct DimRef {
-  int64_t size;
-  Value value;
-};
-
-DimRef dimRef(Value t, int64_t d) {
-  auto type = cast<RankedTensorType>(t.getType());
-  if (!type.isDynamicDim(d))
-    return {type.getDimSize(d), Value()};
-  if (auto tr = t.getDefiningOp<tsr::TransposeOp>())
-    return dimRef(tr.getInput(), tr.getPermutation()[d]);
-  if (auto r = t.getDefiningOp<tsr::ReshapeOp>()) {
-    unsigned pos = 0;
-    for (int64_t i = 0; i < d; ++i)
-      pos += type.isDynamicDim(i);
-    return {ShapedType::kDynamic, r.getDynamicDims()[pos]};
-  }
-  return {ShapedType::kDynamic, Value()};
-}
-
-/// True if the two dims are provably equal.
-bool sameDim(DimRef a, DimRef b) {
-  if (!ShapedType::isDynamic(a.size) || !ShapedType::isDynamic(b.size))
-    return a.size == b.size;
-  return a.value && a.value == b.value;
-}
-
-/// True if `m` is provably `b` · `h`.
-bool isProductDim(DimRef m, DimRef b, int64_t h) {
-  if (!ShapedType::isDynamic(m.size))
-    return !ShapedType::isDynamic(b.size) && m.size == b.size * h;
-  auto mul = m.value ? m.value.getDefiningOp<arith::MulIOp>() : nullptr;
-  if (!mul)
-    return false;
-  for (auto [x, c] : {std::pair(mul.getLhs(), mul.getRhs()),
-                      std::pair(mul.getRhs(), mul.getLhs())})
-    if (getConstantIntValue(c) == h &&
-        sameDim({ShapedType::kDynamic, x}, b))
-      return true;
-  return false;
-}
 
 /// The [B, H, N, D] tensor `x` if `v` is a reshape of it to [B·H, N, D]
 /// (H and D static; B and N static or provably the same dims), else null.

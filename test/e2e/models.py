@@ -27,7 +27,12 @@ Only these ops are used: MatMul, Gemm, Add, Sub, Mul, Div, Pow, Sqrt, Erf, Tanh,
 Softmax, LayerNormalization, ReduceMean, Gather, Reshape, Transpose, Unsqueeze,
 Concat, Slice, Shape, Constant, Cast. The small GPT-2 and ViT models are
 bench/models.py's full-size builders at small sizes (with the e2e weight
-scales) and add Range, Split, Where, Equal, Expand and Conv.
+scales) and add Range, Split, Where, Equal, Expand and Conv. The families
+in families.py (RoBERTa, DistilBERT, BERT with token types, GPT-2 with a KV
+cache, LLaMA, the CumSum/Trilu/Range forms) and seq2seq.py (BART) register
+themselves in the tables at the end of this file and add CumSum, Not,
+Trilu, ConstantOfShape, Neg, Sigmoid, Cos, Sin, Less and RMSNormalization
+(opset 23).
 
 Weights are random with a fixed seed per model (numpy default_rng), small scale
 (0.02-0.1) so activations stay O(1). Building a model twice gives byte-identical

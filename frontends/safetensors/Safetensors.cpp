@@ -21,6 +21,11 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 using namespace mlir;
 
 namespace tessera {
@@ -75,6 +80,30 @@ float bf16ToFloat(uint16_t h) {
   float f;
   std::memcpy(&f, &bits, sizeof(f));
   return f;
+}
+
+/// Gives the resident pages of a mapped file range back to the kernel once
+/// its blob is gone (e.g. a weight replaced by its packed copy): they are
+/// clean, read-only file pages, so this only lowers the compiler's peak
+/// memory; a later read would fault them in again. Heap buffers (small
+/// files are read, not mapped) are left alone.
+void releaseMappedPages(const llvm::MemoryBuffer &buffer, const char *data,
+                        size_t size) {
+#if defined(__linux__)
+  if (buffer.getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+    return;
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(data);
+  uintptr_t end = begin + size;
+  begin = (begin + page - 1) / page * page; // whole pages inside the range
+  end = end / page * page;
+  if (end > begin)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+#else
+  (void)buffer;
+  (void)data;
+  (void)size;
+#endif
 }
 
 } // namespace
@@ -292,7 +321,11 @@ SafetensorsFile::resourceAttr(MLIRContext *ctx,
     std::shared_ptr<llvm::MemoryBuffer> keepAlive = buffer;
     AsmResourceBlob blob(
         tensor.bytes, alignment,
-        [keepAlive](void *, size_t, size_t) mutable { keepAlive.reset(); },
+        [keepAlive](void *data, size_t size, size_t) mutable {
+          releaseMappedPages(*keepAlive, static_cast<const char *>(data),
+                             size);
+          keepAlive.reset();
+        },
         /*dataIsMutable=*/false);
     return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
   }

@@ -217,6 +217,41 @@ TEST(Safetensors, OpensAFile) {
             std::string::npos);
 }
 
+TEST(Safetensors, MappedPagesReleasedWithTheBlobStayReadable) {
+  // A tensor spanning many pages of a mapped file: when its blob dies, the
+  // pages go back to the kernel; the file's bytes must still read the same.
+  const int64_t n = 64 * 1024;
+  std::string data(n * 4, '\0');
+  for (int64_t i = 0; i < n; ++i) {
+    float v = static_cast<float>(i);
+    std::memcpy(&data[4 * i], &v, 4);
+  }
+  llvm::SmallString<128> path;
+  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("st", "safetensors", path));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    ASSERT_FALSE(ec);
+    os << makeFile(padded(R"({"w":{"dtype":"F32","shape":[65536],)"
+                          R"("data_offsets":[0,262144]}})"),
+                   data);
+  }
+  auto file = SafetensorsFile::open(path);
+  ASSERT_TRUE(static_cast<bool>(file)) << llvm::toString(file.takeError());
+  const SafetensorsTensor *w = file->lookup("w");
+  {
+    mlir::MLIRContext ctx;
+    mlir::DenseResourceElementsAttr attr = file->resourceAttr(&ctx, *w, "w");
+    EXPECT_EQ(attr.getRawHandle().getBlob()->getData().data(),
+              w->bytes.data());
+  } // the context and its blob die here
+  float last;
+  std::memcpy(&last, w->bytes.data() + 4 * (n - 1), 4);
+  EXPECT_EQ(last, static_cast<float>(n - 1));
+  EXPECT_EQ(std::memcmp(w->bytes.data(), data.data(), data.size()), 0);
+  llvm::sys::fs::remove(path);
+}
+
 // --- Rejected files: each names the file and (where there is one) the
 // tensor, and says what is wrong.
 

@@ -4,12 +4,14 @@
 // (shape arithmetic, folded at import), CastLike, Tile and Pad (slices and
 // concatenations along each axis), GatherElements (a one-hot selection and
 // a sum, which needs no gather kernel), and Dropout's training-mode and mask
-// cases.
+// cases, EyeLike, OneHot, DepthToSpace/SpaceToDepth, Hardmax, Slice with
+// negative steps, CenterCropPad and the Hann/Hamming/Blackman windows.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/NodeBuilder.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -579,6 +581,86 @@ ConverterFn sliceNegativeSteps(ConverterFn slice) {
   };
 }
 
+/// Hann, Hamming and Blackman windows of a compile-time size, computed here.
+Error convertWindow(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  Expected<const HostTensor *> sizeHost = im.hostOperand(node, 0);
+  if (!sizeHost)
+    return sizeHost.takeError();
+  const HostTensor &sh = **sizeHost;
+  if (sh.numElements() != 1 || sh.isFloat() || !sh.allStatic() ||
+      sh.ints[0].value < 0)
+    return im.nodeError(node, "size must be a non-negative integer scalar");
+  int64_t n = sh.ints[0].value;
+  bool periodic = attrInt(node, "periodic", 1);
+  double denom = periodic ? n : n - 1;
+  StringRef op = node.op_type();
+  HostTensor w;
+  w.elementType = im.b.getF64Type();
+  w.shape = {n};
+  for (int64_t i = 0; i < n; ++i) {
+    double x = denom > 0 ? 2 * M_PI * i / denom : 0;
+    double v;
+    if (op == "HannWindow")
+      v = 0.5 - 0.5 * std::cos(x);
+    else if (op == "HammingWindow")
+      v = 25.0 / 46 - (1 - 25.0 / 46) * std::cos(x);
+    else
+      v = 0.42 - 0.5 * std::cos(x) + 0.08 * std::cos(2 * x);
+    w.floats.push_back(v);
+  }
+  ASSIGN_OR_RETURN(r, nb.add("Cast", {nb.constant(std::move(w))},
+                             {intAttr("to", attrInt(node, "output_datatype",
+                                                    onnx::TensorProto::FLOAT))}));
+  nb.setOutput(0, r);
+  return Error::success();
+}
+
+/// CenterCropPad: each listed axis cropped or zero-padded to the target
+/// size around its center.
+Error convertCenterCropPad(Importer &im, const onnx::NodeProto &node) {
+  NodeBuilder nb(im, node);
+  std::string cur = node.input(0);
+  Expected<SmallVector<int64_t>> target = staticInts(im, node, 1);
+  if (!target)
+    return target.takeError();
+  int64_t rank = nb.rank(cur);
+  SmallVector<int64_t> axes;
+  if (auto a = attrInts(node, "axes"))
+    axes.assign(a->begin(), a->end());
+  else
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  if (axes.size() != target->size())
+    return im.nodeError(node, "shape must have one entry per axis");
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    int64_t axis = a < 0 ? a + rank : a;
+    if (axis < 0 || axis >= rank)
+      return im.nodeError(node, "axis out of range");
+    IntElem dim = nb.dims(cur)[axis];
+    if (!dim.isStatic())
+      return im.nodeError(node, "unsupported: a dynamic dim");
+    int64_t have = dim.value, want = (*target)[i];
+    if (want < 0)
+      return im.nodeError(node, "negative target size");
+    if (have > want) {
+      int64_t start = (have - want) / 2;
+      ASSIGN_OR_RETURN(s, nb.add("Slice", {cur, nb.ints({start}), nb.ints({start + want}),
+                                           nb.ints({axis})}));
+      cur = s;
+    } else if (have < want) {
+      int64_t before = (want - have) / 2;
+      SmallVector<int64_t> pads(2 * rank, 0);
+      pads[axis] = before;
+      pads[rank + axis] = want - have - before;
+      ASSIGN_OR_RETURN(p, nb.add("Pad", {cur, nb.ints(pads)}));
+      cur = p;
+    }
+  }
+  nb.setOutput(0, cur);
+  return Error::success();
+}
+
 } // namespace
 
 void registerTensorConverters(ConverterTable &m) {
@@ -594,6 +676,10 @@ void registerTensorConverters(ConverterTable &m) {
   m["DepthToSpace"] = convertDepthSpace;
   m["SpaceToDepth"] = convertDepthSpace;
   m["Hardmax"] = convertHardmax;
+  m["HannWindow"] = convertWindow;
+  m["HammingWindow"] = convertWindow;
+  m["BlackmanWindow"] = convertWindow;
+  m["CenterCropPad"] = convertCenterCropPad;
   m["Slice"] = sliceNegativeSteps(m.lookup("Slice"));
 }
 

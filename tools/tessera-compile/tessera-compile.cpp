@@ -8,6 +8,9 @@
 //                   [--time-report]
 //   tessera-compile --list-ops
 //
+// MODEL is an .onnx file, a .json graph (docs/json-format.md) or a Hugging
+// Face checkpoint directory: config.json + model.safetensors
+// (docs/hf-checkpoints.md). The driver
 // imports the model into tsr, runs the target's pipeline and writes
 // OUTDIR/{model.o, model.h, libmodel.so, model.tsr}. Every error goes to
 // stderr as "tessera-compile: error: ..." with a non-zero exit.
@@ -40,8 +43,10 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::desc("MODEL"),
-                                      cl::Optional);
+static cl::opt<std::string>
+    inputPath(cl::Positional,
+              cl::desc("MODEL (.onnx, .json, or a checkpoint directory)"),
+              cl::Optional);
 static cl::opt<std::string> outputDir("o", cl::desc("Output directory"),
                                       cl::value_desc("OUTDIR"));
 static cl::opt<bool>

@@ -153,6 +153,7 @@ void registerTensorConverters(ConverterTable &table);      // OnnxTensorOps.cpp
 void registerNormalizationConverters(ConverterTable &table); // OnnxNormalizationOps.cpp
 void registerConvConverters(ConverterTable &table);        // OnnxConvOps.cpp
 void registerIndexingConverters(ConverterTable &table);    // OnnxIndexingOps.cpp
+void registerResizeConverters(ConverterTable &table);      // OnnxResizeOps.cpp
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

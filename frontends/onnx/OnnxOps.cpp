@@ -1727,6 +1727,7 @@ const llvm::StringMap<Converter> &converters() {
     registerNormalizationConverters(m);
     registerConvConverters(m);
     registerIndexingConverters(m);
+    registerResizeConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;

@@ -271,7 +271,9 @@ static bool exceedsTensorLimit(ArrayRef<int64_t> shape) {
 /// of X, Scale and B in LayerNormalization) have one element type: the
 /// converters assume it, and the IR they build would not verify otherwise
 /// (the JSON fuzz target found an f32 bias on f64 data). Only at opsets the
-/// installed libonnx describes, as a newer opset may change an op's types.
+/// installed libonnx describes, as a newer opset may change an op's types;
+/// an op older opsets lack is converted as its newest form, so checked
+/// against that.
 static Error checkSchemaTypes(Importer &im, const onnx::NodeProto &node) {
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return Error::success();

@@ -10,6 +10,7 @@
 // reader's error: it must be a message that names the input. With
 // TESSERA_FUZZ_VERBOSE set, each input's error is printed (handy when
 // replaying a corpus: `TESSERA_FUZZ_VERBOSE=1 tessera-fuzz-onnx FILE...`).
+// FuzzSupport.cpp, linked into these targets, sets their ASan defaults.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_TOOLS_FUZZ_FUZZSUPPORT_H

@@ -284,6 +284,9 @@ static Error checkSchemaTypes(Importer &im, const onnx::NodeProto &node) {
     return Error::success();
   const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
       node.op_type(), static_cast<int>(im.opset), "");
+  if (!schema)
+    schema = onnx::OpSchemaRegistry::Schema(node.op_type(),
+                                            known->second.second, "");
   if (!schema || schema->inputs().empty())
     return Error::success();
   const auto &formals = schema->inputs();

@@ -1728,6 +1728,7 @@ const llvm::StringMap<Converter> &converters() {
     registerConvConverters(m);
     registerIndexingConverters(m);
     registerResizeConverters(m);
+    registerEinsumConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;

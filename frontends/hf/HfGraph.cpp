@@ -44,7 +44,7 @@ constexpr int64_t kMaxConfigInt = int64_t(1) << 31;
 } // namespace
 
 HfGraph::HfGraph(MLIRContext *ctx, std::string dir, std::string configPath,
-                 const llvm::json::Object &config, SafetensorsFile &weights,
+                 const llvm::json::Object &config, CheckpointWeights &weights,
                  const HfImportOptions &options)
     : ctx(ctx), b(ctx), loc(FileLineColLoc::get(ctx, configPath, 0, 0)),
       dir(std::move(dir)), configPath(std::move(configPath)), config(config),
@@ -151,7 +151,7 @@ Expected<tsr::Epilogue> HfGraph::activation(StringRef key, StringRef fallback) {
 Error HfGraph::detectPrefix(StringRef probe, ArrayRef<StringRef> prefixes) {
   std::string tried;
   for (StringRef p : prefixes) {
-    if (weights.lookup((p + probe).str())) {
+    if (weights.lookup((p + probe).str()).tensor) {
       prefix = p.str();
       return Error::success();
     }
@@ -162,13 +162,13 @@ Error HfGraph::detectPrefix(StringRef probe, ArrayRef<StringRef> prefixes) {
 }
 
 bool HfGraph::hasWeight(StringRef name) const {
-  return weights.lookup(prefix + name.str()) != nullptr;
+  return weights.lookup(prefix + name.str()).tensor != nullptr;
 }
 
 Expected<const SafetensorsTensor *>
 HfGraph::weightEntry(StringRef name, ArrayRef<int64_t> shape) {
   std::string full = prefix + name.str();
-  const SafetensorsTensor *t = weights.lookup(full);
+  const SafetensorsTensor *t = weights.lookup(full).tensor;
   if (!t)
     return weightError("missing tensor '" + full + "'");
   if (ArrayRef<int64_t>(t->shape) != shape)
@@ -202,7 +202,7 @@ Expected<Value> HfGraph::weight(StringRef name, ArrayRef<int64_t> shape) {
   if (!t)
     return t.takeError();
   Expected<DenseResourceElementsAttr> attr =
-      weights.resourceAttrAsF32(ctx, **t, full);
+      weights.lookup(full).file->resourceAttrAsF32(ctx, **t, full);
   if (!attr)
     return attr.takeError();
   auto op = tsr::ConstantOp::create(b, loc, *attr);
@@ -220,7 +220,7 @@ HfGraph::weightValues(const SafetensorsTensor &t) {
     return values;
   }
   Expected<DenseResourceElementsAttr> attr =
-      weights.resourceAttrAsF32(ctx, t, t.name + ".f32");
+      weights.lookup(t.name).file->resourceAttrAsF32(ctx, t, t.name + ".f32");
   if (!attr)
     return attr.takeError();
   ArrayRef<char> data = attr->getRawHandle().getBlob()->getData();
@@ -470,6 +470,91 @@ Value HfGraph::additiveMask(Value mask01) {
   return reshape(scaled, {batch, {1, {}}, {1, {}}, seq});
 }
 
+//===----------------------------------------------------------------------===//
+// Weight files
+//===----------------------------------------------------------------------===//
+
+Expected<CheckpointWeights> CheckpointWeights::open(StringRef dir) {
+  CheckpointWeights w;
+  llvm::SmallString<256> single(dir), index(dir);
+  llvm::sys::path::append(single, "model.safetensors");
+  llvm::sys::path::append(index, "model.safetensors.index.json");
+  auto addFile = [&](const std::string &path) -> Error {
+    Expected<SafetensorsFile> file = SafetensorsFile::open(path);
+    if (!file)
+      return file.takeError();
+    w.files.push_back(std::make_unique<SafetensorsFile>(std::move(*file)));
+    const SafetensorsFile *f = w.files.back().get();
+    for (const std::string &name : f->names()) {
+      auto [it, inserted] = w.entries.try_emplace(name, Entry{f, f->lookup(name)});
+      if (!inserted)
+        return llvm::createStringError(
+            path + ": tensor '" + name + "' is also in " +
+            it->second.file->path());
+    }
+    return Error::success();
+  };
+
+  if (llvm::sys::fs::exists(single)) {
+    w.displayPath = single.str().str();
+    if (Error e = addFile(w.displayPath))
+      return std::move(e);
+    return std::move(w);
+  }
+  if (!llvm::sys::fs::exists(index))
+    return llvm::createStringError(
+        dir + ": no model.safetensors (nor model.safetensors.index.json)");
+
+  // Sharded: {"weight_map": {"tensor name": "shard file name", ...}}.
+  w.displayPath = index.str().str();
+  auto indexError = [&](const llvm::Twine &msg) {
+    return llvm::createStringError(w.displayPath + ": " + msg);
+  };
+  auto text = llvm::MemoryBuffer::getFile(index, /*IsText=*/true);
+  if (!text)
+    return indexError("cannot read: " + text.getError().message());
+  Expected<llvm::json::Value> json = llvm::json::parse((*text)->getBuffer());
+  if (!json)
+    return indexError("not valid JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Object *map =
+      root ? root->getObject("weight_map") : nullptr;
+  if (!map)
+    return indexError("missing object 'weight_map'");
+  std::vector<std::string> shards;
+  for (const auto &[name, value] : *map) {
+    std::optional<StringRef> shard = value.getAsString();
+    if (!shard)
+      return indexError("weight_map entry '" + StringRef(name) +
+                        "' is not a file name");
+    // Shards live in the checkpoint directory: plain file names only.
+    if (shard->empty() || shard->contains('/') || shard->contains('\\') ||
+        *shard == "." || *shard == "..")
+      return indexError("weight_map entry '" + StringRef(name) +
+                        "' names '" + *shard +
+                        "', not a file of the checkpoint directory");
+    if (!llvm::is_contained(shards, *shard))
+      shards.push_back(shard->str());
+  }
+  llvm::sort(shards); // the JSON object's order is not the file's
+  for (const std::string &shard : shards) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, shard);
+    if (!llvm::sys::fs::exists(path))
+      return indexError("shard '" + shard + "' does not exist");
+    if (Error e = addFile(path.str().str()))
+      return std::move(e);
+  }
+  for (const auto &[name, value] : *map) {
+    Entry e = w.lookup(name);
+    if (!e.tensor || llvm::sys::path::filename(e.file->path()) !=
+                         *value.getAsString())
+      return indexError("tensor '" + StringRef(name) + "' is not in shard '" +
+                        *value.getAsString() + "'");
+  }
+  return std::move(w);
+}
+
 } // namespace hf
 
 //===----------------------------------------------------------------------===//
@@ -483,21 +568,11 @@ std::vector<std::string> supportedHfModelTypes() {
 Expected<OwningOpRef<ModuleOp>>
 importHfCheckpoint(MLIRContext *ctx, const std::string &dir,
                    const HfImportOptions &options) {
-  llvm::SmallString<256> configPath(dir), weightsPath(dir);
+  llvm::SmallString<256> configPath(dir);
   llvm::sys::path::append(configPath, "config.json");
-  llvm::sys::path::append(weightsPath, "model.safetensors");
   if (!llvm::sys::fs::exists(configPath))
     return llvm::createStringError(
         dir + ": not a checkpoint directory: no config.json");
-  if (!llvm::sys::fs::exists(weightsPath)) {
-    llvm::SmallString<256> sharded(dir);
-    llvm::sys::path::append(sharded, "model.safetensors.index.json");
-    if (llvm::sys::fs::exists(sharded))
-      return llvm::createStringError(
-          dir + ": sharded checkpoints (model.safetensors.index.json) are "
-                "not supported; merge them into one model.safetensors");
-    return llvm::createStringError(dir + ": no model.safetensors");
-  }
 
   auto text = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
   if (!text)
@@ -511,7 +586,7 @@ importHfCheckpoint(MLIRContext *ctx, const std::string &dir,
   if (!config)
     return llvm::createStringError(configPath + ": not a JSON object");
 
-  Expected<SafetensorsFile> weights = SafetensorsFile::open(weightsPath);
+  Expected<hf::CheckpointWeights> weights = hf::CheckpointWeights::open(dir);
   if (!weights)
     return weights.takeError();
 

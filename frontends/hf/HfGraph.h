@@ -22,8 +22,10 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tessera::hf {
 
@@ -35,10 +37,35 @@ struct Dim {
   int64_t staticOr(int64_t dyn) const { return dynamic ? dyn : value; }
 };
 
+/// The weights of a checkpoint: model.safetensors, or the shards that
+/// model.safetensors.index.json maps tensor names to. Names are unique
+/// across shards.
+class CheckpointWeights {
+public:
+  static llvm::Expected<CheckpointWeights> open(llvm::StringRef dir);
+
+  struct Entry {
+    const SafetensorsFile *file = nullptr;
+    const SafetensorsTensor *tensor = nullptr;
+  };
+  /// The tensor named `name` and its file; both null when absent.
+  Entry lookup(llvm::StringRef name) const {
+    auto it = entries.find(name);
+    return it == entries.end() ? Entry() : it->second;
+  }
+  /// The file errors name (model.safetensors or the index).
+  llvm::StringRef path() const { return displayPath; }
+
+private:
+  std::string displayPath;
+  std::vector<std::unique_ptr<SafetensorsFile>> files;
+  llvm::StringMap<Entry> entries;
+};
+
 class HfGraph {
 public:
   HfGraph(mlir::MLIRContext *ctx, std::string dir, std::string configPath,
-          const llvm::json::Object &config, SafetensorsFile &weights,
+          const llvm::json::Object &config, CheckpointWeights &weights,
           const HfImportOptions &options);
 
   mlir::MLIRContext *ctx;
@@ -47,7 +74,7 @@ public:
   std::string dir;
   std::string configPath;
   const llvm::json::Object &config;
-  SafetensorsFile &weights;
+  CheckpointWeights &weights;
   const HfImportOptions &options;
   mlir::Type f32;
   /// Prefix of every weight name ("bert.", "model.", "" ...), set by

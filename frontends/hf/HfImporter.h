@@ -1,7 +1,7 @@
 //===- HfImporter.h - Hugging Face checkpoint directories into tsr -*- C++ -*-===//
 //
-// Reads a Hugging Face checkpoint directory (config.json + model.safetensors)
-// and builds a module with one `func.func @main` of fused tsr ops directly
+// Reads a Hugging Face checkpoint directory (config.json + model.safetensors,
+// or shards listed by model.safetensors.index.json) and builds a module with one `func.func @main` of fused tsr ops directly
 // from the config, with no ONNX and no torch: model_type bert, gpt2, llama
 // and vit. Weights become resource blobs over the mmapped safetensors file.
 //

@@ -190,14 +190,34 @@ def make_weights(model_type, c, seed=0):
     return w.tensors
 
 
-def write_checkpoint(model_type, out_dir, config=None, tensors=None, seed=0):
+def write_checkpoint(model_type, out_dir, config=None, tensors=None, seed=0,
+                     shards=1):
+    """Writes config.json and model.safetensors, or with shards > 1 the
+    files model-0000i-of-0000n.safetensors and model.safetensors.index.json
+    as save_pretrained shards large models."""
     config = dict(CONFIGS[model_type]) if config is None else config
     tensors = make_weights(model_type, config, seed) if tensors is None else tensors
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
-    write_safetensors(os.path.join(out_dir, "model.safetensors"), tensors,
-                      {"format": "pt"})
+    for old in os.listdir(out_dir):
+        if old.endswith(".safetensors") or old.endswith(".index.json"):
+            os.remove(os.path.join(out_dir, old))
+    if shards == 1:
+        write_safetensors(os.path.join(out_dir, "model.safetensors"), tensors,
+                          {"format": "pt"})
+        return config, tensors
+    names = list(tensors)
+    weight_map = {}
+    for i in range(shards):
+        part = names[i::shards]
+        file = f"model-{i + 1:05d}-of-{shards:05d}.safetensors"
+        write_safetensors(os.path.join(out_dir, file),
+                          {n: tensors[n] for n in part}, {"format": "pt"})
+        weight_map.update({n: file for n in part})
+    with open(os.path.join(out_dir, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map}, f,
+                  indent=2)
     return config, tensors
 
 
@@ -438,11 +458,10 @@ def check(args):
         # Half-precision checkpoints: the frontend widens them to f32; the
         # reference uses the same rounded values.
         tensors = {k: v.astype(np.float16) for k, v in tensors.items()}
-    write_checkpoint(args.model, ckpt, config, tensors)
     if args.model == "llama" and args.tied:
         config["tie_word_embeddings"] = True
         tensors.pop("lm_head.weight")
-        write_checkpoint(args.model, ckpt, config, tensors)
+    write_checkpoint(args.model, ckpt, config, tensors, shards=args.shards)
     out = os.path.join(args.workdir, "out")
     rng = np.random.default_rng(1)
     compile_args = []
@@ -516,7 +535,8 @@ def broken(model_type, kind):
     elif kind == "no-prefix-match":
         tensors = {"encoder." + k: v for k, v in tensors.items()}
     elif kind in ("truncated-weights", "bad-config-json", "no-weights",
-                  "no-config"):
+                  "no-config", "shard-missing", "shard-path", "shard-dup",
+                  "shard-wrong-file"):
         pass  # the files are damaged after writing (see damage())
     else:
         raise SystemExit(f"unknown break {kind}")
@@ -536,6 +556,30 @@ def damage(kind, out_dir):
         os.remove(weights)
     elif kind == "no-config":
         os.remove(os.path.join(out_dir, "config.json"))
+    elif kind.startswith("shard-"):
+        # Re-write as two shards, then damage the set.
+        config = json.load(open(os.path.join(out_dir, "config.json")))
+        tensors = make_weights("bert", config)
+        write_checkpoint("bert", out_dir, config, tensors, shards=2)
+        index_path = os.path.join(out_dir, "model.safetensors.index.json")
+        index = json.load(open(index_path))
+        first = "model-00001-of-00002.safetensors"
+        if kind == "shard-missing":
+            os.remove(os.path.join(out_dir, "model-00002-of-00002.safetensors"))
+        elif kind == "shard-path":
+            index["weight_map"]["bert.pooler.dense.bias"] = "../outside.safetensors"
+        elif kind == "shard-dup":
+            # The second shard also holds a tensor of the first.
+            name = next(n for n, f in index["weight_map"].items() if f == first)
+            second = {n: tensors[n] for n, f in index["weight_map"].items()
+                      if f != first}
+            second[name] = tensors[name]
+            write_safetensors(os.path.join(
+                out_dir, "model-00002-of-00002.safetensors"), second)
+        elif kind == "shard-wrong-file":
+            name = next(n for n, f in index["weight_map"].items() if f == first)
+            index["weight_map"][name] = "model-00002-of-00002.safetensors"
+        json.dump(index, open(index_path, "w"))
 
 
 def main():
@@ -547,6 +591,8 @@ def main():
     c.add_argument("--seq", type=int, action="append", required=True)
     c.add_argument("--batch", type=int, default=2)
     c.add_argument("--tied", action="store_true")
+    c.add_argument("--shards", type=int, default=1,
+                   help="split the weights into this many safetensors files")
     c.add_argument("--static", action="store_true",
                    help="compile for the shapes of the (single) --seq run")
     c.add_argument("--dtype", default="f32", choices=["f32", "f16"])

@@ -1489,8 +1489,12 @@ Error convertRange(Importer &im, const onnx::NodeProto &node) {
            delta = args[2]->floats[0];
     if (delta == 0)
       return im.nodeError(node, "delta is 0");
-    int64_t n = std::max<int64_t>(0, static_cast<int64_t>(
-                                         std::ceil((limit - start) / delta)));
+    // Checked before the cast to an integer, which is undefined past int64.
+    double count = std::ceil((limit - start) / delta);
+    if (std::isnan(count) || count > double(kMaxHostElements))
+      return im.nodeError(node, "ranges over " + llvm::Twine(kMaxHostElements) +
+                                    " elements are unsupported");
+    int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
     if (n > kMaxHostElements)
       return im.nodeError(node, "ranges over " + llvm::Twine(kMaxHostElements) +
                                     " elements are unsupported");
@@ -1505,8 +1509,14 @@ Error convertRange(Importer &im, const onnx::NodeProto &node) {
             delta = args[2]->ints[0].value;
     if (delta == 0)
       return im.nodeError(node, "delta is 0");
-    int64_t n = std::max<int64_t>(
-        0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
+    // In 128 bits: limit - start overflows int64 for far-apart bounds.
+    __int128 count =
+        (static_cast<__int128>(limit) - start + delta + (delta > 0 ? -1 : 1)) /
+        delta;
+    if (count > (__int128(1) << 40))
+      return im.nodeError(node, "ranges of more than 2^40 elements are "
+                                "unsupported");
+    int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
     if (n > kMaxHostElements) // too long to track: build it at run time
       return convertDynamicRange(im, node, args);
     for (int64_t i = 0; i < n; ++i)

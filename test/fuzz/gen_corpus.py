@@ -197,6 +197,11 @@ def bad_seeds(mlp):
         [helper.make_node("Range", ["a", "b", "c"], ["y"], name="range")],
         [], [vi("y", I64, None)], [ints("a", 0), ints("b", 1 << 62), ints("c", 1)],
         name="range")
+    s["bad-range-float-inf"] = model(
+        [helper.make_node("Range", ["a", "b", "c"], ["y"], name="range")],
+        [], [vi("y", F, None)],
+        [init("a", np.float32(0)), init("b", np.float32(3e38)), init("c", np.float32(1e-38))],
+        name="range")
     s["bad-huge-input-dim"] = single("Relu", shape=(huge, huge))
     s["bad-gather-index"] = single("Gather", ["i"], [ints("i", [7])], axis=1)
     s["bad-transpose-perm"] = single("Transpose", perm=[5, 0])

@@ -221,7 +221,16 @@ def bind_inputs(case_dir, model, files, out):
 
 
 def run_case(case, path, args, workdir):
-    """Runs one case; returns a result dict."""
+    """Runs one case; returns a result dict (paths in its detail shortened
+    to the case's own directory)."""
+    res = run_case_in(case, path, args, workdir)
+    if res.get("detail"):
+        for prefix in (path + os.sep, os.path.join(workdir, case) + os.sep):
+            res["detail"] = res["detail"].replace(prefix, "")
+    return res
+
+
+def run_case_in(case, path, args, workdir):
     res = {"case": case}
     try:
         model, inputs, outputs, ops = load_case(path)

@@ -71,6 +71,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   // for the caller; clones become alloc + copy here.
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addNestedPass<func::FuncOp>(createTsrLowerStridedCopiesPass());
+  // Statically sized intermediates share one arena by liveness.
+  pm.addNestedPass<func::FuncOp>(createTsrPlanMemoryPass());
 
   // Loops, then the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

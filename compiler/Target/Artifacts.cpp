@@ -414,6 +414,15 @@ bool writeModelHeader(StringRef path, const ModelDescription &model,
     };
     emitTensors(e.inputs, "INPUT");
     emitTensors(e.outputs, "OUTPUT");
+    if (e.arenaBytes >= 0) {
+      os << "/* Planned peak memory of the intermediates of '" << e.name
+         << "', in bytes (one arena per run";
+      if (e.dynamicBuffers > 0)
+        os << "; " << e.dynamicBuffers
+           << " buffers with run-time sizes come on top";
+      os << "). */\n#define " << EP << "_PEAK_ACTIVATION_BYTES "
+         << e.arenaBytes << "\n";
+    }
     os << "\n";
   }
   os << "/* Loads model.tsr with the entries linked into this program. */\n"

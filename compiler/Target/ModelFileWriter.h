@@ -50,6 +50,11 @@ struct EntrySignature {
   std::string symbol;
   std::vector<TensorSignature> inputs, outputs;
   std::vector<uint32_t> weightIndices;
+  /// The planned peak of its intermediate buffers (tsr-plan-memory's
+  /// arena), -1 when not known; `dynamicBuffers` buffers with run-time
+  /// sizes come on top. Written into model.h only.
+  int64_t arenaBytes = -1;
+  int64_t dynamicBuffers = 0;
 };
 
 /// Writes model.tsr at `path` (through a temporary file renamed into place,

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Codegen/CPU/MemoryPlan.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
 #include "compiler/Target/Artifacts.h"
@@ -34,6 +35,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -89,6 +91,15 @@ static double peakRssMiB() {
   if (getrusage(RUSAGE_SELF, &usage) != 0)
     return 0;
   return usage.ru_maxrss / 1024.0; // KiB on Linux
+}
+
+/// "3.2 MiB", "12.5 KiB" or "100 bytes".
+static std::string formatBytes(int64_t bytes) {
+  if (bytes >= (1 << 20))
+    return llvm::formatv("{0:F1} MiB", bytes / 1048576.0).str();
+  if (bytes >= (1 << 10))
+    return llvm::formatv("{0:F1} KiB", bytes / 1024.0).str();
+  return std::to_string(bytes) + " bytes";
 }
 
 static int fail(const llvm::Twine &msg) {
@@ -252,6 +263,31 @@ int main(int argc, char **argv) {
     return fail(inputPath + ": code generation failed");
   codegenTimer.stop();
   notePeakRss("the codegen pipeline");
+
+  // The memory plans of the entries: printed, and written into model.h.
+  for (const tessera::FunctionMemoryPlan &plan :
+       tessera::takeMemoryPlans(*module)) {
+    auto entry = llvm::find_if(description->entries, [&](const auto &e) {
+      return e.name == plan.function;
+    });
+    if (entry == description->entries.end())
+      continue;
+    entry->arenaBytes = plan.arenaBytes;
+    entry->dynamicBuffers = plan.dynamic;
+    llvm::outs() << "tessera-compile: peak activation memory";
+    if (description->entries.size() > 1)
+      llvm::outs() << " of '" << plan.function << "'";
+    llvm::outs() << ": " << formatBytes(plan.arenaBytes) << " ("
+                 << plan.arenaBytes << " bytes: " << plan.planned
+                 << " buffers in 1 arena, " << formatBytes(plan.bufferBytes)
+                 << " without reuse; " << plan.allocations
+                 << " allocations, " << plan.allocations - plan.planned
+                 << " left to the allocator";
+    if (plan.dynamic > 0)
+      llvm::outs() << ", " << plan.dynamic
+                   << " of them with run-time sizes, not counted";
+    llvm::outs() << ")\n";
+  }
 
   tessera::CpuTargetOptions cpuOptions;
   cpuOptions.cpu = cpu;

@@ -123,6 +123,51 @@ def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
 // Memory
 //===----------------------------------------------------------------------===//
 
+def TsrPlanMemoryPass : Pass<"tsr-plan-memory", "func::FuncOp"> {
+  let summary = "Places a function's statically sized buffers in one arena, reusing the memory of dead ones.";
+  let description = [{
+    After bufferization every intermediate is a `memref.alloc` served one
+    by one by the runtime's allocator, and each holds its memory until the
+    deallocation the ownership pipeline placed, often at the end of the
+    function. Here the live range of each buffer of the function's body
+    with a static size (from its alloc to the last op that uses it or an
+    alias of it: views, casts, results of calls and of region ops) is
+    computed over the body's ops, and the buffers are packed into one
+    arena, greedy by size, each at the 64-byte-aligned offset of the
+    smallest gap that buffers living at the same time leave (best fit).
+    The allocs become `memref.view`s of the arena, their deallocs go, and
+    the arena is allocated once at entry (through the kernel context's
+    allocator, whose block cache serves it without system calls from the
+    second run on) and freed before the return. Its size, the peak memory
+    of those buffers, is known at compile time and recorded with the
+    plan's counts in the function's `tsr.memory_plan` attribute, which
+    tessera-compile reports.
+
+    Left to the allocator: buffers with run-time sizes (dynamic dims; an
+    `--input-shape` makes them static), buffers the function returns (the
+    caller owns them), buffers inside loops or other regions, buffers whose
+    address is taken as an integer or pointer (ownership-based
+    deallocation's alias checks) or freed through an alias.
+
+    Before:
+    ```mlir
+    %a = memref.alloc() {alignment = 64 : i64} : memref<2x4xf32>
+    ...
+    memref.dealloc %a : memref<2x4xf32>
+    ```
+    After:
+    ```mlir
+    %arena = memref.alloc() {alignment = 64 : i64} : memref<128xi8>
+    %c64 = arith.constant 64 : index
+    %a = memref.view %arena[%c64][] : memref<128xi8> to memref<2x4xf32>
+    ...
+    memref.dealloc %arena : memref<128xi8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def TsrLowerStridedCopiesPass : Pass<"tsr-lower-strided-copies", "func::FuncOp"> {
   let summary = "Turns memref.copy of non-contiguous buffers into linalg.copy.";
   let description = [{

@@ -35,6 +35,7 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeSiluPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeAttentionPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseLinearPass());
+  pm.addPass(createTsrFuseQkvPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseResidualPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -380,6 +380,104 @@ Value lowerLinear(tsr::LinearOp op, func::FuncOp helper, Value kctx) {
   return cb.reshape(c, outer);
 }
 
+/// A dim of a tensor named by where its size comes from: (tensor, dim),
+/// followed through the ops that keep a dim (a slice's size operand, a
+/// linear's leading dims, tensor.dim), or (index value, -1).
+std::pair<Value, int64_t> dimOrigin(Value t, int64_t d) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (!type.isDynamicDim(d))
+    return {Value(), type.getDimSize(d)};
+  auto fromIndex = [](Value index) -> std::pair<Value, int64_t> {
+    if (auto dim = index.getDefiningOp<tensor::DimOp>())
+      if (std::optional<int64_t> c = dim.getConstantIndex())
+        return dimOrigin(dim.getSource(), *c);
+    return {index, -1};
+  };
+  if (auto slice = t.getDefiningOp<tsr::SliceOp>()) {
+    int64_t dynamicBefore = llvm::count_if(
+        type.getShape().take_front(d), ShapedType::isDynamic);
+    return fromIndex(slice.getSizes()[dynamicBefore]);
+  }
+  if (auto linear = t.getDefiningOp<tsr::LinearOp>())
+    if (d + 1 < type.getRank())
+      return dimOrigin(linear.getInput(), d);
+  if (auto reshape = t.getDefiningOp<tsr::ReshapeOp>()) {
+    int64_t dynamicBefore = llvm::count_if(
+        type.getShape().take_front(d), ShapedType::isDynamic);
+    return fromIndex(reshape.getDynamicDims()[dynamicBefore]);
+  }
+  return {t, d};
+}
+
+/// True if `r` only splits its input's last dim in two (the heads of a
+/// [batch, seq, hidden] projection): a view of the input, whatever its
+/// strides.
+bool splitsLastDim(tsr::ReshapeOp r) {
+  auto in = cast<RankedTensorType>(r.getInput().getType());
+  auto out = r.getType();
+  int64_t rank = in.getRank();
+  if (rank == 0 || out.getRank() != rank + 1 || in.isDynamicDim(rank - 1) ||
+      out.isDynamicDim(rank - 1) || out.isDynamicDim(rank) ||
+      out.getDimSize(rank - 1) * out.getDimSize(rank) != in.getDimSize(rank - 1))
+    return false;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (in.isDynamicDim(d) != out.isDynamicDim(d) ||
+        dimOrigin(r.getInput(), d) != dimOrigin(r.getResult(), d))
+      return false;
+  return true;
+}
+
+/// Q, K or V for the attention kernel, which takes any strides: a transpose
+/// of heads (and a reshape splitting the hidden dim under it) become a
+/// strided view of the projection's buffer instead of copies. With fused
+/// projections (tsr-fuse-qkv) the buffer is a slice of the fused output.
+Value attentionOperand(CallSiteBuilder &cb, Value v) {
+  OpBuilder &b = cb.b;
+  Location loc = cb.loc;
+  SmallVector<int64_t> perm = {0, 1, 2, 3};
+  Value x = v;
+  if (auto t = v.getDefiningOp<tsr::TransposeOp>()) {
+    perm.assign(t.getPermutation().begin(), t.getPermutation().end());
+    x = t.getInput();
+  }
+  Value source = x;
+  auto r = x.getDefiningOp<tsr::ReshapeOp>();
+  bool split = r && splitsLastDim(r);
+  if (split)
+    source = r.getInput();
+  if (source == v || cast<RankedTensorType>(v.getType()).getRank() != 4)
+    return cb.toBuffer(v);
+  Value buffer = cb.toBuffer(source);
+  auto md = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+  SmallVector<OpFoldResult> sizes, strides;
+  for (auto [size, stride] : llvm::zip(md.getSizes(), md.getStrides())) {
+    sizes.push_back(size);
+    strides.push_back(stride);
+  }
+  if (split) {
+    // [..., H·D] with stride s becomes [..., H, D] with strides (D·s, s).
+    auto out = r.getType();
+    int64_t rank = out.getRank();
+    int64_t d = out.getDimSize(rank - 1);
+    Value inner = md.getStrides().back();
+    sizes.back() = arith::ConstantIndexOp::create(b, loc, out.getDimSize(rank - 2))
+                       .getResult();
+    strides.back() = arith::MulIOp::create(
+                         b, loc, inner, arith::ConstantIndexOp::create(b, loc, d))
+                         .getResult();
+    sizes.push_back(arith::ConstantIndexOp::create(b, loc, d).getResult());
+    strides.push_back(inner);
+  }
+  SmallVector<OpFoldResult> permutedSizes, permutedStrides;
+  for (int64_t p : perm) {
+    permutedSizes.push_back(sizes[p]);
+    permutedStrides.push_back(strides[p]);
+  }
+  return memref::ReinterpretCastOp::create(
+      b, loc, anyStridedMemRef(b.getContext(), 4), buffer, md.getOffset(),
+      permutedSizes, permutedStrides);
+}
+
 /// attention(q, k, v, mask?) → one call of the attention kernel.
 Value lowerAttention(tsr::AttentionOp op, func::FuncOp helper, Value kctx) {
   OpBuilder b(op);
@@ -402,17 +500,60 @@ Value lowerAttention(tsr::AttentionOp op, func::FuncOp helper, Value kctx) {
     mask = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0, 0, 0, 0},
                                    b.getF32Type());
   }
+  Value qView = attentionOperand(cb, q);
+  Value kView = attentionOperand(cb, k);
+  Value vView = attentionOperand(cb, v);
+  // O's dims from the views, so the transposes they replace stay dead.
+  auto viewDim = [&](Value t, Value view, int64_t d) -> Value {
+    auto type = cast<RankedTensorType>(t.getType());
+    if (!type.isDynamicDim(d))
+      return arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+    return memref::DimOp::create(b, loc, view, d);
+  };
+  Value batch = viewDim(q, qView, 0), heads = viewDim(q, qView, 1),
+        seq = viewDim(q, qView, 2), headDim = viewDim(v, vView, 3);
+  // When the only use puts the heads back next to each other (transpose
+  // [0, 2, 1, 3], then a reshape merging them), the kernel writes O
+  // straight into that [batch, seq, heads, dv] layout through a strided
+  // view, and the transpose is not copied.
+  auto headsBack = op->hasOneUse()
+                       ? dyn_cast<tsr::TransposeOp>(*op->user_begin())
+                       : tsr::TransposeOp();
+  if (headsBack &&
+      !llvm::equal(headsBack.getPermutation(), ArrayRef<int64_t>{0, 2, 1, 3}))
+    headsBack = {};
   memref::AllocOp o =
-      cb.allocResult({cb.dim(q, 0), cb.dim(q, 1), cb.dim(q, 2), cb.dim(v, 3)});
+      headsBack ? cb.allocResult({batch, seq, heads, headDim})
+                : cb.allocResult({batch, heads, seq, headDim});
   Value oView = cb.resultView(o);
+  if (headsBack) {
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value rowStride = cb.product({heads, headDim});
+    oView = memref::ReinterpretCastOp::create(
+        b, loc, anyStridedMemRef(b.getContext(), 4), oView, zero,
+        ArrayRef<OpFoldResult>{batch, heads, seq, headDim},
+        ArrayRef<OpFoldResult>{cb.product({seq, heads, headDim}), headDim,
+                               rowStride, one});
+  }
   Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
   Value scale = arith::ConstantOp::create(
       b, loc, b.getF64FloatAttr(op.getScale().convertToDouble()));
   func::CallOp::create(b, loc, helper,
-                       ValueRange{kctx, cb.toBuffer(q), cb.toBuffer(k),
-                                  cb.toBuffer(v), cb.toBuffer(mask),
+                       ValueRange{kctx, qView, kView, vView,
+                                  cb.toBuffer(mask),
                                   oView, flagsValue, scale});
   Value r = cb.resultTensor(o);
+  if (headsBack) {
+    Value t = r;
+    if (t.getType() != headsBack.getType())
+      t = tensor::CastOp::create(b, loc, headsBack.getType(), t);
+    headsBack.getResult().replaceAllUsesWith(t);
+    headsBack->erase();
+    // The attention's own result, now unused.
+    return tsr::TransposeOp::create(b, loc, op.getType(), r,
+                                    b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  }
   if (r.getType() != op.getType())
     r = tensor::CastOp::create(b, loc, op.getType(), r);
   return r;

@@ -249,3 +249,55 @@ func.func @shared_mask(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x16x16xf32>, %v: 
   %1 = tsr.attention %0, %k, %v, mask %m {scale = 0.25 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16x16xf32>, tensor<1x16xf32>) -> tensor<1x4x8x16xf32>
   return %1 : tensor<1x4x8x16xf32>
 }
+
+// -----
+
+// Tests that Q, K and V reaching attention as transposed heads of slices of
+// one fused projection (tsr-fuse-qkv) are passed as strided views of the
+// slices: [B, S, 2·4] with strides (s0, s1, s2) becomes [B, 2, S, 4] with
+// strides (s0, 4·s2, s1, s2), and no transpose or reshape is copied. A
+// reshape that does not only split the last dim (V here, whose seq dim is
+// not provably the slice's) stays, under a transposed view. The output,
+// whose only use transposes the heads back, is written through a strided
+// view straight into a [B, S, 2, 4] buffer (strides (S·8, 4, 8, 1)).
+// CHECK-LABEL: func.func @attention_strided_views
+//       CHECK:   %[[F:.+]] = tsr.reshape %{{.+}} : tensor<1x?x24xf32> -> tensor<?x?x24xf32>
+//       CHECK:   %[[Q:.+]] = tsr.slice %[[F]]
+//       CHECK:   %[[K:.+]] = tsr.slice %[[F]]
+//       CHECK:   %[[VR:.+]] = tsr.reshape %{{.+}} : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+//       CHECK:   %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only
+//       CHECK:   %{{.+}}, %[[OFF:.+]], %{{.+}}:3, %[[ST:.+]]:3 = memref.extract_strided_metadata %[[QB]]
+//       CHECK:   %[[HS:.+]] = arith.muli %[[ST]]#2, %[[C4:.+]] : index
+//       CHECK:   %[[QV:.+]] = memref.reinterpret_cast %[[QB]] to offset: [%[[OFF]]], sizes: [%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}], strides: [%[[ST]]#0, %[[HS]], %[[ST]]#1, %[[ST]]#2]
+//       CHECK:   %[[KB:.+]] = bufferization.to_buffer %[[K]] read_only
+//       CHECK:   %[[KV:.+]] = memref.reinterpret_cast %[[KB]]
+//       CHECK:   %[[VB:.+]] = bufferization.to_buffer %[[VR]] read_only
+//       CHECK:   %[[VV:.+]] = memref.reinterpret_cast %[[VB]]
+//       CHECK:   %[[O:.+]] = memref.alloc(%{{.+}}, %{{.+}}) : memref<?x?x2x4xf32>
+//       CHECK:   %[[OV:.+]] = memref.reinterpret_cast %[[O]] to offset: [%{{.+}}], sizes: [%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}], strides: [%{{.+}}, %[[C4]], %[[C8:.+]], %{{.+}}]
+//       CHECK:   call @__tsr_attention(%{{.+}}, %[[QV]], %[[KV]], %[[VV]], %{{.+}}, %[[OV]],
+//       CHECK:   %[[OT:.+]] = bufferization.to_tensor %[[O]]
+//       CHECK:   %[[R:.+]] = tsr.reshape %[[OT]]
+//       CHECK:   return %[[R]]
+func.func @attention_strided_views(%x: tensor<?x?x8xf32>, %w: tensor<24x8xf32>, %n: index) -> tensor<?x?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = tsr.linear %x, %w : (tensor<?x?x8xf32>, tensor<24x8xf32>) -> tensor<?x?x24xf32>
+  %b = tensor.dim %f, %c0 : tensor<?x?x24xf32>
+  %s = tensor.dim %f, %c1 : tensor<?x?x24xf32>
+  %q = tsr.slice %f offsets [] sizes [%b, %s] {static_offsets = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : tensor<?x?x24xf32> -> tensor<?x?x8xf32>
+  %k = tsr.slice %f offsets [] sizes [%b, %s] {static_offsets = array<i64: 0, 0, 8>, steps = array<i64: 1, 1, 1>} : tensor<?x?x24xf32> -> tensor<?x?x8xf32>
+  %v = tsr.slice %f offsets [] sizes [%b, %s] {static_offsets = array<i64: 0, 0, 16>, steps = array<i64: 1, 1, 1>} : tensor<?x?x24xf32> -> tensor<?x?x8xf32>
+  %qb = tensor.dim %q, %c0 : tensor<?x?x8xf32>
+  %qs = tensor.dim %q, %c1 : tensor<?x?x8xf32>
+  %q4 = tsr.reshape %q[%qb, %qs] : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  %k4 = tsr.reshape %k[%b, %s] : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  %v4 = tsr.reshape %v[%b, %n] : tensor<?x?x8xf32> -> tensor<?x?x2x4xf32>
+  %qt = tsr.transpose %q4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+  %kt = tsr.transpose %k4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+  %vt = tsr.transpose %v4 {permutation = array<i64: 0, 2, 1, 3>} : tensor<?x?x2x4xf32> -> tensor<?x2x?x4xf32>
+  %0 = tsr.attention %qt, %kt, %vt {scale = 0.5 : f32} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  %1 = tsr.transpose %0 {permutation = array<i64: 0, 2, 1, 3>} : tensor<?x2x?x4xf32> -> tensor<?x?x2x4xf32>
+  %2 = tsr.reshape %1[%b, %s] : tensor<?x?x2x4xf32> -> tensor<?x?x8xf32>
+  return %2 : tensor<?x?x8xf32>
+}

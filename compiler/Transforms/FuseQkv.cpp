@@ -1,0 +1,325 @@
+//===- FuseQkv.cpp - Linears sharing an input become one wider linear -----===//
+//
+// Implements tsr-fuse-qkv (see Passes.td for the rationale). The fused
+// weight and bias are new resource blobs concatenated along N at compile
+// time; the blobs of the weights they replace are freed once nothing
+// references them, so a model's weights are not held twice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/PatternUtils.h"
+#include "dialects/tsr/IR/TsrDialect.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace tessera {
+
+#define GEN_PASS_DEF_TSRFUSEQKVPASS
+#include "compiler/Transforms/Passes.h.inc"
+
+namespace {
+
+/// Bytes per element of a constant's element type; 0 if not a whole number
+/// of bytes (i1, i4) or not an int/float.
+int64_t elementBytes(Type t) {
+  if (!t.isIntOrFloat() || t.getIntOrFloatBitWidth() % 8 != 0)
+    return 0;
+  return t.getIntOrFloatBitWidth() / 8;
+}
+
+/// The row-major bytes of a constant: the resource blob or the dense
+/// storage itself, or `storage` filled from a splat. Empty on failure.
+ArrayRef<char> constantBytes(ElementsAttr value, std::vector<char> &storage) {
+  int64_t eb = elementBytes(value.getElementType());
+  size_t size = value.getNumElements() * eb;
+  if (eb == 0)
+    return {};
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size)
+      return {};
+    return blob->getData();
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return {};
+  ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return raw.size() == size ? raw : ArrayRef<char>();
+  if (raw.size() != static_cast<size_t>(eb))
+    return {};
+  storage.resize(size);
+  for (size_t i = 0; i < size; i += eb)
+    std::memcpy(storage.data() + i, raw.data(), eb);
+  return storage;
+}
+
+/// A linear's constant weight: `[N, K]` as is, or a `[K, N]` constant
+/// under a `[1, 0]` transpose.
+struct WeightSource {
+  ElementsAttr value;
+  bool transposed = false;
+  Operation *constant = nullptr;
+};
+
+std::optional<WeightSource> getWeightSource(tsr::LinearOp op) {
+  Value w = op.getWeight();
+  WeightSource s;
+  if (auto t = w.getDefiningOp<tsr::TransposeOp>()) {
+    if (t.getPermutation().size() != 2 || t.getPermutation()[0] != 1)
+      return std::nullopt;
+    w = t.getInput();
+    s.transposed = true;
+  }
+  s.value = getConstantElements(w);
+  if (!s.value || s.value.getShapedType().getRank() != 2)
+    return std::nullopt;
+  s.constant = w.getDefiningOp();
+  return s;
+}
+
+/// Copies the `[n, k]` weight of `s` into rows [row, row + n) of the
+/// `[N, k]` row-major `dst`.
+template <int64_t EB>
+void copyRows(const char *src, char *dst, int64_t n, int64_t k, int64_t row,
+              bool transposed) {
+  dst += row * k * EB;
+  if (!transposed) {
+    std::memcpy(dst, src, n * k * EB);
+    return;
+  }
+  // src is [k, n]: blocks keep both sides of the transpose in cache.
+  constexpr int64_t kBlock = 64;
+  for (int64_t r0 = 0; r0 < n; r0 += kBlock)
+    for (int64_t c0 = 0; c0 < k; c0 += kBlock)
+      for (int64_t r = r0; r < std::min(n, r0 + kBlock); ++r)
+        for (int64_t c = c0; c < std::min(k, c0 + kBlock); ++c)
+          std::memcpy(dst + (r * k + c) * EB, src + (c * n + r) * EB, EB);
+}
+
+void copyRows(int64_t eb, const char *src, char *dst, int64_t n, int64_t k,
+              int64_t row, bool transposed) {
+  switch (eb) {
+  case 1: return copyRows<1>(src, dst, n, k, row, transposed);
+  case 2: return copyRows<2>(src, dst, n, k, row, transposed);
+  case 4: return copyRows<4>(src, dst, n, k, row, transposed);
+  case 8: return copyRows<8>(src, dst, n, k, row, transposed);
+  }
+  llvm_unreachable("element size checked by the caller");
+}
+
+using BlobEntry = DialectResourceBlobManager::BlobEntry;
+
+struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
+  /// How many ops reference each resource blob, in any attribute.
+  DenseMap<BlobEntry *, unsigned> resourceUses;
+
+  void runOnOperation() override {
+    getOperation()->walk([&](Operation *op) {
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+        ++resourceUses[attr.getRawHandle().getResource()];
+      });
+    });
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      // Candidates grouped by (input, epilogue, block), in program order.
+      using Key = std::tuple<Value, unsigned, Block *>;
+      llvm::MapVector<Key, SmallVector<tsr::LinearOp>> groups;
+      func.walk([&](tsr::LinearOp op) {
+        if (isCandidate(op))
+          groups[{op.getInput(), static_cast<unsigned>(op.getEpilogue()),
+                  op->getBlock()}]
+              .push_back(op);
+      });
+      for (auto &entry : groups)
+        if (entry.second.size() >= 2)
+          fuse(entry.second);
+    }
+  }
+
+  /// An unpacked linear with a constant weight (and bias) and a static N.
+  static bool isCandidate(tsr::LinearOp op) {
+    if (op.getWeightPacked())
+      return false;
+    auto type = op.getType();
+    auto inType = cast<RankedTensorType>(op.getInput().getType());
+    int64_t n = type.getShape().back();
+    int64_t k = inType.getShape().back();
+    std::optional<WeightSource> w = getWeightSource(op);
+    if (!w || ShapedType::isDynamic(n) || ShapedType::isDynamic(k) ||
+        !elementBytes(type.getElementType()) ||
+        w->value.getElementType() != type.getElementType())
+      return false;
+    ArrayRef<int64_t> ws = w->value.getShapedType().getShape();
+    if (ws[w->transposed ? 1 : 0] != n || ws[w->transposed ? 0 : 1] != k)
+      return false;
+    if (Value bias = op.getBias()) {
+      ElementsAttr b = getConstantElements(bias);
+      if (!b || b.getShapedType().getRank() != 1 ||
+          b.getShapedType().getDimSize(0) != n ||
+          b.getElementType() != type.getElementType())
+        return false;
+    }
+    return true;
+  }
+
+  /// A name for the fused constant from those of the parts.
+  static std::string fusedName(ArrayRef<Operation *> parts,
+                               StringRef fallback) {
+    std::string name;
+    for (Operation *op : parts) {
+      auto attr = op ? op->getAttrOfType<StringAttr>(tsr::kConstantNameAttr)
+                     : StringAttr();
+      if (!attr)
+        return fallback.str();
+      name += (name.empty() ? "" : "+") + attr.str();
+    }
+    return name;
+  }
+
+  void fuse(ArrayRef<tsr::LinearOp> linears) {
+    // All parts are in one block; the first one in program order is where
+    // the fused op goes (the shared input dominates it).
+    tsr::LinearOp first = linears.front();
+    for (tsr::LinearOp op : linears)
+      if (op->isBeforeInBlock(first))
+        first = op;
+    RankedTensorType type = first.getType();
+    Type elementType = type.getElementType();
+    int64_t eb = elementBytes(elementType);
+    int64_t k =
+        cast<RankedTensorType>(first.getInput().getType()).getShape().back();
+    int64_t total = 0;
+    bool anyBias = false;
+    for (tsr::LinearOp op : linears) {
+      total += op.getType().getShape().back();
+      anyBias |= static_cast<bool>(op.getBias());
+      // Same input, so the same leading dims; checked for safety.
+      if (op.getType().getShape().drop_back() != type.getShape().drop_back())
+        return;
+    }
+
+    auto weightBlob = HeapAsmResourceBlob::allocate(total * k * eb, 64);
+    auto biasBlob =
+        anyBias ? HeapAsmResourceBlob::allocate(total * eb, 64) : AsmResourceBlob();
+    if (anyBias)
+      std::memset(biasBlob.getMutableData().data(), 0, total * eb);
+    SmallVector<Operation *> weightParts, biasParts;
+    int64_t row = 0;
+    for (tsr::LinearOp op : linears) {
+      int64_t n = op.getType().getShape().back();
+      WeightSource w = *getWeightSource(op);
+      std::vector<char> storage;
+      ArrayRef<char> bytes = constantBytes(w.value, storage);
+      if (bytes.empty() && n * k != 0)
+        return;
+      copyRows(eb, bytes.data(), weightBlob.getMutableData().data(), n, k, row,
+               w.transposed);
+      weightParts.push_back(w.constant);
+      if (Value bias = op.getBias()) {
+        std::vector<char> biasStorage;
+        ArrayRef<char> b = constantBytes(getConstantElements(bias), biasStorage);
+        if (b.empty() && n != 0)
+          return;
+        std::memcpy(biasBlob.getMutableData().data() + row * eb, b.data(),
+                    n * eb);
+        biasParts.push_back(bias.getDefiningOp());
+      }
+      row += n;
+    }
+
+    OpBuilder b(first);
+    Location loc = b.getFusedLoc(llvm::map_to_vector(
+        linears, [](tsr::LinearOp op) { return op.getLoc(); }));
+    auto makeConstant = [&](RankedTensorType t, std::string name,
+                            AsmResourceBlob blob, bool named) {
+      auto c = tsr::ConstantOp::create(
+          b, loc, DenseResourceElementsAttr::get(t, name, std::move(blob)));
+      if (named)
+        c->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name));
+      return c;
+    };
+    std::string weightName = fusedName(weightParts, "");
+    auto weight = makeConstant(RankedTensorType::get({total, k}, elementType),
+                               weightName.empty() ? "fused_weight" : weightName,
+                               std::move(weightBlob), !weightName.empty());
+    Value bias;
+    if (anyBias) {
+      std::string biasName = fusedName(biasParts, "");
+      bias = makeConstant(RankedTensorType::get({total}, elementType),
+                          biasName.empty() ? "fused_bias" : biasName,
+                          std::move(biasBlob), !biasName.empty());
+    }
+    SmallVector<int64_t> fusedShape(type.getShape());
+    fusedShape.back() = total;
+    auto fused = tsr::LinearOp::create(
+        b, loc, RankedTensorType::get(fusedShape, elementType),
+        first.getInput(), weight, bias, first.getEpilogue(), false);
+
+    // Each part is a slice of the fused result along N.
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dynamicSizes.push_back(tensor::DimOp::create(b, loc, fused, d));
+    SmallVector<int64_t> steps(type.getRank(), 1);
+    int64_t offset = 0;
+    for (tsr::LinearOp op : linears) {
+      SmallVector<int64_t> offsets(type.getRank(), 0);
+      offsets.back() = offset;
+      offset += op.getType().getShape().back();
+      auto slice = tsr::SliceOp::create(
+          b, op.getLoc(), op.getType(), fused, ValueRange(), dynamicSizes,
+          b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(steps));
+      op.getResult().replaceAllUsesWith(slice.getResult());
+    }
+
+    // The parts, then their weights (and the constants under transposed
+    // ones) and biases once nothing uses them.
+    llvm::SetVector<Operation *> maybeDead;
+    for (tsr::LinearOp op : linears) {
+      for (Value v : {op.getWeight(), op.getBias()}) {
+        Operation *def = v ? v.getDefiningOp() : nullptr;
+        if (!def)
+          continue;
+        maybeDead.insert(def);
+        if (isa<tsr::TransposeOp>(def))
+          if (Operation *c = def->getOperand(0).getDefiningOp())
+            maybeDead.insert(c);
+      }
+      op->erase();
+    }
+    SmallVector<Operation *> pending(maybeDead.begin(), maybeDead.end());
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (Operation *&op : pending)
+        if (op && op->use_empty()) {
+          eraseDeadOp(op);
+          op = nullptr;
+          changed = true;
+        }
+    }
+  }
+
+  void eraseDeadOp(Operation *op) {
+    SmallVector<BlobEntry *> held;
+    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+      held.push_back(attr.getRawHandle().getResource());
+    });
+    op->erase();
+    for (BlobEntry *entry : held) {
+      auto it = resourceUses.find(entry);
+      if (it != resourceUses.end() && --it->second == 0)
+        entry->setBlob(AsmResourceBlob());
+    }
+  }
+};
+
+} // namespace
+} // namespace tessera

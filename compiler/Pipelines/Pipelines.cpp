@@ -58,6 +58,12 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  // Per-thread tiles of what is left (scf.forall, run on the thread pool).
+  if (options.parallelLoops) {
+    TsrCpuTileAndDistributePassOptions tiling;
+    tiling.cpu = options.cpu;
+    pm.addNestedPass<func::FuncOp>(createTsrCpuTileAndDistributePass(tiling));
+  }
 
   // Bufferize. Results cross the function boundary with an identity layout
   // and are owned by the caller (runtime/include/tessera/abi.h).
@@ -74,6 +80,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTsrLowerStridedCopiesPass());
   // Statically sized intermediates share one arena by liveness.
   pm.addNestedPass<func::FuncOp>(createTsrPlanMemoryPass());
+  pm.addPass(createTsrCpuLowerForallPass());
 
   // Loops, then the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

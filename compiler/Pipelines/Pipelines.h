@@ -27,6 +27,16 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Constants with at least this many elements become "
                      "weights in model.tsr"),
       llvm::cl::init(64)};
+  Option<std::string> cpu{
+      *this, "cpu",
+      llvm::cl::desc("CPU the cost model sizes tiles for (an LLVM CPU name, "
+                     "or native)"),
+      llvm::cl::init("native")};
+  Option<bool> parallelLoops{
+      *this, "parallel-loops",
+      llvm::cl::desc("Tile the loops outside runtime kernels into per-thread "
+                     "chunks run on the runtime's thread pool"),
+      llvm::cl::init(true)};
 };
 
 /// tsr graph clean-up, recomposition and fusion (target independent).

@@ -62,6 +62,12 @@ static cl::opt<std::string>
     cpu("cpu", cl::desc("CPU to generate code for: native (default) or an "
                         "LLVM CPU name such as x86-64-v3"),
         cl::init("native"));
+static cl::opt<bool> parallelLoops(
+    "parallel-loops",
+    cl::desc("Run the generated loops outside the runtime kernels (norms, "
+             "softmax, elementwise, copies) on the runtime's thread pool "
+             "(default true; false: single-threaded)"),
+    cl::init(true));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape, e.g. input_ids=1x128"),
@@ -231,6 +237,8 @@ int main(int argc, char **argv) {
 
   tessera::PipelineOptions options;
   options.symbolPrefix = modelName;
+  options.cpu = cpu;
+  options.parallelLoops = parallelLoops;
 
   // Graph pipeline, then read the signature and weights off the module
   // before code generation turns the tensors into LLVM structs.

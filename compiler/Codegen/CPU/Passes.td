@@ -190,6 +190,88 @@ def TsrLowerStridedCopiesPass : Pass<"tsr-lower-strided-copies", "func::FuncOp">
 }
 
 //===----------------------------------------------------------------------===//
+// Tiling and threads
+//===----------------------------------------------------------------------===//
+
+def TsrCpuLowerForallPass : Pass<"tsr-cpu-lower-forall", "ModuleOp"> {
+  let summary = "Runs bufferized scf.forall loops on the runtime's thread pool.";
+  let description = [{
+    Each `scf.forall` without results in a function with a
+    `tsr.kernel_context` argument becomes a call of the context's
+    `parallel_for` (runtime/include/tessera/abi.h). Its body is outlined
+    into `func.func private @<fn>_forall<i>(%closure: !llvm.ptr, %begin: i64,
+    %end: i64)` (tsr_parallel_task_fn_t), which loops over the linearized
+    iterations [begin, end); the values the body uses from outside are
+    stored in a stack struct (memrefs as their LLVM descriptors, through
+    unrealized casts that the LLVM lowering reconciles).
+
+    The loop runs serially, by a direct call of the outlined function over
+    [0, n), when the context has one thread or when n is below the loop's
+    `tsr.min_parallel_iterations` (set by tsr-cpu-tile-and-distribute from
+    the cost model): decided at run time, so dynamic shapes stay correct.
+    A loop whose body allocates (buffers come from the context, which the
+    outlined function lacks), or one outside a function with a context,
+    becomes a serial scf.for in place.
+
+    After (schematically):
+    ```mlir
+    %c = llvm.alloca %one x !llvm.struct<(...)> : (i64) -> !llvm.ptr
+    scf.if %parallel {
+      %pf = llvm.load ... // ctx->parallel_for
+      llvm.call %pf(%runtime, %n, %body_ptr, %c) : !llvm.ptr, (!llvm.ptr, i64, !llvm.ptr, !llvm.ptr) -> ()
+    } else {
+      func.call @f_forall0(%c, %zero, %n) : (!llvm.ptr, i64, i64) -> ()
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def TsrCpuTileAndDistributePass : Pass<"tsr-cpu-tile-and-distribute", "func::FuncOp"> {
+  let summary = "Tiles linalg ops on tensors into scf.forall chunks sized by a per-target cost model.";
+  let description = [{
+    Everything that does not reach a runtime kernel (norms, softmax,
+    residual adds, gathers, transposes) is a linalg op; this pass makes
+    those run on all threads. For each linalg op with tensor semantics it
+    tiles the leading parallel loops (all but the innermost loop, which
+    stays whole so that it vectorizes over contiguous memory) into an
+    `scf.forall`, which tsr-cpu-lower-forall later hands to the runtime's
+    thread pool. The cost model (compiler/Codegen/CPU/TargetInfo.h) picks:
+
+    - the tile of the last distributed loop: enough points per iteration
+      for 16 vector iterations of the target's width, but no more than
+      half of L1 (operands' bytes per point times points);
+    - `tsr.min_parallel_iterations`: how many iterations make a region
+      worth several pool dispatches (estimated cycles per point: body
+      ops / vector lanes plus bytes moved / 32 B per cycle). Smaller
+      regions run serially; the check is made at run time, so it also
+      holds for dynamic shapes.
+
+    The chosen sizes are recorded on the loop and on the tiled op as
+    `tsr.tile_sizes` (0: not tiled), so `tessera-opt` shows them.
+
+    After:
+    ```mlir
+    %r = scf.forall (%i) = (0) to (%d0) step (8) shared_outs(%o = %init) -> (tensor<?x384xf32>) {
+      ... linalg.generic {tsr.tile_sizes = array<i64: 8, 0>} ...
+    } {tsr.min_parallel_iterations = 12 : i64, tsr.tile_sizes = array<i64: 8, 0>}
+    ```
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"native\"",
+           "CPU the code is generated for (an LLVM CPU name, or native)">
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Math
 //===----------------------------------------------------------------------===//
 

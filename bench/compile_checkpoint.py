@@ -53,7 +53,7 @@ def checkpoint(name, workdir):
 
 def compile_once(tool, ckpt, out):
     start = time.perf_counter()
-    proc = subprocess.Popen([tool, ckpt, "-o", out])
+    proc = subprocess.Popen([tool, ckpt, "-o", out], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:

@@ -79,7 +79,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addNestedPass<func::FuncOp>(createTsrLowerStridedCopiesPass());
   // Statically sized intermediates share one arena by liveness.
-  pm.addNestedPass<func::FuncOp>(createTsrPlanMemoryPass());
+  if (options.planMemory)
+    pm.addNestedPass<func::FuncOp>(createTsrPlanMemoryPass());
   pm.addPass(createTsrCpuLowerForallPass());
 
   // Loops, then the LLVM dialect.

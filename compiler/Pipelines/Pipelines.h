@@ -27,6 +27,11 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Constants with at least this many elements become "
                      "weights in model.tsr"),
       llvm::cl::init(64)};
+  Option<bool> planMemory{
+      *this, "plan-memory",
+      llvm::cl::desc("Place statically sized intermediates in one arena, "
+                     "reusing dead buffers' memory (tsr-plan-memory)"),
+      llvm::cl::init(true)};
   Option<std::string> cpu{
       *this, "cpu",
       llvm::cl::desc("CPU the cost model sizes tiles for (an LLVM CPU name, "

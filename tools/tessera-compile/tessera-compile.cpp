@@ -85,6 +85,12 @@ static cl::opt<std::string>
 static cl::opt<bool> printIRAfterAll(
     "mlir-print-ir-after-all",
     cl::desc("Print the IR after every pass (to stderr)"), cl::init(false));
+static cl::opt<bool> planMemory(
+    "plan-memory",
+    cl::desc("Place the statically sized intermediates in one arena per run, "
+             "reusing the memory of dead ones (default true; false: one "
+             "allocation per buffer)"),
+    cl::init(true));
 static cl::opt<bool> timeReport(
     "time-report",
     cl::desc("Print the time of each stage and pass, and the peak memory "
@@ -237,6 +243,7 @@ int main(int argc, char **argv) {
 
   tessera::PipelineOptions options;
   options.symbolPrefix = modelName;
+  options.planMemory = planMemory;
   options.cpu = cpu;
   options.parallelLoops = parallelLoops;
 

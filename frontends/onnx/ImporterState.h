@@ -155,6 +155,7 @@ void registerConvConverters(ConverterTable &table);        // OnnxConvOps.cpp
 void registerIndexingConverters(ConverterTable &table);    // OnnxIndexingOps.cpp
 void registerResizeConverters(ConverterTable &table);      // OnnxResizeOps.cpp
 void registerEinsumConverters(ConverterTable &table);      // OnnxEinsumOps.cpp
+void registerAttentionConverters(ConverterTable &table);   // OnnxAttentionOps.cpp
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

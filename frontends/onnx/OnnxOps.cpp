@@ -1739,6 +1739,7 @@ const llvm::StringMap<Converter> &converters() {
     registerIndexingConverters(m);
     registerResizeConverters(m);
     registerEinsumConverters(m);
+    registerAttentionConverters(m);
     m["CumSum"] = convertCumSum;
     m["Trilu"] = convertTrilu;
     m["RMSNormalization"] = convertRMSNorm;

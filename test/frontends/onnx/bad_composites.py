@@ -104,6 +104,31 @@ CASES = {
         [helper.make_node("LpNormalization", ["x"], ["y"], name="lp_node", p=3)],
         [vi("x", F, [2, 3])], [vi("y", F, None)]),
         ["lp_node", "unsupported p 3"]),
+    "attention_3d_no_heads": (model(
+        [helper.make_node("Attention", ["q", "k", "v"], ["y"], name="attn_node")],
+        [vi("q", F, [1, 4, 8]), vi("k", F, [1, 4, 8]), vi("v", F, [1, 4, 8])],
+        [vi("y", F, None)], opset=23),
+        ["attn_node", "q_num_heads and kv_num_heads"]),
+    "attention_heads_not_multiple": (model(
+        [helper.make_node("Attention", ["q", "k", "v"], ["y"], name="attn_node")],
+        [vi("q", F, [1, 3, 4, 8]), vi("k", F, [1, 2, 4, 8]), vi("v", F, [1, 2, 4, 8])],
+        [vi("y", F, None)], opset=23),
+        ["attn_node", "not a multiple"]),
+    "resize_mode": (model(
+        [helper.make_node("Resize", ["x", "", "s"], ["y"], name="resize_node", mode="area")],
+        [vi("x", F, [1, 1, 4, 4])], [vi("y", F, None)],
+        [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "s")]),
+        ["resize_node", "unsupported mode 'area'"]),
+    "einsum_operands": (model(
+        [helper.make_node("Einsum", ["a"], ["y"], name="einsum_node", equation="ij,jk->ik")],
+        [vi("a", F, [2, 3])], [vi("y", F, None)]),
+        ["einsum_node", "names 2 operands"]),
+    "scatternd_reduction": (model(
+        [helper.make_node("ScatterND", ["d", "i", "u"], ["y"], name="scatter_node",
+                          reduction="avg")],
+        [vi("d", F, [4]), vi("i", I64, [1, 1]), vi("u", F, [1])], [vi("y", F, None)],
+        opset=18),
+        ["scatter_node", "unsupported reduction 'avg'"]),
 }
 
 

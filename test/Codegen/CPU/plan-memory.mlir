@@ -37,6 +37,35 @@ func.func @reuse_dead_buffer(%x: memref<16xf32>) -> memref<16xf32> {
 
 // -----
 
+// Tests that a buffer goes into the smallest gap that holds it (best fit):
+// by size %b (512 bytes) is at 0, %a at 512, %c at 768, %e at 896; when %d
+// (128 bytes) comes, %b and %c are dead, and of the two gaps, [0, 512) and
+// [768, 896), it takes the one that fits exactly.
+// CHECK-LABEL: func.func @best_fit
+//  CHECK-SAME:   arena_bytes = 960 : i64
+//       CHECK:   %[[OD:.+]] = arith.constant 768 : index
+//  CHECK-NEXT:   memref.view %{{.+}}[%[[OD]]][] : memref<960xi8> to memref<32xf32>
+func.func @best_fit(%xa: memref<64xf32>, %xb: memref<128xf32>, %xc: memref<32xf32>, %xe: memref<16xf32>) {
+  %a = memref.alloc() : memref<64xf32>
+  memref.copy %xa, %a : memref<64xf32> to memref<64xf32>
+  %e = memref.alloc() : memref<16xf32>
+  memref.copy %xe, %e : memref<16xf32> to memref<16xf32>
+  %b = memref.alloc() : memref<128xf32>
+  memref.copy %xb, %b : memref<128xf32> to memref<128xf32>
+  %c = memref.alloc() : memref<32xf32>
+  memref.copy %xc, %c : memref<32xf32> to memref<32xf32>
+  memref.copy %b, %xb : memref<128xf32> to memref<128xf32>
+  memref.copy %c, %xc : memref<32xf32> to memref<32xf32>
+  %d = memref.alloc() : memref<32xf32>
+  memref.copy %xc, %d : memref<32xf32> to memref<32xf32>
+  memref.copy %d, %xc : memref<32xf32> to memref<32xf32>
+  memref.copy %a, %xa : memref<64xf32> to memref<64xf32>
+  memref.copy %e, %xe : memref<16xf32> to memref<16xf32>
+  return
+}
+
+// -----
+
 // Tests that a view of a buffer keeps it alive: %a's own last use is the
 // subview, but the view (collapsed, then passed to a kernel call) is read
 // after %b is allocated, so %b must not take %a's offset.

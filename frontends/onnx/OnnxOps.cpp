@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 using namespace mlir;
 using llvm::Error;
@@ -702,6 +703,19 @@ Error convertConstantOfShape(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+/// A float folded to an integer the way hardware conversions go, without
+/// C++'s undefined behaviour for NaN and out-of-range values (which ONNX
+/// leaves unspecified): NaN becomes 0, the rest saturates.
+static int64_t saturatingFloatToInt(double f) {
+  if (std::isnan(f))
+    return 0;
+  if (f >= 9.2233720368547758e18)
+    return std::numeric_limits<int64_t>::max();
+  if (f <= -9.2233720368547758e18)
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(f);
+}
+
 Error convertCast(Importer &im, const onnx::NodeProto &node) {
   Expected<Type> to = im.elementType(attrInt(node, "to", 0),
                                      "Cast node '" + node.name() + "' target");
@@ -717,7 +731,8 @@ Error convertCast(Importer &im, const onnx::NodeProto &node) {
       out.floats = h.floats;
     } else if (h.isFloat()) {
       for (double f : h.floats)
-        out.ints.push_back({to->isInteger(1) ? (f != 0) : static_cast<int64_t>(f), {}});
+        out.ints.push_back(
+            {to->isInteger(1) ? (f != 0) : saturatingFloatToInt(f), {}});
     } else if (toFloat && h.allStatic()) {
       for (const IntElem &e : h.ints)
         out.floats.push_back(static_cast<double>(e.value));

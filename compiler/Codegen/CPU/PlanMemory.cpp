@@ -13,7 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
@@ -145,6 +145,13 @@ LogicalResult analyze(Candidate &c, Block &body,
         c.deallocs.push_back(dealloc);
         continue;
       }
+      // A buffer freed other than by its own dealloc (bufferization.dealloc
+      // declares no effects) must stay a separate allocation.
+      if (isa<bufferization::DeallocOp>(user))
+        return failure();
+      if (auto effects = dyn_cast<MemoryEffectOpInterface>(user))
+        if (effects.getEffectOnValue<MemoryEffects::Free>(v))
+          return failure();
       // Pointers and addresses outlive what this analysis can see; so
       // does a buffer the function returns (the caller frees it).
       if (isa<memref::ExtractAlignedPointerAsIndexOp>(user) ||

@@ -148,14 +148,16 @@ func.func @dynamic_sizes(%x: memref<?x16xf32>, %y: memref<4x16xf32>) {
 
 // Tests that buffers that escape are left alone: one returned through a
 // cast, one whose address is taken (ownership-based deallocation's alias
-// checks compare addresses). With nothing planned there is no arena.
+// checks compare addresses), one freed by a bufferization.dealloc. With
+// nothing planned there is no arena.
 // CHECK-LABEL: func.func @escaping
-//  CHECK-SAME:   tsr.memory_plan = {allocations = 2 : i64, arena_bytes = 0 : i64, buffer_bytes = 0 : i64, dynamic = 0 : i64, planned = 0 : i64}
+//  CHECK-SAME:   tsr.memory_plan = {allocations = 3 : i64, arena_bytes = 0 : i64, buffer_bytes = 0 : i64, dynamic = 0 : i64, planned = 0 : i64}
 //   CHECK-NOT:   memref.view
 //       CHECK:   memref.alloc() : memref<16xf32>
 //       CHECK:   memref.alloc() : memref<16xf32>
+//       CHECK:   memref.alloc() : memref<16xf32>
 //   CHECK-NOT:   memref.view
-func.func @escaping(%x: memref<16xf32>) -> (memref<?xf32>, index) {
+func.func @escaping(%x: memref<16xf32>, %cond: i1) -> (memref<?xf32>, index) {
   %a = memref.alloc() : memref<16xf32>
   memref.copy %x, %a : memref<16xf32> to memref<16xf32>
   %c = memref.cast %a : memref<16xf32> to memref<?xf32>
@@ -163,5 +165,8 @@ func.func @escaping(%x: memref<16xf32>) -> (memref<?xf32>, index) {
   memref.copy %x, %b : memref<16xf32> to memref<16xf32>
   %p = memref.extract_aligned_pointer_as_index %b : memref<16xf32> -> index
   memref.dealloc %b : memref<16xf32>
+  %d = memref.alloc() : memref<16xf32>
+  memref.copy %x, %d : memref<16xf32> to memref<16xf32>
+  bufferization.dealloc (%d : memref<16xf32>) if (%cond)
   return %c, %p : memref<?xf32>, index
 }

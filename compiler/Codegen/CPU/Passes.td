@@ -251,6 +251,11 @@ def TsrCpuTileAndDistributePass : Pass<"tsr-cpu-tile-and-distribute", "func::Fun
       regions run serially; the check is made at run time, so it also
       holds for dynamic shapes.
 
+    Float sums that accumulate a reduction's output (a layer norm's mean
+    and variance) get the `reassoc` fast-math flag: LLVM's loop vectorizer
+    keeps an in-order sum scalar, and summing in vector lanes changes the
+    result only by rounding, as every vectorized runtime does.
+
     The chosen sizes are recorded on the loop and on the tiled op as
     `tsr.tile_sizes` (0: not tiled), so `tessera-opt` shows them.
 
@@ -263,7 +268,9 @@ def TsrCpuTileAndDistributePass : Pass<"tsr-cpu-tile-and-distribute", "func::Fun
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", /*default=*/"\"native\"",
-           "CPU the code is generated for (an LLVM CPU name, or native)">
+           "CPU the code is generated for (an LLVM CPU name, or native)">,
+    Option<"reassociate", "reassociate-reductions", "bool", /*default=*/"true",
+           "Mark float sums of reductions reassoc so that they vectorize">
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect",

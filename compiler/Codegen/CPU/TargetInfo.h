@@ -26,7 +26,8 @@ struct CpuTargetInfo {
   int64_t threadsHint = 1;      // hardware threads (the host's for native)
   // Cycles one parallel_for costs the caller (waking the pool, waiting for
   // the slowest chunk): a region must do several times this much work.
-  int64_t dispatchCycles = 6000;
+  // About 1 us: workers spin between the regions of a run.
+  int64_t dispatchCycles = 3000;
 
   int64_t vectorLanes(int64_t elementBytes) const {
     return elementBytes > 0 ? std::max<int64_t>(1, vectorBytes / elementBytes)

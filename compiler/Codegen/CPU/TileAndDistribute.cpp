@@ -32,19 +32,45 @@ constexpr int64_t kAssumedDynamicExtent = 128;
 // at least (amortizes the loop's own overhead, keeps threads off each
 // other's cache lines).
 constexpr int64_t kMinVectorItersPerTile = 16;
-// Bytes per cycle a core moves from L1/L2 (loads + stores).
-constexpr int64_t kBytesPerCycle = 32;
+// Bytes per cycle a core streams from L2 (loads + stores).
+constexpr int64_t kBytesPerCycle = 16;
 // A parallel region must do this many dispatch costs of work.
-constexpr int64_t kDispatchAmortization = 4;
+constexpr int64_t kDispatchAmortization = 2;
 
 struct Plan {
   SmallVector<int64_t> tileSizes;
   int64_t minParallelIterations;
 };
 
+/// Marks the float additions that accumulate into the outputs of `op`'s
+/// reductions `reassoc`, so that LLVM's loop vectorizer may split the sum
+/// into vector lanes (a layer norm's mean and variance). Returns whether
+/// every accumulating op of a float reduction could be marked.
+bool reassociateReductions(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || generic.getNumReductionLoops() == 0)
+    return false;
+  Block *body = generic.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  bool all = true;
+  for (auto [i, yielded] : llvm::enumerate(yield.getValues())) {
+    BlockArgument acc = body->getArgument(generic.getNumDpsInputs() + i);
+    if (!isa<FloatType>(acc.getType()))
+      continue;
+    auto add = yielded.getDefiningOp<arith::AddFOp>();
+    if (!add || (add.getLhs() != acc && add.getRhs() != acc)) {
+      all = false;
+      continue;
+    }
+    add.setFastmath(add.getFastmath() | arith::FastMathFlags::reassoc);
+  }
+  return all;
+}
+
 /// Chooses the distribution of `op`, or nothing when it has no parallel
 /// loop to split.
-std::optional<Plan> planTiles(linalg::LinalgOp op, const CpuTargetInfo &t) {
+std::optional<Plan> planTiles(linalg::LinalgOp op, const CpuTargetInfo &t,
+                              bool reassociated) {
   int64_t numLoops = op.getNumLoops();
   if (numLoops == 0)
     return std::nullopt;
@@ -78,7 +104,15 @@ std::optional<Plan> planTiles(linalg::LinalgOp op, const CpuTargetInfo &t) {
   if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
     opsPerPoint = std::max<int64_t>(
         1, static_cast<int64_t>(generic.getBody()->getOperations().size()) - 1);
-  int64_t lanes = t.vectorLanes(maxElementBytes);
+  // LLVM keeps floating-point reductions in order unless their combiner
+  // may be reassociated (see reassociateReductions); in order they are
+  // scalar.
+  bool scalarReduction =
+      leading < numLoops && !reassociated &&
+      llvm::any_of(op->getResultTypes(), [](Type type) {
+        return isa<FloatType>(getElementTypeOrSelf(type));
+      });
+  int64_t lanes = scalarReduction ? 1 : t.vectorLanes(maxElementBytes);
   // Cycles per point, in 1/64ths to keep small costs apart.
   int64_t costPerPoint64 =
       std::max<int64_t>(1, opsPerPoint * 64 / lanes +
@@ -129,7 +163,8 @@ struct TsrCpuTileAndDistributePass
 
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates) {
-      std::optional<Plan> plan = planTiles(op, target);
+      bool reassociated = reassociate && reassociateReductions(op);
+      std::optional<Plan> plan = planTiles(op, target, reassociated);
       if (!plan)
         continue;
       rewriter.setInsertionPoint(op);

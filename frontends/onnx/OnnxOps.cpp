@@ -92,13 +92,18 @@ std::optional<HostTensor> hostBroadcast(
 std::optional<IntElem> intArith(Importer &im, StringRef op, IntElem a,
                                 IntElem c) {
   if (a.isStatic() && c.isStatic()) {
+    // Two's complement wrap-around, as the ops compute at run time (and
+    // without C++'s undefined behaviour on overflow).
     int64_t x = a.value, y = c.value;
-    if (op == "Add") return IntElem{x + y, {}};
-    if (op == "Sub") return IntElem{x - y, {}};
-    if (op == "Mul") return IntElem{x * y, {}};
+    auto wrap = [](uint64_t v) { return IntElem{static_cast<int64_t>(v), {}}; };
+    if (op == "Add") return wrap(uint64_t(x) + uint64_t(y));
+    if (op == "Sub") return wrap(uint64_t(x) - uint64_t(y));
+    if (op == "Mul") return wrap(uint64_t(x) * uint64_t(y));
     if (op == "Div") {
       if (y == 0)
         return std::nullopt;
+      if (y == -1)
+        return wrap(0 - uint64_t(x));
       return IntElem{x / y, {}};
     }
     if (op == "Max") return IntElem{std::max(x, y), {}};
@@ -1531,6 +1536,11 @@ Error convertRange(Importer &im, const onnx::NodeProto &node) {
     if (count > (__int128(1) << 40))
       return im.nodeError(node, "ranges of more than 2^40 elements are "
                                 "unsupported");
+    __int128 span = static_cast<__int128>(limit) - start;
+    if (span > std::numeric_limits<int64_t>::max() ||
+        span < std::numeric_limits<int64_t>::min())
+      return im.nodeError(node, "start and limit are too far apart (their "
+                                "difference overflows int64)");
     int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
     if (n > kMaxHostElements) // too long to track: build it at run time
       return convertDynamicRange(im, node, args);

@@ -5,7 +5,7 @@
 //   tessera-compile MODEL -o OUTDIR [--target=cpu] [--cpu=native]
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
-//                   [--time-report]
+//                   [--time-report] [--plan-memory=false]
 //   tessera-compile --list-ops
 //
 // MODEL is an .onnx file, a .json graph (docs/json-format.md) or a Hugging
@@ -13,7 +13,9 @@
 // (docs/hf-checkpoints.md). The driver
 // imports the model into tsr, runs the target's pipeline and writes
 // OUTDIR/{model.o, model.h, libmodel.so, model.tsr}. Every error goes to
-// stderr as "tessera-compile: error: ..." with a non-zero exit.
+// stderr as "tessera-compile: error: ..." with a non-zero exit. On success
+// it prints (to stdout) one line per entry: its planned peak activation
+// memory (tsr-plan-memory).
 //
 //===----------------------------------------------------------------------===//
 

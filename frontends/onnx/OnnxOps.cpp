@@ -514,6 +514,11 @@ Error convertLayerNorm(Importer &im, const onnx::NodeProto &node) {
   // ONNX lets scale/bias broadcast; tsr wants the normalized shape exactly.
   auto fit = [&](Value p) -> Expected<Value> {
     auto pt = typeOf(p);
+    // Checked here too, not only against the schema (which newer opsets
+    // than libonnx knows skip): tsr.layer_norm takes one element type.
+    if (pt.getElementType() != typeOf(*x).getElementType())
+      return im.nodeError(node, "scale and bias must have the element type "
+                                "of the input");
     ArrayRef<int64_t> want = typeOf(*x).getShape().drop_front(axis);
     if (tsr::areShapesCompatible(pt.getShape(), want))
       return p;

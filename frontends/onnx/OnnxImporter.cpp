@@ -59,6 +59,9 @@ Expected<Type> Importer::elementType(int32_t t, const llvm::Twine &what) {
   case TP::INT16: return b.getIntegerType(16);
   case TP::INT8: return b.getIntegerType(8);
   case TP::UINT8: return b.getIntegerType(8, /*isSigned=*/false);
+  case TP::UINT16: return b.getIntegerType(16, /*isSigned=*/false);
+  case TP::UINT32: return b.getIntegerType(32, /*isSigned=*/false);
+  case TP::UINT64: return b.getIntegerType(64, /*isSigned=*/false);
   case TP::BOOL: return b.getI1Type();
   default: {
     // libonnx 1.12 predates the 8- and 4-bit types; name them ourselves.
@@ -267,6 +270,64 @@ static bool exceedsTensorLimit(ArrayRef<int64_t> shape) {
   return false;
 }
 
+/// Checks a node's input and output counts against its schema, and that
+/// no required input is omitted (""): converters index their operands
+/// without re-checking (a Softmax with no input crashed one). The schema is
+/// the one of the model's opset, or the newest the installed libonnx knows
+/// for newer opsets; then only the minimum counts and required inputs are
+/// checked, since later opsets add optional inputs but do not drop
+/// required ones.
+static Error checkSchemaArity(Importer &im, const onnx::NodeProto &node) {
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return Error::success();
+  const auto &versions =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto known = versions.find("");
+  if (known == versions.end())
+    return Error::success();
+  bool newer = im.opset > known->second.second;
+  const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+      node.op_type(),
+      static_cast<int>(newer ? known->second.second : im.opset), "");
+  if (!schema)
+    return Error::success();
+  auto range = [](int lo, int hi) {
+    if (lo == hi)
+      return std::to_string(lo);
+    if (hi == std::numeric_limits<int>::max())
+      return "at least " + std::to_string(lo);
+    return std::to_string(lo) + " to " + std::to_string(hi);
+  };
+  if (node.input_size() < schema->min_input() ||
+      (!newer && node.input_size() > schema->max_input()))
+    return im.nodeError(node, "takes " +
+                                  range(schema->min_input(),
+                                        schema->max_input()) +
+                                  (schema->max_input() == 1 ? " input"
+                                                            : " inputs") +
+                                  ", not " +
+                                  llvm::Twine(node.input_size()));
+  if (node.output_size() < schema->min_output() ||
+      (!newer && node.output_size() > schema->max_output()))
+    return im.nodeError(node, "has " +
+                                  range(schema->min_output(),
+                                        schema->max_output()) +
+                                  (schema->max_output() == 1 ? " output"
+                                                             : " outputs") +
+                                  ", not " +
+                                  llvm::Twine(node.output_size()));
+  const auto &formals = schema->inputs();
+  for (int i = 0; i < node.input_size() && !formals.empty(); ++i) {
+    const auto &formal = formals[std::min<size_t>(i, formals.size() - 1)];
+    if (node.input(i).empty() &&
+        formal.GetOption() != onnx::OpSchema::Optional)
+      return im.nodeError(node, "input " + llvm::Twine(i) + " ('" +
+                                    formal.GetName() +
+                                    "') is required but empty");
+  }
+  return Error::success();
+}
+
 /// Checks that the inputs a node's schema gives one type parameter (the "T"
 /// of X, Scale and B in LayerNormalization) have one element type: the
 /// converters assume it, and the IR they build would not verify otherwise
@@ -428,6 +489,7 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
   case TP::INT16:
   case TP::INT8:
   case TP::UINT8:
+  case TP::UINT16:
   case TP::BOOL:
   case TP::FLOAT16:
   case TP::BFLOAT16: {
@@ -437,6 +499,17 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
     for (int64_t i = 0; i < numElements; ++i) {
       int32_t v = t.int32_data(i);
       std::memcpy(out.data() + i * eltBytes, &v, eltBytes);
+    }
+    return out;
+  }
+  case TP::UINT32:
+  case TP::UINT64: {
+    if (Error e = checkCount(t.uint64_data_size()))
+      return std::move(e);
+    std::vector<char> out(bytes);
+    for (int64_t i = 0; i < numElements; ++i) {
+      uint64_t v = t.uint64_data(i);
+      std::memcpy(out.data() + i * eltBytes, &v, eltBytes); // little-endian
     }
     return out;
   }
@@ -820,6 +893,8 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
   for (const auto &node : graph.node()) {
     im.loc = NameLoc::get(im.b.getStringAttr(node.name()),
                           FileLineColLoc::get(ctx, path, 0, 0));
+    if (Error e = checkSchemaArity(im, node))
+      return std::move(e);
     if (Error e = checkSchemaTypes(im, node))
       return std::move(e);
     if (Error e = convertNode(im, node))

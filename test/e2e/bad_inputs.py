@@ -186,6 +186,29 @@ def split_sizes_model():
         full_check=False)
 
 
+def empty_required_input_model():
+    """Add whose first (required) input is omitted (""): onnx's checker
+    rejects it, so it is not run; the converters must not index a missing
+    operand."""
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["", "x"], ["y"], name="/res/add_node")], "empty_input",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", models.OPSET)],
+                             ir_version=models.IR_VERSION)
+
+
+def no_inputs_model():
+    """A Softmax with no inputs at all, at opset 21 (newer than the schemas
+    libonnx describes, so the minimum counts are checked there too)."""
+    graph = helper.make_graph(
+        [helper.make_node("Softmax", [], ["y"], name="/attn/softmax_node")], "no_inputs",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)],
+                             ir_version=models.IR_VERSION)
+
+
 def compile_good_model(compiler, model, out_dir, timeout):
     """Compiles the model the run-time cases use; returns None or why it failed."""
     why = "prerequisite failed: tessera-compile of mlp.onnx: "
@@ -231,6 +254,8 @@ def main():
     write_bytes(p("garbage.onnx"), np.random.default_rng(7).bytes(4096))
     onnx.save(unsupported_standard_op_model(), p("nms.onnx"))
     onnx.save(custom_domain_op_model(), p("custom_op.onnx"))
+    onnx.save(empty_required_input_model(), p("empty_input.onnx"))
+    onnx.save(no_inputs_model(), p("no_inputs.onnx"))
     onnx.save(conv_padding_model(), p("conv_pad.onnx"))
     onnx.save(range_dynamic_model(), p("range_dyn.onnx"))
     onnx.save(split_sizes_model(), p("split_bad.onnx"))
@@ -265,6 +290,10 @@ def main():
                      [["/pos/cumsum_node", "cumsum_node"], ["CumSum"], ["compile time"]]),
         compile_case("trilu_k_runtime", p("trilu_k.onnx"),
                      [["/mask/trilu_node", "trilu_node"], ["Trilu"], ["compile time"]]),
+        compile_case("empty_required_input", p("empty_input.onnx"),
+                     [["/res/add_node", "add_node"], ["input 0"], ["required"]]),
+        compile_case("no_inputs", p("no_inputs.onnx"),
+                     [["/attn/softmax_node", "softmax_node"], ["Softmax"], ["inputs"]]),
     ]
 
     # -- run-time cases (need a good compiled mlp) -------------------------------

@@ -53,6 +53,12 @@ static FailureOr<tsr_dtype_t> toDtype(Type t) {
     return TSR_DTYPE_I64;
   if (t.isUnsignedInteger(8))
     return TSR_DTYPE_U8;
+  if (t.isUnsignedInteger(16))
+    return TSR_DTYPE_U16;
+  if (t.isUnsignedInteger(32))
+    return TSR_DTYPE_U32;
+  if (t.isUnsignedInteger(64))
+    return TSR_DTYPE_U64;
   return failure();
 }
 
@@ -351,6 +357,9 @@ static const char *dtypeEnumName(tsr_dtype_t dtype) {
   case TSR_DTYPE_I32: return "TSR_DTYPE_I32";
   case TSR_DTYPE_I64: return "TSR_DTYPE_I64";
   case TSR_DTYPE_U8: return "TSR_DTYPE_U8";
+  case TSR_DTYPE_U16: return "TSR_DTYPE_U16";
+  case TSR_DTYPE_U32: return "TSR_DTYPE_U32";
+  case TSR_DTYPE_U64: return "TSR_DTYPE_U64";
   case TSR_DTYPE_BOOL: return "TSR_DTYPE_BOOL";
   default: return "TSR_DTYPE_INVALID";
   }

@@ -45,6 +45,9 @@ std::optional<int32_t> onnxDataType(Type t) {
   if (t.isBF16()) return TP::BFLOAT16;
   if (t.isInteger(1)) return TP::BOOL;
   if (t.isUnsignedInteger(8)) return TP::UINT8;
+  if (t.isUnsignedInteger(16)) return TP::UINT16;
+  if (t.isUnsignedInteger(32)) return TP::UINT32;
+  if (t.isUnsignedInteger(64)) return TP::UINT64;
   if (t.isSignlessInteger(8)) return TP::INT8;
   if (t.isSignlessInteger(16)) return TP::INT16;
   if (t.isSignlessInteger(32)) return TP::INT32;

@@ -285,14 +285,14 @@ Error convertMod(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
-/// Xor of bools; the bitwise ops of signed integers.
+/// Xor of bools; the bitwise ops of (signed or unsigned) integers.
 Error convertLogical(Importer &im, const onnx::NodeProto &node) {
   StringRef op = node.op_type();
   NodeBuilder nb(im, node);
   const std::string &a = node.input(0);
   Type t = nb.elementType(a);
   bool bitwise = op.starts_with("Bitwise");
-  if (bitwise ? !t.isSignlessInteger() || t.isInteger(1) : !t.isInteger(1))
+  if (bitwise ? !isa<IntegerType>(t) || t.isInteger(1) : !t.isInteger(1))
     return im.nodeError(node, "unsupported element type for " + op);
   std::string out;
   if (op == "Xor") {
@@ -447,7 +447,17 @@ Error checkOperandTypes(Importer &im, const onnx::NodeProto &node) {
       "Identity", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
       "Concat",   "Slice",   "Split",   "Gather",    "Expand",  "Shape",
       "Size",     "Tile",    "Dropout", "Constant"};
-  if (dataMovement.contains(node.op_type()))
+  // Elementwise ops whose lowering picks the unsigned arith ops (divui,
+  // cmpi ult, maxui, uitofp, ...) for unsigned operands.
+  static const llvm::StringSet<> unsignedAware = {
+      "Add",        "Sub",       "Mul",        "Div",
+      "Mod",        "Max",       "Min",        "Equal",
+      "Less",       "LessOrEqual", "Greater",  "GreaterOrEqual",
+      "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot",
+      "Cast",       "CastLike",  "Pow",        "Where",
+      "And",        "Or"}; // And/Or: what the Bitwise ops build
+  if (dataMovement.contains(node.op_type()) ||
+      unsignedAware.contains(node.op_type()))
     return Error::success();
   for (int i = 0; i < node.input_size(); ++i) {
     if (node.input(i).empty())

@@ -19,13 +19,16 @@ size_t tsr_dtype_size(tsr_dtype_t dtype) {
   switch (rawDType(dtype)) {
   case TSR_DTYPE_F32:
   case TSR_DTYPE_I32:
+  case TSR_DTYPE_U32:
     return 4;
   case TSR_DTYPE_F16:
   case TSR_DTYPE_BF16:
   case TSR_DTYPE_I16:
+  case TSR_DTYPE_U16:
     return 2;
   case TSR_DTYPE_F64:
   case TSR_DTYPE_I64:
+  case TSR_DTYPE_U64:
     return 8;
   case TSR_DTYPE_I8:
   case TSR_DTYPE_U8:
@@ -57,6 +60,12 @@ const char *tsr_dtype_name(tsr_dtype_t dtype) {
     return "int64";
   case TSR_DTYPE_U8:
     return "uint8";
+  case TSR_DTYPE_U16:
+    return "uint16";
+  case TSR_DTYPE_U32:
+    return "uint32";
+  case TSR_DTYPE_U64:
+    return "uint64";
   case TSR_DTYPE_BOOL:
     return "bool";
   case TSR_DTYPE_INVALID:

@@ -38,6 +38,7 @@ using namespace tessera::runtime;
 namespace fb = tessera::fb;
 
 static_assert(static_cast<int>(fb::DType::Bool) == TSR_DTYPE_BOOL &&
+                  static_cast<int>(fb::DType::U64) == TSR_DTYPE_U64 &&
                   static_cast<int>(fb::DType::F32) == TSR_DTYPE_F32,
               "model.fbs DType must match tsr_dtype_t");
 

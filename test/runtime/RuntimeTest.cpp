@@ -422,6 +422,13 @@ TEST(DTypeTest, SizesAndNames) {
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_BF16), 2u);
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_I64), 8u);
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_BOOL), 1u);
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U16), 2u);
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U32), 4u);
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U64), 8u);
+  EXPECT_EQ(tsr_dtype_size(static_cast<tsr_dtype_t>(14)), 0u);
+  EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U16), "uint16");
+  EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U32), "uint32");
+  EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U64), "uint64");
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_INVALID), 0u);
   EXPECT_EQ(tsr_dtype_size(static_cast<tsr_dtype_t>(42)), 0u);
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_I64), "int64");

@@ -179,14 +179,15 @@ std::string dtypeFromDescr(const std::string &descr, tsr_dtype_t &dtype) {
   } kKinds[] = {
       {"f2", TSR_DTYPE_F16}, {"f4", TSR_DTYPE_F32}, {"f8", TSR_DTYPE_F64},
       {"i1", TSR_DTYPE_I8},  {"i2", TSR_DTYPE_I16}, {"i4", TSR_DTYPE_I32},
-      {"i8", TSR_DTYPE_I64}, {"u1", TSR_DTYPE_U8},  {"b1", TSR_DTYPE_BOOL}};
+      {"i8", TSR_DTYPE_I64}, {"u1", TSR_DTYPE_U8},  {"u2", TSR_DTYPE_U16},
+      {"u4", TSR_DTYPE_U32}, {"u8", TSR_DTYPE_U64}, {"b1", TSR_DTYPE_BOOL}};
   dtype = TSR_DTYPE_INVALID;
   for (const auto &entry : kKinds)
     if (kind == entry.kind)
       dtype = entry.dtype;
   if (dtype == TSR_DTYPE_INVALID)
     return "unsupported dtype '" + descr +
-           "' (supported: f2 f4 f8 i1 i2 i4 i8 u1 b1)";
+           "' (supported: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)";
   bool singleByte = tsr_dtype_size(dtype) == 1;
   // '=' is native order, which is little-endian on every host we run on.
   if (order == '>' && !singleByte)
@@ -235,6 +236,12 @@ std::string npy::npyDescr(tsr_dtype_t dtype) {
     return "<i8";
   case TSR_DTYPE_U8:
     return "|u1";
+  case TSR_DTYPE_U16:
+    return "<u2";
+  case TSR_DTYPE_U32:
+    return "<u4";
+  case TSR_DTYPE_U64:
+    return "<u8";
   case TSR_DTYPE_BOOL:
     return "|b1";
   case TSR_DTYPE_BF16:

@@ -10,7 +10,7 @@
 // untrusted: every length in a header is checked against the file, and
 // failures come back as messages, never as crashes.
 //
-// Supported element types: f2 f4 f8 i1 i2 i4 i8 u1 b1. NumPy has no
+// Supported element types: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1. NumPy has no
 // bfloat16, so writeNpyFile widens bfloat16 tensors to float32 (exactly).
 //
 //===----------------------------------------------------------------------===//

@@ -167,6 +167,12 @@ tsr_dtype_t dtypeFromOnnx(int32_t type) {
     return TSR_DTYPE_I64;
   case onnx::TensorProto::UINT8:
     return TSR_DTYPE_U8;
+  case onnx::TensorProto::UINT16:
+    return TSR_DTYPE_U16;
+  case onnx::TensorProto::UINT32:
+    return TSR_DTYPE_U32;
+  case onnx::TensorProto::UINT64:
+    return TSR_DTYPE_U64;
   case onnx::TensorProto::BOOL:
     return TSR_DTYPE_BOOL;
   default:
@@ -234,9 +240,16 @@ std::string parseTensorProto(const std::vector<char> &bytes, Array &out) {
     copyTyped<int32_t>(tensor.int32_data(), out.data);
     break;
   case TSR_DTYPE_I16:
+  case TSR_DTYPE_U16:
   case TSR_DTYPE_F16:
   case TSR_DTYPE_BF16:
     copyTyped<uint16_t>(tensor.int32_data(), out.data);
+    break;
+  case TSR_DTYPE_U32:
+    copyTyped<uint32_t>(tensor.uint64_data(), out.data);
+    break;
+  case TSR_DTYPE_U64:
+    copyTyped<uint64_t>(tensor.uint64_data(), out.data);
     break;
   case TSR_DTYPE_I8:
   case TSR_DTYPE_U8:
@@ -355,6 +368,15 @@ std::string formatElement(tsr_dtype_t dtype, const char *p) {
     break;
   case TSR_DTYPE_U8:
     std::snprintf(buffer, sizeof(buffer), "%u", load(uint8_t()));
+    break;
+  case TSR_DTYPE_U16:
+    std::snprintf(buffer, sizeof(buffer), "%u", load(uint16_t()));
+    break;
+  case TSR_DTYPE_U32:
+    std::snprintf(buffer, sizeof(buffer), "%" PRIu32, load(uint32_t()));
+    break;
+  case TSR_DTYPE_U64:
+    std::snprintf(buffer, sizeof(buffer), "%" PRIu64, load(uint64_t()));
     break;
   case TSR_DTYPE_BOOL:
     return load(uint8_t()) ? "true" : "false";

@@ -19,8 +19,20 @@ using namespace mlir::tsr;
 namespace tessera {
 namespace {
 
+/// The unsigned counterpart of a signed integer comparison.
+arith::CmpIPredicate toUnsignedPredicate(arith::CmpIPredicate p) {
+  switch (p) {
+  case arith::CmpIPredicate::slt: return arith::CmpIPredicate::ult;
+  case arith::CmpIPredicate::sle: return arith::CmpIPredicate::ule;
+  case arith::CmpIPredicate::sgt: return arith::CmpIPredicate::ugt;
+  case arith::CmpIPredicate::sge: return arith::CmpIPredicate::uge;
+  default: return p;
+  }
+}
+
+/// `l` and `r` are signless; `isUnsigned` says the op's integers are not.
 Value buildBinaryScalar(Operation *op, OpBuilder &b, Location loc, Value l,
-                        Value r) {
+                        Value r, bool isUnsigned) {
   bool isFloat = isa<FloatType>(l.getType());
   if (isa<AddOp>(op))
     return isFloat ? arith::AddFOp::create(b, loc, l, r).getResult()
@@ -31,16 +43,19 @@ Value buildBinaryScalar(Operation *op, OpBuilder &b, Location loc, Value l,
   if (isa<MulOp>(op))
     return isFloat ? arith::MulFOp::create(b, loc, l, r).getResult()
                    : arith::MulIOp::create(b, loc, l, r).getResult();
-  if (isa<DivOp>(op))
-    return isFloat ? arith::DivFOp::create(b, loc, l, r).getResult()
-                   : arith::DivSIOp::create(b, loc, l, r).getResult();
+  if (isa<DivOp>(op)) {
+    if (isFloat)
+      return arith::DivFOp::create(b, loc, l, r);
+    return isUnsigned ? arith::DivUIOp::create(b, loc, l, r).getResult()
+                      : arith::DivSIOp::create(b, loc, l, r).getResult();
+  }
   if (isa<PowOp>(op))
     return isFloat ? math::PowFOp::create(b, loc, l, r).getResult()
                    : math::IPowIOp::create(b, loc, l, r).getResult();
   if (isa<MaxOp>(op))
-    return combine(b, loc, Combiner::Max, l, r);
+    return combine(b, loc, Combiner::Max, l, r, isUnsigned);
   if (isa<MinOp>(op))
-    return combine(b, loc, Combiner::Min, l, r);
+    return combine(b, loc, Combiner::Min, l, r, isUnsigned);
   if (isa<AndOp>(op))
     return arith::AndIOp::create(b, loc, l, r);
   if (isa<OrOp>(op))
@@ -59,10 +74,11 @@ struct LowerBinary : OpRewritePattern<OpTy> {
     if ((isa<AndOp, OrOp>(op.getOperation())) &&
         isa<FloatType>(op.getType().getElementType()))
       return rewriter.notifyMatchFailure(op, "and/or need integers");
+    bool isUnsigned = isUnsignedElement(op.getLhs().getType());
     Value r = buildElementwise(
         rewriter, op.getLoc(), op.getType(), {op.getLhs(), op.getRhs()},
         [&](OpBuilder &b, Location loc, ValueRange a) {
-          return buildBinaryScalar(op, b, loc, a[0], a[1]);
+          return buildBinaryScalar(op, b, loc, a[0], a[1], isUnsigned);
         });
     rewriter.replaceOp(op, r);
     return success();
@@ -74,6 +90,7 @@ struct LowerCompare : OpRewritePattern<CompareOp> {
   LogicalResult matchAndRewrite(CompareOp op,
                                 PatternRewriter &rewriter) const override {
     bool isFloat = isa<FloatType>(op.getLhs().getType().getElementType());
+    bool isUnsigned = isUnsignedElement(op.getLhs().getType());
     CompareKind kind = op.getPredicate();
     Value r = buildElementwise(
         rewriter, op.getLoc(), op.getType(), {op.getLhs(), op.getRhs()},
@@ -99,6 +116,8 @@ struct LowerCompare : OpRewritePattern<CompareOp> {
           case CompareKind::gt: p = arith::CmpIPredicate::sgt; break;
           case CompareKind::ge: p = arith::CmpIPredicate::sge; break;
           }
+          if (isUnsigned)
+            p = toUnsignedPredicate(p);
           return arith::CmpIOp::create(b, loc, p, a[0], a[1]);
         });
     rewriter.replaceOp(op, r);
@@ -282,11 +301,15 @@ struct LowerCast : OpRewritePattern<CastOp> {
   LogicalResult matchAndRewrite(CastOp op,
                                 PatternRewriter &rewriter) const override {
     Type to = op.getType().getElementType();
-    Value r = buildElementwise(rewriter, op.getLoc(), op.getType(),
-                               {op.getInput()},
-                               [&](OpBuilder &b, Location loc, ValueRange a) {
-                                 return convertScalar(b, loc, a[0], to);
-                               });
+    bool fromUnsigned = isUnsignedElement(op.getInput().getType());
+    bool toUnsigned = isUnsignedElement(to);
+    if (toUnsigned) // the body computes on signless integers
+      to = IntegerType::get(op.getContext(), to.getIntOrFloatBitWidth());
+    Value r = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), {op.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange a) {
+          return convertScalar(b, loc, a[0], to, fromUnsigned, toUnsigned);
+        });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -299,6 +322,24 @@ struct LowerConstant : OpRewritePattern<ConstantOp> {
     auto value = dyn_cast<TypedAttr>(op.getValue());
     if (!value)
       return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+    if (isUnsignedElement(op.getType())) {
+      // arith.constant takes signless integers only: a signless constant,
+      // copied into the unsigned tensor by buildElementwise's casts.
+      auto dense = dyn_cast<DenseIntElementsAttr>(value);
+      if (!dense)
+        return rewriter.notifyMatchFailure(op, "unsigned non-dense constant");
+      auto type = cast<RankedTensorType>(op.getType());
+      Type signless = IntegerType::get(
+          op.getContext(), type.getElementType().getIntOrFloatBitWidth());
+      Value c = arith::ConstantOp::create(
+          rewriter, op.getLoc(),
+          cast<TypedAttr>(dense.bitcast(signless))); // same bits
+      Value r = buildElementwise(
+          rewriter, op.getLoc(), type, {c},
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      rewriter.replaceOp(op, r);
+      return success();
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }

@@ -32,6 +32,9 @@ void populateTsrToLinalgLegality(ConversionTarget &target) {
   target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                          math::MathDialect, tensor::TensorDialect,
                          func::FuncDialect>();
+  // The scalar bodies of unsigned elementwise ops switch signedness with
+  // these (see buildElementwise); the LLVM conversion folds them away.
+  target.addLegalOp<UnrealizedConversionCastOp>();
 }
 
 namespace {

@@ -61,6 +61,23 @@ Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
   return tensor::CastOp::create(b, loc, type, empty);
 }
 
+bool isUnsignedElement(Type type) {
+  auto it = dyn_cast<IntegerType>(getElementTypeOrSelf(type));
+  return it && it.isUnsigned();
+}
+
+/// `v` as a signless integer (through an unrealized cast that the LLVM
+/// conversion folds away: both are the same LLVM integer) when `signless`
+/// and `v` is unsigned; `v` otherwise.
+static Value castIntegerSignedness(OpBuilder &b, Location loc, Value v,
+                                   bool signless) {
+  auto it = dyn_cast<IntegerType>(v.getType());
+  if (!signless || !it || !it.isUnsigned())
+    return v;
+  Type to = IntegerType::get(b.getContext(), it.getWidth());
+  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange operands, BodyBuilder body) {
   return buildElementwise(
@@ -83,7 +100,13 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value r = body(nb, nloc, args.drop_back());
+        SmallVector<Value> scalars;
+        for (Value a : args.drop_back())
+          scalars.push_back(castIntegerSignedness(nb, nloc, a, /*signless=*/true));
+        Value r = body(nb, nloc, scalars);
+        Type out = resultType.getElementType();
+        if (r.getType() != out && isUnsignedElement(out))
+          r = UnrealizedConversionCastOp::create(nb, nloc, out, r).getResult(0);
         linalg::YieldOp::create(nb, nloc, r);
       });
   return generic.getResult(0);
@@ -119,7 +142,7 @@ TypedAttr getNeutralElement(Combiner combiner, Type type) {
 }
 
 Value combine(OpBuilder &b, Location loc, Combiner combiner, Value acc,
-              Value x) {
+              Value x, bool isUnsigned) {
   bool isFloat = isa<FloatType>(acc.getType());
   switch (combiner) {
   case Combiner::Add:
@@ -129,11 +152,15 @@ Value combine(OpBuilder &b, Location loc, Combiner combiner, Value acc,
     return isFloat ? arith::MulFOp::create(b, loc, acc, x).getResult()
                    : arith::MulIOp::create(b, loc, acc, x).getResult();
   case Combiner::Max:
-    return isFloat ? arith::MaximumFOp::create(b, loc, acc, x).getResult()
-                   : arith::MaxSIOp::create(b, loc, acc, x).getResult();
+    if (isFloat)
+      return arith::MaximumFOp::create(b, loc, acc, x);
+    return isUnsigned ? arith::MaxUIOp::create(b, loc, acc, x).getResult()
+                      : arith::MaxSIOp::create(b, loc, acc, x).getResult();
   case Combiner::Min:
-    return isFloat ? arith::MinimumFOp::create(b, loc, acc, x).getResult()
-                   : arith::MinSIOp::create(b, loc, acc, x).getResult();
+    if (isFloat)
+      return arith::MinimumFOp::create(b, loc, acc, x);
+    return isUnsigned ? arith::MinUIOp::create(b, loc, acc, x).getResult()
+                      : arith::MinSIOp::create(b, loc, acc, x).getResult();
   }
   llvm_unreachable("unknown combiner");
 }
@@ -210,7 +237,8 @@ Value buildReshape(OpBuilder &b, Location loc, Value value,
   return tensor::ReshapeOp::create(b, loc, resultType, value, shape);
 }
 
-Value convertScalar(OpBuilder &b, Location loc, Value x, Type type) {
+Value convertScalar(OpBuilder &b, Location loc, Value x, Type type,
+                    bool fromUnsigned, bool toUnsigned) {
   Type from = x.getType();
   if (from == type)
     return x;
@@ -226,10 +254,12 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type type) {
       Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0));
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
     }
+    if (toUnsigned)
+      return arith::FPToUIOp::create(b, loc, type, x);
     return arith::FPToSIOp::create(b, loc, type, x);
   }
   if (toFloat) {
-    if (from.isInteger(1))
+    if (from.isInteger(1) || fromUnsigned)
       return arith::UIToFPOp::create(b, loc, type, x);
     return arith::SIToFPOp::create(b, loc, type, x);
   }
@@ -238,7 +268,9 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type type) {
     Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(from, 0));
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
   }
-  if (fw == 1)
+  if (fw == tw)
+    return x; // a change of signedness only
+  if (fw == 1 || (fromUnsigned && fw < tw))
     return arith::ExtUIOp::create(b, loc, type, x);
   if (fw < tw)
     return arith::ExtSIOp::create(b, loc, type, x);

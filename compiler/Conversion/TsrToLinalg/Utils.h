@@ -39,6 +39,10 @@ mlir::Value createEmpty(mlir::OpBuilder &b, mlir::Location loc,
 
 /// An all-parallel linalg.generic producing `resultType` from broadcast
 /// `operands`; `body` maps the scalar operands to the scalar result.
+/// Unsigned integers (ui8..ui64, how the importer marks ONNX's unsigned
+/// types) reach `body` as signless integers, since arith takes only those;
+/// the op chooses the unsigned arith ops itself (see isUnsignedElement). A
+/// signless scalar that `body` returns for an unsigned result is cast back.
 mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType,
                              mlir::ValueRange operands, BodyBuilder body);
@@ -50,13 +54,17 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              llvm::ArrayRef<mlir::OpFoldResult> sizes,
                              mlir::ValueRange operands, BodyBuilder body);
 
+/// Whether `type` (a tensor or a scalar) holds unsigned integers.
+bool isUnsignedElement(mlir::Type type);
+
 enum class Combiner { Add, Max, Min, Mul };
 
 /// The neutral element of `combiner` for `type`.
 mlir::TypedAttr getNeutralElement(Combiner combiner, mlir::Type type);
-/// Combines two scalars.
+/// Combines two scalars; Max and Min of integers compare as unsigned when
+/// `isUnsigned`.
 mlir::Value combine(mlir::OpBuilder &b, mlir::Location loc, Combiner combiner,
-                    mlir::Value acc, mlir::Value x);
+                    mlir::Value acc, mlir::Value x, bool isUnsigned = false);
 
 /// Reduces `input` over the dims marked in `reduced` with `combiner`,
 /// applying `map` to each element first (identity when null). The result
@@ -80,9 +88,13 @@ mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value value, mlir::RankedTensorType resultType,
                          mlir::ValueRange dynamicDims);
 
-/// Converts a scalar to `type` with ONNX Cast semantics.
+/// Converts a scalar to `type` with ONNX Cast semantics. `x` (a signless
+/// integer) is read as unsigned when `fromUnsigned`, and an integer result
+/// converted from a float is unsigned when `toUnsigned` (`type` is signless
+/// either way).
 mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc,
-                          mlir::Value x, mlir::Type type);
+                          mlir::Value x, mlir::Type type,
+                          bool fromUnsigned = false, bool toUnsigned = false);
 
 /// A scalar float constant of `type`.
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,

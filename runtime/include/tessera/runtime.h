@@ -68,6 +68,9 @@ typedef enum tsr_dtype_t {
   TSR_DTYPE_I64 = 8,
   TSR_DTYPE_U8 = 9,
   TSR_DTYPE_BOOL = 10,
+  TSR_DTYPE_U16 = 11,
+  TSR_DTYPE_U32 = 12,
+  TSR_DTYPE_U64 = 13,
 } tsr_dtype_t;
 
 /* Size in bytes of one element; 0 for an invalid dtype. */

@@ -6,6 +6,7 @@
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
 //                   [--time-report] [--plan-memory=false]
+//                   [--parallel-loops=false]
 //   tessera-compile --list-ops
 //
 // MODEL is an .onnx file, a .json graph (docs/json-format.md) or a Hugging

@@ -3,13 +3,16 @@
 # and UBSan, then runs each for a while on a scratch copy of its seed corpus
 # (test/fuzz/corpus/<target>/), so that runs never write into the repo.
 #
-#   bash scripts/fuzz.sh [--time SECONDS] [--list] [TARGET...]
+#   bash scripts/fuzz.sh [--time SECONDS] [--runs N] [--seed S] [--list] [TARGET...]
 #
 # TARGET is a name such as onnx or model-tsr (executable
 # build-fuzz/bin/tessera-fuzz-<name>); the default is every target that has
 # a corpus (--list prints them). --time is per target (default 60; 0 only
 # replays the corpus, e.g. after a fix). Ends with "fuzz.sh: N passed, M
-# failed"; exits non-zero when a target crashes, leaks, times out or exceeds
+# failed"; --runs caps the inputs tried per target and --seed fixes
+# libFuzzer's random seed: with both, a run is reproducible (CI uses that,
+# so a CI run cannot fail on a finding that a local run of the same tree
+# would not show). Exits non-zero when a target crashes, leaks, times out or exceeds
 # the memory limit, and prints where the reproducer is: rerun it with
 # `build-fuzz/bin/tessera-fuzz-<name> FILE`. Fix the reader, then add the
 # reproducer to the target's corpus (see test/fuzz/README.md).
@@ -19,12 +22,18 @@ build="${TESSERA_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 corpora="$root/test/fuzz/corpus"
 
 seconds=60
+runs=""
+seed=""
 list=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --time) seconds="$2"; shift 2 ;;
     --time=*) seconds="${1#--time=}"; shift ;;
+    --runs) runs="$2"; shift 2 ;;
+    --runs=*) runs="${1#--runs=}"; shift ;;
+    --seed) seed="$2"; shift 2 ;;
+    --seed=*) seed="${1#--seed=}"; shift ;;
     --list) list=1; shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: error: unknown option '$1'" >&2; exit 2 ;;
@@ -34,6 +43,11 @@ done
 case "$seconds" in
   ''|*[!0-9]*) echo "fuzz.sh: error: --time wants whole seconds, got '$seconds'" >&2; exit 2 ;;
 esac
+for v in "$runs" "$seed"; do
+  case "$v" in
+    *[!0-9]*) echo "fuzz.sh: error: --runs and --seed want whole numbers, got '$v'" >&2; exit 2 ;;
+  esac
+done
 
 # Every target has a corpus directory of its name.
 known=()
@@ -86,7 +100,9 @@ for t in "${targets[@]}"; do
     limit=(-runs=0)
   else
     limit=(-max_total_time="$seconds")
+    [ -n "$runs" ] && limit+=(-runs="$runs")
   fi
+  [ -n "$seed" ] && limit+=(-seed="$seed")
   "$build/bin/tessera-fuzz-$t" "$corpus" "${limit[@]}" -timeout=25 \
       -rss_limit_mb=2560 -malloc_limit_mb=1024 \
       -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?

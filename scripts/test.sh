@@ -3,8 +3,9 @@
 # the whole lit suite (dialect and pass tests, importer and e2e tests against
 # onnxruntime, bad-input tests, the example app, and the runtime's
 # GoogleTests as lit's Unit suite), then every fuzz target for a short while
-# (scripts/fuzz.sh in build-fuzz/, ASan+UBSan; TESSERA_FUZZ_SECONDS per
-# target, default 20, 0 skips them).
+# (scripts/fuzz.sh in build-fuzz/, ASan+UBSan; TESSERA_FUZZ_RUNS inputs per
+# target (default 8000) with a fixed seed, at most TESSERA_FUZZ_SECONDS
+# (default 120; 0 skips them)).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${TESSERA_BUILD_DIR:-$root/build}"
@@ -22,10 +23,12 @@ rm -f "$log"
 
 # Each fuzz target counts as one test: it passes when it ran its time
 # without a finding.
-fuzz_seconds="${TESSERA_FUZZ_SECONDS:-20}"
+fuzz_seconds="${TESSERA_FUZZ_SECONDS:-120}"
 if [ "$fuzz_seconds" -gt 0 ]; then
   log="$(mktemp)"
-  bash "$root/scripts/fuzz.sh" --time "$fuzz_seconds" 2>&1 | tee "$log" || true
+  # A fixed seed and run count make this run reproducible; --time only
+  # guards against a slow machine.
+  bash "$root/scripts/fuzz.sh" --time "$fuzz_seconds" --runs "${TESSERA_FUZZ_RUNS:-8000}" --seed 1 2>&1 | tee "$log" || true
   summary=$(grep -E '^fuzz.sh: [0-9]+ passed, [0-9]+ failed' "$log" || echo "fuzz.sh: 0 passed, 1 failed")
   rm -f "$log"
   passed=$((passed + $(echo "$summary" | awk '{print $2}')))

@@ -48,57 +48,63 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+/// The options `--help` lists; LLVM's own options (e.g.
+/// -unroll-full-max-count) are still accepted, but not listed.
+static cl::OptionCategory tesseraCategory("Tessera options");
+
 static cl::opt<std::string>
     inputPath(cl::Positional,
               cl::desc("MODEL (.onnx, .json, or a checkpoint directory)"),
-              cl::Optional);
+              cl::Optional, cl::cat(tesseraCategory));
 static cl::opt<std::string> outputDir("o", cl::desc("Output directory"),
-                                      cl::value_desc("OUTDIR"));
+                                      cl::value_desc("OUTDIR"),
+                                      cl::cat(tesseraCategory));
 static cl::opt<bool>
     listOps("list-ops",
             cl::desc("Print the supported ONNX op types, one per line, and "
                      "exit"),
-            cl::init(false));
+            cl::init(false), cl::cat(tesseraCategory));
 static cl::opt<std::string> target("target", cl::desc("cpu (default)"),
-                                   cl::init("cpu"));
+                                   cl::init("cpu"), cl::cat(tesseraCategory));
 static cl::opt<std::string>
     cpu("cpu", cl::desc("CPU to generate code for: native (default) or an "
                         "LLVM CPU name such as x86-64-v3"),
-        cl::init("native"));
+        cl::init("native"), cl::cat(tesseraCategory));
 static cl::opt<bool> parallelLoops(
     "parallel-loops",
     cl::desc("Run the generated loops outside the runtime kernels (norms, "
              "softmax, elementwise, copies) on the runtime's thread pool "
              "(default true; false: single-threaded)"),
-    cl::init(true));
+    cl::init(true), cl::cat(tesseraCategory));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape, e.g. input_ids=1x128"),
-                cl::value_desc("NAME=DxD..."));
+                cl::value_desc("NAME=DxD..."), cl::cat(tesseraCategory));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("mlir: the imported tsr module only (model.mlir); obj: "
                   "model.o, model.h, model.tsr; lib (default): also "
                   "libmodel.so"),
-         cl::init("lib"));
+         cl::init("lib"), cl::cat(tesseraCategory));
 static cl::opt<std::string>
     modelName("model-name",
               cl::desc("Prefix of the exported symbols (default tsr_model)"),
-              cl::init("tsr_model"));
+              cl::init("tsr_model"), cl::cat(tesseraCategory));
 static cl::opt<bool> printIRAfterAll(
     "mlir-print-ir-after-all",
-    cl::desc("Print the IR after every pass (to stderr)"), cl::init(false));
+    cl::desc("Print the IR after every pass (to stderr)"), cl::init(false),
+    cl::cat(tesseraCategory));
 static cl::opt<bool> planMemory(
     "plan-memory",
     cl::desc("Place the statically sized intermediates in one arena per run, "
              "reusing the memory of dead ones (default true; false: one "
              "allocation per buffer)"),
-    cl::init(true));
+    cl::init(true), cl::cat(tesseraCategory));
 static cl::opt<bool> timeReport(
     "time-report",
     cl::desc("Print the time of each stage and pass, and the peak memory "
              "(RSS) after each stage (to stderr)"),
-    cl::init(false));
+    cl::init(false), cl::cat(tesseraCategory));
 
 /// The peak resident set size of this process so far, in MiB.
 static double peakRssMiB() {
@@ -134,6 +140,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // --mlir-elide-elementsattrs-if-larger and friends, for --emit=mlir.
   registerAsmPrinterCLOptions();
+  cl::HideUnrelatedOptions(tesseraCategory);
   cl::ParseCommandLineOptions(argc, argv, "Tessera model compiler\n");
 
   if (listOps) {

@@ -59,6 +59,14 @@ static FailureOr<tsr_dtype_t> toDtype(Type t) {
     return TSR_DTYPE_U32;
   if (t.isUnsignedInteger(64))
     return TSR_DTYPE_U64;
+  if (isa<Float8E4M3FNType>(t))
+    return TSR_DTYPE_F8E4M3FN;
+  if (isa<Float8E4M3FNUZType>(t))
+    return TSR_DTYPE_F8E4M3FNUZ;
+  if (isa<Float8E5M2Type>(t))
+    return TSR_DTYPE_F8E5M2;
+  if (isa<Float8E5M2FNUZType>(t))
+    return TSR_DTYPE_F8E5M2FNUZ;
   return failure();
 }
 
@@ -360,6 +368,10 @@ static const char *dtypeEnumName(tsr_dtype_t dtype) {
   case TSR_DTYPE_U16: return "TSR_DTYPE_U16";
   case TSR_DTYPE_U32: return "TSR_DTYPE_U32";
   case TSR_DTYPE_U64: return "TSR_DTYPE_U64";
+  case TSR_DTYPE_F8E4M3FN: return "TSR_DTYPE_F8E4M3FN";
+  case TSR_DTYPE_F8E4M3FNUZ: return "TSR_DTYPE_F8E4M3FNUZ";
+  case TSR_DTYPE_F8E5M2: return "TSR_DTYPE_F8E5M2";
+  case TSR_DTYPE_F8E5M2FNUZ: return "TSR_DTYPE_F8E5M2FNUZ";
   case TSR_DTYPE_BOOL: return "TSR_DTYPE_BOOL";
   default: return "TSR_DTYPE_INVALID";
   }

@@ -121,7 +121,8 @@ public:
                  llvm::SmallVectorImpl<mlir::Value> &dynamic);
 
   // --- Building helpers -----------------------------------------------------
-  mlir::Value castTo(mlir::Value v, mlir::Type elementType);
+  mlir::Value castTo(mlir::Value v, mlir::Type elementType,
+                     bool saturate = true);
   mlir::Value reshape(mlir::Value v, llvm::ArrayRef<IntElem> dims);
   /// Broadcasting binary op (element types must already agree).
   template <typename OpTy>

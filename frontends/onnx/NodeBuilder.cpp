@@ -44,6 +44,10 @@ std::optional<int32_t> onnxDataType(Type t) {
   if (t.isF16()) return TP::FLOAT16;
   if (t.isBF16()) return TP::BFLOAT16;
   if (t.isInteger(1)) return TP::BOOL;
+  if (isa<Float8E4M3FNType>(t)) return 17;
+  if (isa<Float8E4M3FNUZType>(t)) return 18;
+  if (isa<Float8E5M2Type>(t)) return 19;
+  if (isa<Float8E5M2FNUZType>(t)) return 20;
   if (t.isUnsignedInteger(8)) return TP::UINT8;
   if (t.isUnsignedInteger(16)) return TP::UINT16;
   if (t.isUnsignedInteger(32)) return TP::UINT32;

@@ -63,6 +63,11 @@ Expected<Type> Importer::elementType(int32_t t, const llvm::Twine &what) {
   case TP::UINT32: return b.getIntegerType(32, /*isSigned=*/false);
   case TP::UINT64: return b.getIntegerType(64, /*isSigned=*/false);
   case TP::BOOL: return b.getI1Type();
+  // The 8-bit floats (ONNX 1.14+; libonnx 1.12 lacks their names).
+  case 17: return b.getType<Float8E4M3FNType>();
+  case 18: return b.getType<Float8E4M3FNUZType>();
+  case 19: return b.getType<Float8E5M2Type>();
+  case 20: return b.getType<Float8E5M2FNUZType>();
   default: {
     // libonnx 1.12 predates the 8- and 4-bit types; name them ourselves.
     static const char *const newer[] = {
@@ -194,11 +199,11 @@ void Importer::splitDims(ArrayRef<IntElem> dims, SmallVectorImpl<int64_t> &shape
   }
 }
 
-Value Importer::castTo(Value v, Type elementType) {
+Value Importer::castTo(Value v, Type elementType, bool saturate) {
   auto t = cast<RankedTensorType>(v.getType());
   if (t.getElementType() == elementType)
     return v;
-  return tsr::CastOp::create(b, loc, t.clone(elementType), v);
+  return tsr::CastOp::create(b, loc, t.clone(elementType), v, saturate);
 }
 
 Value Importer::reshape(Value v, ArrayRef<IntElem> dims) {
@@ -490,6 +495,10 @@ readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
   case TP::INT8:
   case TP::UINT8:
   case TP::UINT16:
+  case 17: // the 8-bit floats, as their bit patterns
+  case 18:
+  case 19:
+  case 20:
   case TP::BOOL:
   case TP::FLOAT16:
   case TP::BFLOAT16: {

@@ -731,7 +731,9 @@ Error convertCast(Importer &im, const onnx::NodeProto &node) {
                                      "Cast node '" + node.name() + "' target");
   if (!to)
     return to.takeError();
-  if (allHost(im, node)) {
+  // 8-bit float targets round and saturate in the lowering, not here.
+  bool toFloat8 = isa<FloatType>(*to) && to->getIntOrFloatBitWidth() == 8;
+  if (allHost(im, node) && !toFloat8) {
     HostTensor h = *hostOf(im, node, 0);
     HostTensor out;
     out.elementType = *to;
@@ -762,7 +764,7 @@ Error convertCast(Importer &im, const onnx::NodeProto &node) {
   Expected<Value> x = im.tensorOperand(node, 0);
   if (!x)
     return x.takeError();
-  im.setTensor(node, 0, im.castTo(*x, *to));
+  im.setTensor(node, 0, im.castTo(*x, *to, attrInt(node, "saturate", 1) != 0));
   return Error::success();
 }
 

@@ -73,7 +73,9 @@ Error convertCastLike(Importer &im, const onnx::NodeProto &node) {
   std::optional<int32_t> to = onnxDataType(nb.elementType(node.input(1)));
   if (!to)
     return im.nodeError(node, "unsupported element type of input 'target_type'");
-  ASSIGN_OR_RETURN(r, nb.add("Cast", {node.input(0)}, {intAttr("to", *to)}));
+  ASSIGN_OR_RETURN(r, nb.add("Cast", {node.input(0)},
+                             {intAttr("to", *to),
+                              intAttr("saturate", attrInt(node, "saturate", 1))}));
   nb.setOutput(0, r);
   return Error::success();
 }

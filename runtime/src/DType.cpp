@@ -33,6 +33,10 @@ size_t tsr_dtype_size(tsr_dtype_t dtype) {
   case TSR_DTYPE_I8:
   case TSR_DTYPE_U8:
   case TSR_DTYPE_BOOL:
+  case TSR_DTYPE_F8E4M3FN:
+  case TSR_DTYPE_F8E4M3FNUZ:
+  case TSR_DTYPE_F8E5M2:
+  case TSR_DTYPE_F8E5M2FNUZ:
     return 1;
   case TSR_DTYPE_INVALID:
     break;
@@ -66,6 +70,14 @@ const char *tsr_dtype_name(tsr_dtype_t dtype) {
     return "uint32";
   case TSR_DTYPE_U64:
     return "uint64";
+  case TSR_DTYPE_F8E4M3FN:
+    return "float8_e4m3fn";
+  case TSR_DTYPE_F8E4M3FNUZ:
+    return "float8_e4m3fnuz";
+  case TSR_DTYPE_F8E5M2:
+    return "float8_e5m2";
+  case TSR_DTYPE_F8E5M2FNUZ:
+    return "float8_e5m2fnuz";
   case TSR_DTYPE_BOOL:
     return "bool";
   case TSR_DTYPE_INVALID:

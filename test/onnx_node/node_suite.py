@@ -24,9 +24,9 @@ as graph inputs: when tessera-compile says such an input "must be known at
 compile time", the case is compiled again with that input bound to the
 test's value as an initializer (when the operand is computed from inputs,
 the small integer inputs, <= 8 elements, are bound); --no-bind turns this
-off, and the report counts these cases. tessera-run writes bfloat16 outputs as float32 .npy files (npy
-has no bfloat16): such an output matches when its values are bfloat16 values
-that equal the expected ones.
+off, and the report counts these cases. tessera-run writes bfloat16 and 8-bit float outputs as float32 .npy files (npy
+has neither): such an output matches when its values are values of the
+expected type that equal the expected ones.
 
 A case is *in scope* when every op type in its graph (subgraphs included) is
 on `tessera-compile --list-ops`. The script prints one line per case, the pass
@@ -157,13 +157,18 @@ def read_tensor_pb(path):
     return t
 
 
+# Float types NumPy lacks: tessera-run writes them widened to float32.
+WIDENED_FLOATS = {"bfloat16", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2",
+                  "float8_e5m2fnuz"}
+
+
 def compare(expected, actual):
     """None if `actual` matches `expected` as onnx's backend runner checks,
     else why not."""
-    if expected.dtype.name == "bfloat16" and actual.dtype == np.float32:
+    if expected.dtype.name in WIDENED_FLOATS and actual.dtype == np.float32:
         if not np.array_equal(actual.astype(expected.dtype).astype(np.float32), actual,
                               equal_nan=True):
-            return "float32 output holds values that are not bfloat16"
+            return f"float32 output holds values that are not {expected.dtype.name}"
         expected = expected.astype(np.float32)
     if expected.dtype != actual.dtype:
         return f"dtype {actual.dtype}, expected {expected.dtype}"

@@ -425,7 +425,11 @@ TEST(DTypeTest, SizesAndNames) {
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U16), 2u);
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U32), 4u);
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U64), 8u);
-  EXPECT_EQ(tsr_dtype_size(static_cast<tsr_dtype_t>(14)), 0u);
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_F8E4M3FN), 1u);
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_F8E5M2FNUZ), 1u);
+  EXPECT_EQ(tsr_dtype_size(static_cast<tsr_dtype_t>(18)), 0u);
+  EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_F8E4M3FNUZ), "float8_e4m3fnuz");
+  EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_F8E5M2), "float8_e5m2");
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U16), "uint16");
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U32), "uint32");
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U64), "uint64");

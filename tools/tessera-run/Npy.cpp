@@ -16,6 +16,7 @@
 #include "Npy.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
@@ -218,6 +219,30 @@ std::vector<char> widenBf16(const void *data, size_t byteSize) {
 
 } // namespace
 
+float npy::float8ToFloat(tsr_dtype_t dtype, uint8_t bits) {
+  int expBits = 4, manBits = 3, bias = 7;
+  bool uz = dtype == TSR_DTYPE_F8E4M3FNUZ || dtype == TSR_DTYPE_F8E5M2FNUZ;
+  if (dtype == TSR_DTYPE_F8E5M2 || dtype == TSR_DTYPE_F8E5M2FNUZ)
+    expBits = 5, manBits = 2, bias = 15;
+  if (uz)
+    ++bias;
+  if (uz && bits == 0x80)
+    return NAN;
+  int exponent = (bits >> manBits) & ((1 << expBits) - 1);
+  int mantissa = bits & ((1 << manBits) - 1);
+  if (dtype == TSR_DTYPE_F8E4M3FN && (bits & 0x7F) == 0x7F)
+    return NAN;
+  float magnitude;
+  if (dtype == TSR_DTYPE_F8E5M2 && exponent == 31)
+    magnitude = mantissa ? NAN : INFINITY;
+  else if (exponent == 0)
+    magnitude = std::ldexp(static_cast<float>(mantissa), 1 - bias - manBits);
+  else
+    magnitude = std::ldexp(static_cast<float>(mantissa | (1 << manBits)),
+                           exponent - bias - manBits);
+  return (bits & 0x80) ? -magnitude : magnitude;
+}
+
 std::string npy::npyDescr(tsr_dtype_t dtype) {
   switch (dtype) {
   case TSR_DTYPE_F16:
@@ -343,6 +368,18 @@ std::string npy::writeNpyFile(const std::string &path, tsr_dtype_t dtype,
   std::vector<char> widened;
   if (dtype == TSR_DTYPE_BF16) {
     widened = widenBf16(data, byteSize);
+    data = widened.data();
+    byteSize = widened.size();
+    dtype = TSR_DTYPE_F32;
+  } else if (dtype == TSR_DTYPE_F8E4M3FN || dtype == TSR_DTYPE_F8E4M3FNUZ ||
+             dtype == TSR_DTYPE_F8E5M2 || dtype == TSR_DTYPE_F8E5M2FNUZ) {
+    // NumPy has no 8-bit floats either: widen to float32 (exactly).
+    const auto *in = static_cast<const uint8_t *>(data);
+    widened.resize(byteSize * 4);
+    for (size_t i = 0; i < byteSize; ++i) {
+      float f = float8ToFloat(dtype, in[i]);
+      std::memcpy(&widened[i * 4], &f, 4);
+    }
     data = widened.data();
     byteSize = widened.size();
     dtype = TSR_DTYPE_F32;

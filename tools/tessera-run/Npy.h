@@ -11,7 +11,8 @@
 // failures come back as messages, never as crashes.
 //
 // Supported element types: f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1. NumPy has no
-// bfloat16, so writeNpyFile widens bfloat16 tensors to float32 (exactly).
+// bfloat16, so writeNpyFile widens bfloat16 tensors to float32 (exactly);
+// the same for the 8-bit floats.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_TOOLS_NPY_H
@@ -54,6 +55,9 @@ std::string writeNpyFile(const std::string &path, tsr_dtype_t dtype,
 
 /// The .npy type string of `dtype` ("<f4", "|b1", ...); "" if none.
 std::string npyDescr(tsr_dtype_t dtype);
+
+/// The value of one 8-bit float (TSR_DTYPE_F8*) given its bits.
+float float8ToFloat(tsr_dtype_t dtype, uint8_t bits);
 
 } // namespace tessera::npy
 

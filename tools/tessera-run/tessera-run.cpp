@@ -173,6 +173,14 @@ tsr_dtype_t dtypeFromOnnx(int32_t type) {
     return TSR_DTYPE_U32;
   case onnx::TensorProto::UINT64:
     return TSR_DTYPE_U64;
+  case 17: // FLOAT8E4M3FN..FLOAT8E5M2FNUZ (newer than libonnx's enum)
+    return TSR_DTYPE_F8E4M3FN;
+  case 18:
+    return TSR_DTYPE_F8E4M3FNUZ;
+  case 19:
+    return TSR_DTYPE_F8E5M2;
+  case 20:
+    return TSR_DTYPE_F8E5M2FNUZ;
   case onnx::TensorProto::BOOL:
     return TSR_DTYPE_BOOL;
   default:
@@ -254,6 +262,10 @@ std::string parseTensorProto(const std::vector<char> &bytes, Array &out) {
   case TSR_DTYPE_I8:
   case TSR_DTYPE_U8:
   case TSR_DTYPE_BOOL:
+  case TSR_DTYPE_F8E4M3FN:
+  case TSR_DTYPE_F8E4M3FNUZ:
+  case TSR_DTYPE_F8E5M2:
+  case TSR_DTYPE_F8E5M2FNUZ:
     copyTyped<uint8_t>(tensor.int32_data(), out.data);
     break;
   case TSR_DTYPE_INVALID:
@@ -380,6 +392,13 @@ std::string formatElement(tsr_dtype_t dtype, const char *p) {
     break;
   case TSR_DTYPE_BOOL:
     return load(uint8_t()) ? "true" : "false";
+  case TSR_DTYPE_F8E4M3FN:
+  case TSR_DTYPE_F8E4M3FNUZ:
+  case TSR_DTYPE_F8E5M2:
+  case TSR_DTYPE_F8E5M2FNUZ:
+    std::snprintf(buffer, sizeof(buffer), "%g",
+                  tessera::npy::float8ToFloat(dtype, load(uint8_t())));
+    break;
   case TSR_DTYPE_INVALID:
     return "?";
   }

@@ -308,7 +308,8 @@ struct LowerCast : OpRewritePattern<CastOp> {
     Value r = buildElementwise(
         rewriter, op.getLoc(), op.getType(), {op.getInput()},
         [&](OpBuilder &b, Location loc, ValueRange a) {
-          return convertScalar(b, loc, a[0], to, fromUnsigned, toUnsigned);
+          return convertScalar(b, loc, a[0], to, fromUnsigned, toUnsigned,
+                               op.getSaturate());
         });
     rewriter.replaceOp(op, r);
     return success();

@@ -10,7 +10,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 
+#include <cmath>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 
@@ -237,11 +239,163 @@ Value buildReshape(OpBuilder &b, Location loc, Value value,
   return tensor::ReshapeOp::create(b, loc, resultType, value, shape);
 }
 
+namespace {
+/// The layout of an 8-bit float: exponent and mantissa bits, bias, and how
+/// it spells the special values.
+struct Float8Layout {
+  enum Kind { FN, FNUZ, IEEE } kind; // no inf | no inf, no -0 | inf and NaN
+  int64_t expBits, manBits, bias;
+  int64_t maxBits; // the largest finite magnitude
+  int64_t nanBits; // FN and IEEE: ORed with the sign; FNUZ: 0x80 as is
+};
+} // namespace
+
+static std::optional<Float8Layout> float8Layout(Type t) {
+  if (isa<Float8E4M3FNType>(t))
+    return Float8Layout{Float8Layout::FN, 4, 3, 7, 0x7E, 0x7F};
+  if (isa<Float8E4M3FNUZType>(t))
+    return Float8Layout{Float8Layout::FNUZ, 4, 3, 8, 0x7F, 0x80};
+  if (isa<Float8E5M2Type>(t))
+    return Float8Layout{Float8Layout::IEEE, 5, 2, 15, 0x7B, 0x7F};
+  if (isa<Float8E5M2FNUZType>(t))
+    return Float8Layout{Float8Layout::FNUZ, 5, 2, 16, 0x7F, 0x80};
+  return std::nullopt;
+}
+
+/// f32 `x` to the bits (i8) of the 8-bit float `f`: round to nearest even;
+/// out of range (infinities included) saturates or becomes inf/NaN.
+static Value encodeFloat8(OpBuilder &b, Location loc, Value x,
+                          const Float8Layout &f, bool saturate) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i32, v));
+  };
+  using P = arith::CmpIPredicate;
+  auto cmp = [&](P p, Value l, Value r) {
+    return arith::CmpIOp::create(b, loc, p, l, r);
+  };
+  auto sel = [&](Value cond, Value t, Value e) {
+    return arith::SelectOp::create(b, loc, cond, t, e);
+  };
+  Value u = arith::BitcastOp::create(b, loc, i32, x);
+  Value sign = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, u, c(24)), c(0x80));
+  Value a = arith::AndIOp::create(b, loc, u, c(0x7FFFFFFF));
+  Value isNaN = cmp(P::ugt, a, c(0x7F800000));
+  Value isInf = cmp(P::eq, a, c(0x7F800000));
+  Value tiny = cmp(P::ult, a, c(0x00800000)); // zero or f32-subnormal: 0
+  Value e = arith::AddIOp::create(b, loc, arith::ShRUIOp::create(b, loc, a, c(23)),
+                                  c(f.bias - 127));
+  Value m24 = arith::OrIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, a, c(0x7FFFFF)), c(0x800000));
+  Value eC = arith::MaxSIOp::create(b, loc, e, c(1));
+  Value shift = arith::AddIOp::create(
+      b, loc, c(23 - f.manBits), arith::SubIOp::create(b, loc, eC, e));
+  shift = arith::MinSIOp::create(b, loc, shift, c(31));
+  Value v = arith::AddIOp::create(
+      b, loc,
+      arith::ShLIOp::create(b, loc, arith::SubIOp::create(b, loc, eC, c(1)),
+                            c(f.manBits)),
+      arith::ShRUIOp::create(b, loc, m24, shift));
+  Value one = c(1);
+  Value rem = arith::AndIOp::create(
+      b, loc, m24,
+      arith::SubIOp::create(b, loc, arith::ShLIOp::create(b, loc, one, shift),
+                            one));
+  Value half = arith::ShLIOp::create(
+      b, loc, one, arith::SubIOp::create(b, loc, shift, one));
+  Value odd = cmp(P::ne, arith::AndIOp::create(b, loc, v, one), c(0));
+  Value up = arith::OrIOp::create(
+      b, loc, cmp(P::ugt, rem, half),
+      arith::AndIOp::create(b, loc, cmp(P::eq, rem, half), odd));
+  v = arith::AddIOp::create(b, loc, v, arith::ExtUIOp::create(b, loc, i32, up));
+  v = sel(tiny, c(0), v);
+  Value overflow =
+      arith::OrIOp::create(b, loc, cmp(P::ugt, v, c(f.maxBits)), isInf);
+  int64_t overflowBits = saturate ? f.maxBits
+                         : f.kind == Float8Layout::IEEE ? 0x7C
+                                                        : f.nanBits;
+  v = sel(overflow, c(overflowBits), v);
+  Value signed_;
+  if (f.kind == Float8Layout::FNUZ) {
+    // No negative zero; NaN is 0x80 itself.
+    Value keep = arith::AndIOp::create(b, loc, cmp(P::ne, v, c(0)),
+                                       cmp(P::ne, v, c(0x80)));
+    signed_ = sel(keep, arith::OrIOp::create(b, loc, v, sign), v);
+    signed_ = sel(isNaN, c(0x80), signed_);
+  } else {
+    signed_ = arith::OrIOp::create(b, loc, sel(isNaN, c(f.nanBits), v), sign);
+  }
+  return arith::TruncIOp::create(b, loc, b.getI8Type(), signed_);
+}
+
+/// The bits (i8) of an 8-bit float `f` to f32 (exact).
+static Value decodeFloat8(OpBuilder &b, Location loc, Value bits,
+                          const Float8Layout &f) {
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i32, v));
+  };
+  using P = arith::CmpIPredicate;
+  auto cmp = [&](P p, Value l, Value r) {
+    return arith::CmpIOp::create(b, loc, p, l, r);
+  };
+  auto sel = [&](Value cond, Value t, Value e) {
+    return arith::SelectOp::create(b, loc, cond, t, e);
+  };
+  Value u = arith::ExtUIOp::create(b, loc, i32, bits);
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, u, c(0x80)), c(24));
+  int64_t expMask = (int64_t(1) << f.expBits) - 1;
+  Value ex = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, u, c(f.manBits)), c(expMask));
+  Value mt = arith::AndIOp::create(b, loc, u, c((int64_t(1) << f.manBits) - 1));
+  Value normal = arith::OrIOp::create(
+      b, loc,
+      arith::ShLIOp::create(b, loc,
+                            arith::AddIOp::create(b, loc, ex, c(127 - f.bias)),
+                            c(23)),
+      arith::ShLIOp::create(b, loc, mt, c(23 - f.manBits)));
+  Value subnormal = arith::MulFOp::create(
+      b, loc, arith::UIToFPOp::create(b, loc, f32, mt),
+      floatConstant(b, loc, f32, std::ldexp(1.0, 1 - f.bias - f.manBits)));
+  Value mag = sel(cmp(P::eq, ex, c(0)),
+                  arith::BitcastOp::create(b, loc, i32, subnormal), normal);
+  Value r = arith::OrIOp::create(b, loc, mag, sign);
+  Value nan = c(0x7FC00000);
+  switch (f.kind) {
+  case Float8Layout::FN:
+    r = sel(cmp(P::eq, arith::AndIOp::create(b, loc, u, c(0x7F)), c(0x7F)),
+            nan, r);
+    break;
+  case Float8Layout::FNUZ:
+    r = sel(cmp(P::eq, u, c(0x80)), nan, r);
+    break;
+  case Float8Layout::IEEE: {
+    Value top = cmp(P::eq, ex, c(expMask));
+    Value inf = arith::OrIOp::create(b, loc, c(0x7F800000), sign);
+    r = sel(top, sel(cmp(P::eq, mt, c(0)), inf, nan), r);
+    break;
+  }
+  }
+  return arith::BitcastOp::create(b, loc, f32, r);
+}
+
 Value convertScalar(OpBuilder &b, Location loc, Value x, Type type,
-                    bool fromUnsigned, bool toUnsigned) {
+                    bool fromUnsigned, bool toUnsigned, bool saturate) {
   Type from = x.getType();
   if (from == type)
     return x;
+  if (std::optional<Float8Layout> f = float8Layout(from)) {
+    Value bits = arith::BitcastOp::create(b, loc, b.getI8Type(), x);
+    return convertScalar(b, loc, decodeFloat8(b, loc, bits, *f), type,
+                         /*fromUnsigned=*/false, toUnsigned, saturate);
+  }
+  if (std::optional<Float8Layout> f = float8Layout(type)) {
+    Value x32 = convertScalar(b, loc, x, b.getF32Type(), fromUnsigned);
+    Value bits = encodeFloat8(b, loc, x32, *f, saturate);
+    return arith::BitcastOp::create(b, loc, type, bits);
+  }
   auto fromFloat = dyn_cast<FloatType>(from);
   auto toFloat = dyn_cast<FloatType>(type);
   if (fromFloat && toFloat) {

@@ -91,10 +91,13 @@ mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
 /// Converts a scalar to `type` with ONNX Cast semantics. `x` (a signless
 /// integer) is read as unsigned when `fromUnsigned`, and an integer result
 /// converted from a float is unsigned when `toUnsigned` (`type` is signless
-/// either way).
+/// either way). Conversions from and to the 8-bit floats go through f32 and
+/// integer bit manipulation (LLVM has no such types); `saturate` is ONNX's
+/// Cast attribute for them.
 mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value x, mlir::Type type,
-                          bool fromUnsigned = false, bool toUnsigned = false);
+                          bool fromUnsigned = false, bool toUnsigned = false,
+                          bool saturate = true);
 
 /// A scalar float constant of `type`.
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,

@@ -158,13 +158,22 @@ def Tsr_CastOp : Tsr_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let summary = "Converts each element to the result's element type.";
   let description = [{
     Floats to integers truncate toward zero; a conversion to i1 tests for
-    non-zero; i1 converts to 0 or 1.
+    non-zero; i1 converts to 0 or 1. Unsigned integer types (ui8..ui64)
+    convert as unsigned.
+
+    Conversions to the 8-bit floats (f8E4M3FN, f8E4M3FNUZ, f8E5M2,
+    f8E5M2FNUZ) round to nearest even. With `saturate` (the default, as in
+    ONNX's Cast) values beyond the largest finite one, infinities included,
+    become that value (with their sign); without it they become infinity
+    where the type has one (f8E5M2) and NaN otherwise. NaN stays NaN.
 
     ```mlir
     %f = tsr.cast %mask : tensor<2x8xi64> to tensor<2x8xf32>
+    %q = tsr.cast %x {saturate = false} : tensor<4xf32> to tensor<4xf8E5M2>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input);
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "true">:$saturate);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
   let hasFolder = 1;

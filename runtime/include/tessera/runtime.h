@@ -71,6 +71,11 @@ typedef enum tsr_dtype_t {
   TSR_DTYPE_U16 = 11,
   TSR_DTYPE_U32 = 12,
   TSR_DTYPE_U64 = 13,
+  /* 8-bit floats (one byte each), as ONNX and ml_dtypes define them */
+  TSR_DTYPE_F8E4M3FN = 14,
+  TSR_DTYPE_F8E4M3FNUZ = 15,
+  TSR_DTYPE_F8E5M2 = 16,
+  TSR_DTYPE_F8E5M2FNUZ = 17,
 } tsr_dtype_t;
 
 /* Size in bytes of one element; 0 for an invalid dtype. */

@@ -59,6 +59,12 @@ static FailureOr<tsr_dtype_t> toDtype(Type t) {
     return TSR_DTYPE_U32;
   if (t.isUnsignedInteger(64))
     return TSR_DTYPE_U64;
+  if (t.isSignlessInteger(4))
+    return TSR_DTYPE_I4;
+  if (t.isUnsignedInteger(4))
+    return TSR_DTYPE_U4;
+  if (isa<Float4E2M1FNType>(t))
+    return TSR_DTYPE_F4E2M1;
   if (isa<Float8E4M3FNType>(t))
     return TSR_DTYPE_F8E4M3FN;
   if (isa<Float8E4M3FNUZType>(t))
@@ -372,6 +378,9 @@ static const char *dtypeEnumName(tsr_dtype_t dtype) {
   case TSR_DTYPE_F8E4M3FNUZ: return "TSR_DTYPE_F8E4M3FNUZ";
   case TSR_DTYPE_F8E5M2: return "TSR_DTYPE_F8E5M2";
   case TSR_DTYPE_F8E5M2FNUZ: return "TSR_DTYPE_F8E5M2FNUZ";
+  case TSR_DTYPE_I4: return "TSR_DTYPE_I4";
+  case TSR_DTYPE_U4: return "TSR_DTYPE_U4";
+  case TSR_DTYPE_F4E2M1: return "TSR_DTYPE_F4E2M1";
   case TSR_DTYPE_BOOL: return "TSR_DTYPE_BOOL";
   default: return "TSR_DTYPE_INVALID";
   }

@@ -36,7 +36,7 @@ uint64_t alignTo(uint64_t value, uint64_t alignment) {
 }
 
 bool isValidDType(tsr_dtype_t dtype) {
-  return dtype >= TSR_DTYPE_F32 && dtype <= TSR_DTYPE_F8E5M2FNUZ;
+  return dtype >= TSR_DTYPE_F32 && dtype <= TSR_DTYPE_F4E2M1;
 }
 
 /// Checks a signature; returns "" or what is wrong with it.

@@ -44,6 +44,9 @@ std::optional<int32_t> onnxDataType(Type t) {
   if (t.isF16()) return TP::FLOAT16;
   if (t.isBF16()) return TP::BFLOAT16;
   if (t.isInteger(1)) return TP::BOOL;
+  if (isa<Float4E2M1FNType>(t)) return 23;
+  if (t.isUnsignedInteger(4)) return 21;
+  if (t.isSignlessInteger(4)) return 22;
   if (isa<Float8E4M3FNType>(t)) return 17;
   if (isa<Float8E4M3FNUZType>(t)) return 18;
   if (isa<Float8E5M2Type>(t)) return 19;

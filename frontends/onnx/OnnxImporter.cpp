@@ -68,6 +68,10 @@ Expected<Type> Importer::elementType(int32_t t, const llvm::Twine &what) {
   case 18: return b.getType<Float8E4M3FNUZType>();
   case 19: return b.getType<Float8E5M2Type>();
   case 20: return b.getType<Float8E5M2FNUZType>();
+  // The 4-bit types: one element per byte in memory (see runtime.h).
+  case 21: return b.getIntegerType(4, /*isSigned=*/false);
+  case 22: return b.getIntegerType(4);
+  case 23: return b.getType<Float4E2M1FNType>();
   default: {
     // libonnx 1.12 predates the 8- and 4-bit types; name them ourselves.
     static const char *const newer[] = {
@@ -403,6 +407,10 @@ static Error checkSchemaTypes(Importer &im, const onnx::NodeProto &node) {
 static Expected<std::vector<char>>
 readTensorBytes(Importer &im, const onnx::TensorProto &t, Type elt,
                 int64_t numElements, const std::string &modelDir) {
+  if (!elt.isInteger(1) && elt.getIntOrFloatBitWidth() < 8)
+    return im.fileError("tensor '" + t.name() +
+                        "': unsupported 4-bit initializer (4-bit types are "
+                        "supported as graph inputs and outputs only)");
   size_t eltBytes = elt.isInteger(1) ? 1 : elt.getIntOrFloatBitWidth() / 8;
   if (numElements < 0 ||
       static_cast<uint64_t>(numElements) >

@@ -37,6 +37,9 @@ size_t tsr_dtype_size(tsr_dtype_t dtype) {
   case TSR_DTYPE_F8E4M3FNUZ:
   case TSR_DTYPE_F8E5M2:
   case TSR_DTYPE_F8E5M2FNUZ:
+  case TSR_DTYPE_I4:
+  case TSR_DTYPE_U4:
+  case TSR_DTYPE_F4E2M1:
     return 1;
   case TSR_DTYPE_INVALID:
     break;
@@ -78,6 +81,12 @@ const char *tsr_dtype_name(tsr_dtype_t dtype) {
     return "float8_e5m2";
   case TSR_DTYPE_F8E5M2FNUZ:
     return "float8_e5m2fnuz";
+  case TSR_DTYPE_I4:
+    return "int4";
+  case TSR_DTYPE_U4:
+    return "uint4";
+  case TSR_DTYPE_F4E2M1:
+    return "float4_e2m1fn";
   case TSR_DTYPE_BOOL:
     return "bool";
   case TSR_DTYPE_INVALID:

@@ -31,7 +31,7 @@ inline int32_t rawDType(const tsr_dtype_t &dtype) {
 }
 
 inline bool isValidDType(int32_t dtype) {
-  return dtype >= TSR_DTYPE_F32 && dtype <= TSR_DTYPE_F8E5M2FNUZ;
+  return dtype >= TSR_DTYPE_F32 && dtype <= TSR_DTYPE_F4E2M1;
 }
 
 /// tsr_dtype_name for a caller-provided dtype.

@@ -39,7 +39,7 @@ namespace fb = tessera::fb;
 
 static_assert(static_cast<int>(fb::DType::Bool) == TSR_DTYPE_BOOL &&
                   static_cast<int>(fb::DType::U64) == TSR_DTYPE_U64 &&
-                  static_cast<int>(fb::DType::F8E5M2FNUZ) == TSR_DTYPE_F8E5M2FNUZ &&
+                  static_cast<int>(fb::DType::F4E2M1) == TSR_DTYPE_F4E2M1 &&
                   static_cast<int>(fb::DType::F32) == TSR_DTYPE_F32,
               "model.fbs DType must match tsr_dtype_t");
 

@@ -159,7 +159,9 @@ def read_tensor_pb(path):
 
 # Float types NumPy lacks: tessera-run writes them widened to float32.
 WIDENED_FLOATS = {"bfloat16", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2",
-                  "float8_e5m2fnuz"}
+                  "float8_e5m2fnuz", "float4_e2m1fn"}
+# 4-bit integers: tessera-run writes them as int8 / uint8.
+WIDENED_INTS = {"int4": np.int8, "uint4": np.uint8}
 
 
 def compare(expected, actual):
@@ -170,6 +172,8 @@ def compare(expected, actual):
                               equal_nan=True):
             return f"float32 output holds values that are not {expected.dtype.name}"
         expected = expected.astype(np.float32)
+    if expected.dtype.name in WIDENED_INTS and actual.dtype == WIDENED_INTS[expected.dtype.name]:
+        expected = expected.astype(actual.dtype)
     if expected.dtype != actual.dtype:
         return f"dtype {actual.dtype}, expected {expected.dtype}"
     if expected.shape != actual.shape:

@@ -427,7 +427,10 @@ TEST(DTypeTest, SizesAndNames) {
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_U64), 8u);
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_F8E4M3FN), 1u);
   EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_F8E5M2FNUZ), 1u);
-  EXPECT_EQ(tsr_dtype_size(static_cast<tsr_dtype_t>(18)), 0u);
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_I4), 1u); // unpacked in memory
+  EXPECT_EQ(tsr_dtype_size(TSR_DTYPE_F4E2M1), 1u);
+  EXPECT_EQ(tsr_dtype_size(static_cast<tsr_dtype_t>(21)), 0u);
+  EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U4), "uint4");
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_F8E4M3FNUZ), "float8_e4m3fnuz");
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_F8E5M2), "float8_e5m2");
   EXPECT_STREQ(tsr_dtype_name(TSR_DTYPE_U16), "uint16");

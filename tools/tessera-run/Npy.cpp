@@ -220,6 +220,12 @@ std::vector<char> widenBf16(const void *data, size_t byteSize) {
 } // namespace
 
 float npy::float8ToFloat(tsr_dtype_t dtype, uint8_t bits) {
+  if (dtype == TSR_DTYPE_F4E2M1) { // e2m1, bias 1, no inf or NaN
+    int exponent = (bits >> 1) & 3, mantissa = bits & 1;
+    float magnitude = exponent ? std::ldexp(1.0f + 0.5f * mantissa, exponent - 1)
+                               : 0.5f * mantissa;
+    return (bits & 0x8) ? -magnitude : magnitude;
+  }
   int expBits = 4, manBits = 3, bias = 7;
   bool uz = dtype == TSR_DTYPE_F8E4M3FNUZ || dtype == TSR_DTYPE_F8E5M2FNUZ;
   if (dtype == TSR_DTYPE_F8E5M2 || dtype == TSR_DTYPE_F8E5M2FNUZ)
@@ -371,8 +377,21 @@ std::string npy::writeNpyFile(const std::string &path, tsr_dtype_t dtype,
     data = widened.data();
     byteSize = widened.size();
     dtype = TSR_DTYPE_F32;
+  } else if (dtype == TSR_DTYPE_I4 || dtype == TSR_DTYPE_U4) {
+    // One per byte in memory; only the low four bits are defined.
+    const auto *in = static_cast<const uint8_t *>(data);
+    widened.resize(byteSize);
+    for (size_t i = 0; i < byteSize; ++i) {
+      uint8_t v = in[i] & 0xF;
+      widened[i] = static_cast<char>(dtype == TSR_DTYPE_I4 && (v & 0x8)
+                                         ? (v | 0xF0)
+                                         : v);
+    }
+    data = widened.data();
+    dtype = dtype == TSR_DTYPE_I4 ? TSR_DTYPE_I8 : TSR_DTYPE_U8;
   } else if (dtype == TSR_DTYPE_F8E4M3FN || dtype == TSR_DTYPE_F8E4M3FNUZ ||
-             dtype == TSR_DTYPE_F8E5M2 || dtype == TSR_DTYPE_F8E5M2FNUZ) {
+             dtype == TSR_DTYPE_F8E5M2 || dtype == TSR_DTYPE_F8E5M2FNUZ ||
+             dtype == TSR_DTYPE_F4E2M1) {
     // NumPy has no 8-bit floats either: widen to float32 (exactly).
     const auto *in = static_cast<const uint8_t *>(data);
     widened.resize(byteSize * 4);

@@ -181,6 +181,12 @@ tsr_dtype_t dtypeFromOnnx(int32_t type) {
     return TSR_DTYPE_F8E5M2;
   case 20:
     return TSR_DTYPE_F8E5M2FNUZ;
+  case 21: // UINT4, INT4, FLOAT4E2M1
+    return TSR_DTYPE_U4;
+  case 22:
+    return TSR_DTYPE_I4;
+  case 23:
+    return TSR_DTYPE_F4E2M1;
   case onnx::TensorProto::BOOL:
     return TSR_DTYPE_BOOL;
   default:
@@ -220,6 +226,26 @@ std::string parseTensorProto(const std::vector<char> &bytes, Array &out) {
     if (__builtin_mul_overflow(numel, static_cast<uint64_t>(dim), &numel))
       return "TensorProto shape is too large";
     out.shape.push_back(dim);
+  }
+  if (out.dtype == TSR_DTYPE_I4 || out.dtype == TSR_DTYPE_U4 ||
+      out.dtype == TSR_DTYPE_F4E2M1) {
+    // Packed two per byte, the first in the low four bits: one per byte.
+    // Typed: int32_data holds the packed bytes, one per entry.
+    std::string raw = tensor.raw_data();
+    if (!tensor.has_raw_data())
+      for (int32_t v : tensor.int32_data())
+        raw.push_back(static_cast<char>(v & 0xFF));
+    if (raw.size() != (numel + 1) / 2)
+      return "TensorProto raw_data has " + std::to_string(raw.size()) +
+             " bytes but its shape needs " + std::to_string((numel + 1) / 2);
+    out.data.resize(numel);
+    for (uint64_t i = 0; i < numel; ++i) {
+      uint8_t nibble = (static_cast<uint8_t>(raw[i / 2]) >> (4 * (i % 2))) & 0xF;
+      if (out.dtype == TSR_DTYPE_I4 && (nibble & 0x8))
+        nibble |= 0xF0; // sign-extend
+      out.data[i] = static_cast<char>(nibble);
+    }
+    return "";
   }
   uint64_t elementSize = tsr_dtype_size(out.dtype);
   uint64_t expectedBytes;
@@ -267,6 +293,10 @@ std::string parseTensorProto(const std::vector<char> &bytes, Array &out) {
   case TSR_DTYPE_F8E5M2:
   case TSR_DTYPE_F8E5M2FNUZ:
     copyTyped<uint8_t>(tensor.int32_data(), out.data);
+    break;
+  case TSR_DTYPE_I4: // handled above
+  case TSR_DTYPE_U4:
+  case TSR_DTYPE_F4E2M1:
     break;
   case TSR_DTYPE_INVALID:
     break;
@@ -396,8 +426,16 @@ std::string formatElement(tsr_dtype_t dtype, const char *p) {
   case TSR_DTYPE_F8E4M3FNUZ:
   case TSR_DTYPE_F8E5M2:
   case TSR_DTYPE_F8E5M2FNUZ:
+  case TSR_DTYPE_F4E2M1:
     std::snprintf(buffer, sizeof(buffer), "%g",
                   tessera::npy::float8ToFloat(dtype, load(uint8_t())));
+    break;
+  case TSR_DTYPE_I4:
+    std::snprintf(buffer, sizeof(buffer), "%d",
+                  ((load(uint8_t()) & 0xF) ^ 0x8) - 0x8);
+    break;
+  case TSR_DTYPE_U4:
+    std::snprintf(buffer, sizeof(buffer), "%u", load(uint8_t()) & 0xFu);
     break;
   case TSR_DTYPE_INVALID:
     return "?";

@@ -240,13 +240,17 @@ Value buildReshape(OpBuilder &b, Location loc, Value value,
 }
 
 namespace {
-/// The layout of an 8-bit float: exponent and mantissa bits, bias, and how
-/// it spells the special values.
+/// The layout of an 8- or 4-bit float: exponent and mantissa bits, bias,
+/// and how it spells the special values.
 struct Float8Layout {
-  enum Kind { FN, FNUZ, IEEE } kind; // no inf | no inf, no -0 | inf and NaN
+  // FN: no inf; FNUZ: no inf, no -0; IEEE: inf and NaN; Finite (f4E2M1FN):
+  // neither, NaN becomes -0 and everything else saturates (as ml_dtypes).
+  enum Kind { FN, FNUZ, IEEE, Finite } kind;
   int64_t expBits, manBits, bias;
   int64_t maxBits; // the largest finite magnitude
   int64_t nanBits; // FN and IEEE: ORed with the sign; FNUZ: 0x80 as is
+  int64_t width() const { return 1 + expBits + manBits; }
+  int64_t signBit() const { return int64_t(1) << (width() - 1); }
 };
 } // namespace
 
@@ -259,6 +263,8 @@ static std::optional<Float8Layout> float8Layout(Type t) {
     return Float8Layout{Float8Layout::IEEE, 5, 2, 15, 0x7B, 0x7F};
   if (isa<Float8E5M2FNUZType>(t))
     return Float8Layout{Float8Layout::FNUZ, 5, 2, 16, 0x7F, 0x80};
+  if (isa<Float4E2M1FNType>(t))
+    return Float8Layout{Float8Layout::Finite, 2, 1, 1, 0x7, 0x8};
   return std::nullopt;
 }
 
@@ -279,7 +285,8 @@ static Value encodeFloat8(OpBuilder &b, Location loc, Value x,
   };
   Value u = arith::BitcastOp::create(b, loc, i32, x);
   Value sign = arith::AndIOp::create(
-      b, loc, arith::ShRUIOp::create(b, loc, u, c(24)), c(0x80));
+      b, loc, arith::ShRUIOp::create(b, loc, u, c(32 - f.width())),
+      c(f.signBit()));
   Value a = arith::AndIOp::create(b, loc, u, c(0x7FFFFFFF));
   Value isNaN = cmp(P::ugt, a, c(0x7F800000));
   Value isInf = cmp(P::eq, a, c(0x7F800000));
@@ -312,6 +319,8 @@ static Value encodeFloat8(OpBuilder &b, Location loc, Value x,
   v = sel(tiny, c(0), v);
   Value overflow =
       arith::OrIOp::create(b, loc, cmp(P::ugt, v, c(f.maxBits)), isInf);
+  if (f.kind == Float8Layout::Finite)
+    saturate = true;
   int64_t overflowBits = saturate ? f.maxBits
                          : f.kind == Float8Layout::IEEE ? 0x7C
                                                         : f.nanBits;
@@ -323,10 +332,12 @@ static Value encodeFloat8(OpBuilder &b, Location loc, Value x,
                                        cmp(P::ne, v, c(0x80)));
     signed_ = sel(keep, arith::OrIOp::create(b, loc, v, sign), v);
     signed_ = sel(isNaN, c(0x80), signed_);
+  } else if (f.kind == Float8Layout::Finite) {
+    signed_ = sel(isNaN, c(f.nanBits), arith::OrIOp::create(b, loc, v, sign));
   } else {
     signed_ = arith::OrIOp::create(b, loc, sel(isNaN, c(f.nanBits), v), sign);
   }
-  return arith::TruncIOp::create(b, loc, b.getI8Type(), signed_);
+  return arith::TruncIOp::create(b, loc, b.getIntegerType(f.width()), signed_);
 }
 
 /// The bits (i8) of an 8-bit float `f` to f32 (exact).
@@ -345,7 +356,8 @@ static Value decodeFloat8(OpBuilder &b, Location loc, Value bits,
   };
   Value u = arith::ExtUIOp::create(b, loc, i32, bits);
   Value sign = arith::ShLIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, u, c(0x80)), c(24));
+      b, loc, arith::AndIOp::create(b, loc, u, c(f.signBit())),
+      c(32 - f.width()));
   int64_t expMask = (int64_t(1) << f.expBits) - 1;
   Value ex = arith::AndIOp::create(
       b, loc, arith::ShRUIOp::create(b, loc, u, c(f.manBits)), c(expMask));
@@ -377,6 +389,8 @@ static Value decodeFloat8(OpBuilder &b, Location loc, Value bits,
     r = sel(top, sel(cmp(P::eq, mt, c(0)), inf, nan), r);
     break;
   }
+  case Float8Layout::Finite:
+    break;
   }
   return arith::BitcastOp::create(b, loc, f32, r);
 }
@@ -387,7 +401,8 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type type,
   if (from == type)
     return x;
   if (std::optional<Float8Layout> f = float8Layout(from)) {
-    Value bits = arith::BitcastOp::create(b, loc, b.getI8Type(), x);
+    Value bits =
+        arith::BitcastOp::create(b, loc, b.getIntegerType(f->width()), x);
     return convertScalar(b, loc, decodeFloat8(b, loc, bits, *f), type,
                          /*fromUnsigned=*/false, toUnsigned, saturate);
   }
@@ -407,6 +422,11 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type type,
     if (type.isInteger(1)) {
       Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0));
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
+    }
+    if (type.getIntOrFloatBitWidth() < 8) {
+      // 4-bit integers wrap (as ONNX's reference does): via i32.
+      Value wide = arith::FPToSIOp::create(b, loc, b.getI32Type(), x);
+      return arith::TruncIOp::create(b, loc, type, wide);
     }
     if (toUnsigned)
       return arith::FPToUIOp::create(b, loc, type, x);

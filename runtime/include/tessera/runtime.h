@@ -76,6 +76,11 @@ typedef enum tsr_dtype_t {
   TSR_DTYPE_F8E4M3FNUZ = 15,
   TSR_DTYPE_F8E5M2 = 16,
   TSR_DTYPE_F8E5M2FNUZ = 17,
+  /* 4-bit types: one element per byte in a tensor's memory (the low four
+   * bits); ONNX files pack two per byte, which tessera-run unpacks. */
+  TSR_DTYPE_I4 = 18,
+  TSR_DTYPE_U4 = 19,
+  TSR_DTYPE_F4E2M1 = 20,
 } tsr_dtype_t;
 
 /* Size in bytes of one element; 0 for an invalid dtype. */

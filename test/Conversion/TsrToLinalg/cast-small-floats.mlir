@@ -1,5 +1,7 @@
 // RUN: tessera-opt %s --split-input-file --tsr-lower-to-linalg --mlir-print-local-scope | FileCheck %s
 
+// Casts from and to the 8- and 4-bit floats and the 4-bit integers.
+
 // Tests that f32 -> f8E4M3FN becomes integer bit manipulation on the f32
 // bits (LLVM has no 8-bit floats): out of range saturates to 0x7E (448) by
 // default, and the byte is bitcast to the f8 element.
@@ -53,4 +55,22 @@ func.func @to_e5m2_saturate(%x: tensor<4xf32>) -> tensor<4xf8E5M2> {
 func.func @from_e5m2fnuz(%x: tensor<4xf8E5M2FNUZ>) -> tensor<4xf16> {
   %0 = tsr.cast %x : tensor<4xf8E5M2FNUZ> to tensor<4xf16>
   return %0 : tensor<4xf16>
+}
+
+// -----
+
+// Tests that f32 -> f4E2M1FN uses the same bit manipulation, narrowed to i4
+// (largest magnitude 0x7 = 6.0), and that f32 -> i4 wraps through i32.
+// CHECK-LABEL: func.func @to_4bit
+//       CHECK:   arith.constant 7 : i32
+//       CHECK:   ^bb0(%{{.+}}: f32, %{{.+}}: f4E2M1FN):
+//       CHECK:     %[[B:.+]] = arith.trunci %{{.+}} : i32 to i4
+//       CHECK:     arith.bitcast %[[B]] : i4 to f4E2M1FN
+//       CHECK:   ^bb0(%[[X:.+]]: f32, %{{.+}}: i4):
+//       CHECK:     %[[W:.+]] = arith.fptosi %[[X]] : f32 to i32
+//       CHECK:     arith.trunci %[[W]] : i32 to i4
+func.func @to_4bit(%x: tensor<4xf32>) -> (tensor<4xf4E2M1FN>, tensor<4xi4>) {
+  %0 = tsr.cast %x : tensor<4xf32> to tensor<4xf4E2M1FN>
+  %1 = tsr.cast %x : tensor<4xf32> to tensor<4xi4>
+  return %0, %1 : tensor<4xf4E2M1FN>, tensor<4xi4>
 }

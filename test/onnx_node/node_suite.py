@@ -24,9 +24,10 @@ as graph inputs: when tessera-compile says such an input "must be known at
 compile time", the case is compiled again with that input bound to the
 test's value as an initializer (when the operand is computed from inputs,
 the small integer inputs, <= 8 elements, are bound); --no-bind turns this
-off, and the report counts these cases. tessera-run writes bfloat16 and 8-bit float outputs as float32 .npy files (npy
-has neither): such an output matches when its values are values of the
-expected type that equal the expected ones.
+off, and the report counts these cases. tessera-run writes bfloat16, 8-bit and 4-bit float outputs as float32 .npy
+files and int4/uint4 outputs as int8/uint8 (npy has none of them): such an
+output matches when its values are values of the expected type that equal
+the expected ones.
 
 A case is *in scope* when every op type in its graph (subgraphs included) is
 on `tessera-compile --list-ops`. The script prints one line per case, the pass

@@ -223,7 +223,10 @@ Error convertBinary(Importer &im, const onnx::NodeProto &node) {
     return im.nodeError(node, "expects 2 inputs");
   if (allHost(im, node)) {
     const HostTensor *a = hostOf(im, node, 0), *c = hostOf(im, node, 1);
-    if (a->elementType == c->elementType) {
+    // Host ints are int64 with signed semantics: unsigned operands are
+    // computed at run time (divui, maxui, ...) instead.
+    if (a->elementType == c->elementType &&
+        !a->elementType.isUnsignedInteger()) {
       auto r = hostBroadcast(
           {a, c}, a->elementType,
           [&](ArrayRef<IntElem> x) { return intArith(im, op, x[0], x[1]); },
@@ -293,7 +296,9 @@ Error convertCompare(Importer &im, const onnx::NodeProto &node) {
     return im.nodeError(node, "expects 2 inputs");
   if (allHost(im, node)) {
     const HostTensor *a = hostOf(im, node, 0), *c = hostOf(im, node, 1);
-    if (!a->isFloat() && !c->isFloat()) {
+    if (!a->isFloat() && !c->isFloat() &&
+        !a->elementType.isUnsignedInteger() &&
+        !c->elementType.isUnsignedInteger()) {
       auto r = hostBroadcast(
           {a, c}, im.b.getI1Type(),
           [&](ArrayRef<IntElem> x) -> std::optional<IntElem> {
@@ -733,7 +738,9 @@ Error convertCast(Importer &im, const onnx::NodeProto &node) {
     return to.takeError();
   // 8-bit float targets round and saturate in the lowering, not here.
   bool toFloat8 = isa<FloatType>(*to) && to->getIntOrFloatBitWidth() == 8;
-  if (allHost(im, node) && !toFloat8) {
+  // Host ints are signed int64: unsigned sources convert at run time.
+  if (allHost(im, node) && !toFloat8 &&
+      !hostOf(im, node, 0)->elementType.isUnsignedInteger()) {
     HostTensor h = *hostOf(im, node, 0);
     HostTensor out;
     out.elementType = *to;

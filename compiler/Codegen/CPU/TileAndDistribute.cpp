@@ -85,6 +85,10 @@ std::optional<Plan> planTiles(linalg::LinalgOp op, const CpuTargetInfo &t,
     return std::nullopt;
 
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // An op with an empty static loop does no work (and would divide by zero
+  // below).
+  if (llvm::is_contained(ranges, 0))
+    return std::nullopt;
   auto extent = [&](int64_t d) {
     return ShapedType::isDynamic(ranges[d]) ? kAssumedDynamicExtent
                                             : ranges[d];

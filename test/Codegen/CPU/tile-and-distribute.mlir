@@ -82,3 +82,23 @@ func.func @vector_ops(%a: tensor<4096xf32>, %s: tensor<f32>) -> (tensor<4096xf32
   } -> tensor<f32>
   return %neg, %sum : tensor<4096xf32>, tensor<f32>
 }
+
+// -----
+
+// Tests that an op over an empty dim (ONNX's reductions of an empty set) is
+// left alone instead of dividing its cost by zero points.
+#in0 = affine_map<(d0, d1) -> (d0, d1)>
+#out0 = affine_map<(d0, d1) -> (d0)>
+// AVX512-LABEL: func.func @empty_reduction
+//   AVX512-NOT:   scf.forall
+//   AVX512-NOT:   tsr.tile_sizes
+// AVX2-LABEL: func.func @empty_reduction
+//   AVX2-NOT:   tsr.tile_sizes
+func.func @empty_reduction(%a: tensor<3x0xf32>, %init: tensor<3xf32>) -> tensor<3xf32> {
+  %r = linalg.generic {indexing_maps = [#in0, #out0], iterator_types = ["parallel", "reduction"]} ins(%a : tensor<3x0xf32>) outs(%init : tensor<3xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %x, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<3xf32>
+  return %r : tensor<3xf32>
+}

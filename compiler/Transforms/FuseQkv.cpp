@@ -12,6 +12,7 @@
 #include "dialects/tsr/IR/TsrDialect.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "compiler/Transforms/ResourceBlobs.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
@@ -116,18 +117,11 @@ void copyRows(int64_t eb, const char *src, char *dst, int64_t n, int64_t k,
   llvm_unreachable("element size checked by the caller");
 }
 
-using BlobEntry = DialectResourceBlobManager::BlobEntry;
-
 struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
-  /// How many ops reference each resource blob, in any attribute.
-  DenseMap<BlobEntry *, unsigned> resourceUses;
+  ResourceBlobUses blobUses;
 
   void runOnOperation() override {
-    getOperation()->walk([&](Operation *op) {
-      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
-        ++resourceUses[attr.getRawHandle().getResource()];
-      });
-    });
+    blobUses.count(getOperation());
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       // Candidates grouped by (input, epilogue, block), in program order.
       using Key = std::tuple<Value, unsigned, Block *>;
@@ -300,23 +294,10 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
       changed = false;
       for (Operation *&op : pending)
         if (op && op->use_empty()) {
-          eraseDeadOp(op);
+          blobUses.eraseOp(op);
           op = nullptr;
           changed = true;
         }
-    }
-  }
-
-  void eraseDeadOp(Operation *op) {
-    SmallVector<BlobEntry *> held;
-    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
-      held.push_back(attr.getRawHandle().getResource());
-    });
-    op->erase();
-    for (BlobEntry *entry : held) {
-      auto it = resourceUses.find(entry);
-      if (it != resourceUses.end() && --it->second == 0)
-        entry->setBlob(AsmResourceBlob());
     }
   }
 };

@@ -15,8 +15,6 @@
 
 #include "frontends/json/JsonImporter.h"
 
-#include "mlir/IR/Verifier.h"
-
 #include <cstdint>
 #include <cstdlib>
 
@@ -29,14 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext &ctx = tessera::fuzz::recycledContext();
   tessera::fuzz::SilencedDiagnostics diagnostics(ctx);
   tessera::OnnxImportOptions options;
-  auto module = tessera::importJsonGraph(
-      &ctx, llvm::StringRef(reinterpret_cast<const char *>(data), size),
-      kBaseDir, kDisplayPath, options);
-  if (!module) {
-    tessera::fuzz::checkError(module.takeError(), kDisplayPath);
-    return 0;
-  }
-  if (mlir::failed(mlir::verify(**module)))
-    std::abort(); // The importer built IR that does not verify.
+  tessera::fuzz::checkImported(
+      tessera::importJsonGraph(
+          &ctx, llvm::StringRef(reinterpret_cast<const char *>(data), size),
+          kBaseDir, kDisplayPath, options),
+      kDisplayPath);
   return 0;
 }

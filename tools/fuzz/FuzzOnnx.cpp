@@ -17,8 +17,6 @@
 
 #include "frontends/onnx/OnnxImporter.h"
 
-#include "mlir/IR/Verifier.h"
-
 #include <cstdint>
 #include <cstdlib>
 
@@ -31,14 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext &ctx = tessera::fuzz::recycledContext();
   tessera::fuzz::SilencedDiagnostics diagnostics(ctx);
   tessera::OnnxImportOptions options;
-  auto module = tessera::importOnnxBuffer(
-      &ctx, llvm::StringRef(reinterpret_cast<const char *>(data), size),
-      kDisplayPath, kModelDir, options);
-  if (!module) {
-    tessera::fuzz::checkError(module.takeError(), kDisplayPath);
-    return 0;
-  }
-  if (mlir::failed(mlir::verify(**module)))
-    std::abort(); // The importer built IR that does not verify.
+  tessera::fuzz::checkImported(
+      tessera::importOnnxBuffer(
+          &ctx, llvm::StringRef(reinterpret_cast<const char *>(data), size),
+          kDisplayPath, kModelDir, options),
+      kDisplayPath);
   return 0;
 }

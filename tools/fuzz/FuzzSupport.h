@@ -17,7 +17,10 @@
 #define TESSERA_TOOLS_FUZZ_FUZZSUPPORT_H
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -48,6 +51,17 @@ inline void checkError(llvm::Error error, llvm::StringRef displayPath) {
     llvm::errs() << message << "\n";
   if (!llvm::StringRef(message).starts_with(displayPath))
     std::abort();
+}
+
+/// What an importer's fuzz target checks of its result: an error must name
+/// the input (checkError), and a module must verify; either failure aborts.
+inline void checkImported(
+    llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module,
+    llvm::StringRef displayPath) {
+  if (!module)
+    return checkError(module.takeError(), displayPath);
+  if (mlir::failed(mlir::verify(**module)))
+    std::abort(); // The importer built IR that does not verify.
 }
 
 /// Counts (and so silences) the diagnostics a context emits, e.g. the

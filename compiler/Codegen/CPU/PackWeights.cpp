@@ -8,6 +8,7 @@
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
 
+#include "compiler/Transforms/ResourceBlobs.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "tessera/pack.h"
 
@@ -49,40 +50,12 @@ std::vector<float> readFloats(ElementsAttr value) {
   return out;
 }
 
-using BlobEntry = DialectResourceBlobManager::BlobEntry;
-
 struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
-  /// How many ops of the module reference each resource blob, in any
-  /// attribute (a constant's value, a function's argument attributes...).
-  DenseMap<BlobEntry *, unsigned> resourceUses;
-
-  void countResourceUses() {
-    resourceUses.clear();
-    getOperation()->walk([&](Operation *op) {
-      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
-        ++resourceUses[attr.getRawHandle().getResource()];
-      });
-    });
-  }
-
-  /// Erases a dead op; frees the data of the resource it held if no other
-  /// op references it anymore.
-  void eraseDeadOp(Operation *op) {
-    SmallVector<BlobEntry *> held;
-    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
-      held.push_back(attr.getRawHandle().getResource());
-    });
-    op->erase();
-    for (BlobEntry *entry : held) {
-      auto it = resourceUses.find(entry);
-      if (it != resourceUses.end() && --it->second == 0)
-        entry->setBlob(AsmResourceBlob());
-    }
-  }
+  ResourceBlobUses blobUses;
 
   void runOnOperation() override {
     OpBuilder b(&getContext());
-    countResourceUses();
+    blobUses.count(getOperation());
     // One packed copy per (weight, transposed), even when tied weights feed
     // several linears.
     DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> packedCache;
@@ -157,9 +130,9 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
     if (!def)
       return;
     Value input = isa<tsr::TransposeOp>(def) ? def->getOperand(0) : Value();
-    eraseDeadOp(def);
+    blobUses.eraseOp(def);
     if (input && input.use_empty())
-      eraseDeadOp(input.getDefiningOp());
+      blobUses.eraseOp(input.getDefiningOp());
   }
 };
 

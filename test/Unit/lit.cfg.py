@@ -1,11 +1,11 @@
 # -*- Python -*-
 # The GoogleTest sub-suite: every test of the gtest binaries becomes one lit
-# test: the runtime's (<build>/test/runtime/tessera-runtime-tests) and the
-# safetensors reader's (<build>/test/frontends/safetensors/...).
+# test. The binaries are listed here, not discovered: a listed binary that was
+# not built fails the suite, and so does a "-tests" binary nobody listed
+# (test/tessera_lit.py).
 
 import os
-
-import lit.formats
+import sys
 
 config.name = "Tessera-Unit"
 config.suffixes = []
@@ -13,8 +13,14 @@ config.suffixes = []
 config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
 config.test_source_root = config.test_exec_root
 
-# GoogleTest picks executables whose name ends in test_suffix in the listed
-# directories: "-tests" matches the test binaries and not libtest_entry.so
-# beside them.
-config.test_format = lit.formats.GoogleTest(
-    "runtime;frontends/safetensors", "-tests")
+sys.path.insert(0, os.path.join(config.tessera_src_root, "test"))
+import tessera_lit
+
+tessera_lit.set_test_timeout(lit_config)
+
+# Paths relative to <build>/test. "-tests" matches the test binaries and not
+# libtest_entry.so beside them.
+config.test_format = tessera_lit.ExpectedGoogleTests(
+    ["runtime/tessera-runtime-tests",
+     "frontends/safetensors/tessera-safetensors-tests"],
+    "-tests")

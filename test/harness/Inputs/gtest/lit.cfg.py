@@ -1,0 +1,17 @@
+# -*- Python -*-
+# A GoogleTest suite of fake test binaries (Python scripts, which lit's
+# GoogleTest format runs through the interpreter), listed the way
+# test/Unit/lit.cfg.py lists the real ones: one passes, one hangs, one is
+# listed but was never built, and one was built but is not listed.
+import os
+import sys
+
+config.name = "gtest-suite"
+config.test_source_root = config.test_exec_root = os.path.dirname(__file__)
+
+sys.path.insert(0, lit_config.params["tessera_test_src"])
+import tessera_lit
+
+tessera_lit.set_test_timeout(lit_config)
+config.test_format = tessera_lit.ExpectedGoogleTests(
+    ["bin/passes-tests.py", "bin/hangs-tests.py", "bin/never-built-tests.py"], "-tests")

@@ -3,26 +3,35 @@
 
   .venv/bin/python bench/bench.py [--quick] [--models M,M] [--batch 1,8]
         [--seq 128,384] [--gemm-m 128,1024] [--threads 1,2] [--iters N]
-        [--warmup W] [--min-iters N] [--budget S] [--tag TAG] [--no-chart]
+        [--warmup W] [--shapes static,dynamic] [--tag TAG] [--no-chart]
+        [--exploratory] [--allow-dirty]
 
 (or `bash bench/run.sh ...`). See bench/README.md for what is measured and
 how to read the numbers. In short, for every config (model, batch, seq,
 threads):
 
+* the harness refuses a tree that differs from its commit (--allow-dirty
+  runs anyway and marks the results DIRTY);
 * the ONNX file is built once (bench/models.py, fixed seeds) into
   bench/.cache/onnx/ and compiled once by tessera-compile for the config's
-  fixed input shapes into bench/.cache/tessera/ (keyed by the compiler
-  binary's hash, so a rebuilt compiler recompiles);
+  fixed input shapes (static rows) or with its symbolic dims (dyn rows) into
+  bench/.cache/tessera/ (keyed by the compiler binary's hash, so a rebuilt
+  compiler recompiles);
 * one child process loads both: onnxruntime (CPU EP, ORT_ENABLE_ALL,
-  intra_op_num_threads=T, inter_op_num_threads=1, sequential execution) and
-  the Tessera runtime through ctypes (tsr_session_run, num_threads=T), on the
-  same numpy inputs;
-* warm-up runs of each (the first outputs are compared: max abs error), then
-  timed runs interleaved A/B (the order alternates every iteration), each
-  timed with time.perf_counter around one run call;
-* median and p10/p90 per engine, the ratio of medians, the analytic matmul
-  FLOPs -> GFLOP/s and % of the fp32 FMA peak measured by bench/peak/fma_peak.c
-  with T copies.
+  intra_op_num_threads=T, inter_op_num_threads=1, sequential execution; on
+  static rows the symbolic dims fixed with add_free_dimension_override_by_name)
+  and the Tessera runtime through ctypes (tsr_session_run, num_threads=T), on
+  the same numpy inputs;
+* one accuracy run of each (outputs compared: max abs error), then both bind
+  their inputs once and their outputs to pre-allocated arrays (onnxruntime's
+  IOBinding; Tessera's caller-provided output views), so every later run does
+  the same work: >= 3 warm-up runs, then >= 20 timed runs interleaved A/B
+  (the order alternates every iteration), each timed with time.perf_counter
+  around one run call; the outputs of the last timed runs are compared again;
+* median, p10/p90 and p90/median per engine (a row over 1.3 is flagged
+  noisy), the ratio of medians, the analytic matmul FLOPs (causal attention:
+  the unmasked half) -> GFLOP/s and % of the fp32 FMA peak measured by
+  bench/peak/fma_peak.c with T copies.
 
 A model Tessera cannot compile is reported as "unsupported: <first line of
 the compiler's error>" and onnxruntime is still timed; a Tessera run that
@@ -53,8 +62,16 @@ sys.path.insert(0, HERE)
 
 ERR_FLAG = 1e-3  # max abs error above this is flagged
 
+# Fewer runs than these make a table an exploration, not a benchmark: the
+# accuracy run, then MIN_WARMUP warm-up runs, then MIN_ITERS timed runs per
+# engine, so that a median and a p90 mean something.
+MIN_ITERS = 20
+MIN_WARMUP = 3
+# A row whose p90 exceeds its median by more than this is flagged as noisy.
+NOISY_P90_OVER_MEDIAN = 1.3
+
 QUICK = dict(models=["minilm", "gemm"], batch=[1], seq=[128], gemm_m=[128], threads=[1, 2],
-             iters=30, warmup=2)
+             iters=30, warmup=MIN_WARMUP)
 
 
 def log(msg):
@@ -81,16 +98,24 @@ def parse_args(argv):
                         "bert-base 128,384; minilm 128; gpt2 128)")
     p.add_argument("--gemm-m", type=csv_ints, help="GEMM row counts M (default 128,1024)")
     p.add_argument("--threads", type=csv_ints, help="thread counts (default 1,2)")
-    p.add_argument("--iters", type=int, help="timed iterations per engine (default 20)")
-    p.add_argument("--warmup", type=int, help="warm-up runs per engine (default 2)")
-    p.add_argument("--min-iters", type=int, default=3,
-                   help="timed iterations always done, whatever --budget says (default 3)")
+    p.add_argument("--iters", type=int,
+                   help=f"timed runs per engine (default and minimum {MIN_ITERS}; --quick: 30)")
+    p.add_argument("--warmup", type=int,
+                   help=f"warm-up runs per engine after the accuracy run (default and minimum "
+                        f"{MIN_WARMUP})")
+    p.add_argument("--shapes", type=lambda s: s.split(","), default=["static"],
+                   help="static (both engines see the config's fixed shapes: Tessera compiles "
+                        "with --input-shape, onnxruntime overrides the symbolic dims), dynamic "
+                        "(both keep the model's symbolic dims), or static,dynamic (default static)")
     p.add_argument("--settle-ms", type=float, default=50.0,
                    help="pause before each timed run so the other engine's spinning "
                         "threads go idle: onnxruntime spins ~30 ms after a run (default 50 ms)")
-    p.add_argument("--budget", type=float, default=120.0,
-                   help="seconds of timed runs per config after which the loop stops once "
-                        "--min-iters are done (default 120)")
+    p.add_argument("--exploratory", action="store_true",
+                   help=f"allow fewer than {MIN_ITERS} timed or {MIN_WARMUP} warm-up runs; the "
+                        "results are marked as exploratory, not a benchmark")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="run from a tree with uncommitted changes; the results are marked "
+                        "as such (by default the harness refuses)")
     p.add_argument("--compile-timeout", type=float, default=3600.0)
     p.add_argument("--tag", help="appended to the results' file stem")
     p.add_argument("--results-dir", default=os.path.join(HERE, "results"))
@@ -109,11 +134,19 @@ def parse_args(argv):
     a.batch = a.batch or q.get("batch") or [1, 8]
     a.gemm_m = a.gemm_m or q.get("gemm_m") or [128, 1024]
     a.threads = a.threads or q.get("threads") or [1, 2]
-    a.iters = a.iters if a.iters is not None else q.get("iters", 20)
-    a.warmup = a.warmup if a.warmup is not None else q.get("warmup", 2)
+    a.iters = a.iters if a.iters is not None else q.get("iters", MIN_ITERS)
+    a.warmup = a.warmup if a.warmup is not None else q.get("warmup", MIN_WARMUP)
     if a.seq is None and a.quick:
         a.seq = QUICK["seq"]
-    a.min_iters = min(a.min_iters, a.iters)
+    for sh in a.shapes:
+        if sh not in ("static", "dynamic"):
+            p.error(f"unknown --shapes value '{sh}' (static, dynamic)")
+    if a.iters < 1 or a.warmup < 0:
+        p.error("--iters must be at least 1 and --warmup at least 0")
+    if (a.iters < MIN_ITERS or a.warmup < MIN_WARMUP) and not a.exploratory:
+        p.error(f"a benchmark needs at least {MIN_ITERS} timed and {MIN_WARMUP} warm-up runs per "
+                f"engine (got --iters {a.iters}, --warmup {a.warmup}); --exploratory allows "
+                "fewer and marks the results")
     return a
 
 
@@ -155,6 +188,12 @@ def _cpu_short_name(info):
             return "zen3"
         if fam == 0x1A:
             return "zen5"
+    # Intel server cores by model (under a hypervisor the model name is often
+    # just "Intel(R) Xeon(R) Processor").
+    intel = {0x55: "skx", 0x6A: "icx", 0x6C: "icx", 0x8F: "spr", 0xCF: "emr", 0xAD: "gnr",
+             0xAE: "gnr"}
+    if info["vendor"] == "GenuineIntel" and fam == 6 and mod in intel:
+        return intel[mod]
     words = re.sub(r"\(.*?\)|CPU|Processor|@.*", "", info["cpu_model"]).lower().split()
     slug = "-".join(w for w in words if w not in ("intel", "amd", "core", "xeon"))[:24]
     return re.sub(r"[^a-z0-9-]", "", slug) or "cpu"
@@ -260,13 +299,14 @@ def first_error_line(stderr):
     return re.sub(r'\("[^"]*":\d+:\d+\)', "", line)  # MLIR locations: drop the file path
 
 
-def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout):
-    """Compiles (or reuses) a model for the feeds' fixed shapes.
+def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout, static=True):
+    """Compiles (or reuses) a model for the feeds' fixed shapes (static), or
+    with the model's symbolic dims left dynamic.
     Returns (artifact dir, None, seconds) or (None, error line, seconds)."""
     d = os.path.join(cache_dir, "tessera", key)
     stamp_path = os.path.join(d, "stamp.json")
     args = []
-    for name, arr in feeds.items():
+    for name, arr in (feeds.items() if static else ()):
         args += ["--input-shape", f"{name}=" + "x".join(str(s) for s in arr.shape)]
     stamp = {"compiler": _sha256_file(compiler), "onnx": os.path.basename(onnx_path), "args": args}
     if os.path.exists(stamp_path):
@@ -310,6 +350,21 @@ def percentile(xs, q):
     return float(np.percentile(np.asarray(xs), q)) if xs else None
 
 
+def max_abs_error(got, ref):
+    """(max abs error of the arrays `got` against `ref`, both name -> array,
+    None) or (None, why they cannot be compared)."""
+    import numpy as np
+    errs = []
+    for name, r in ref.items():
+        g = got.get(name)
+        if g is None or g.shape != r.shape:
+            return None, f"output '{name}': shape {None if g is None else g.shape} vs ORT {r.shape}"
+        errs.append(float(np.max(np.abs(g.astype(np.float64) - r))) if r.size else 0.0)
+    if not all(math.isfinite(e) for e in errs):
+        return float("inf"), None
+    return (max(errs) if errs else 0.0), None
+
+
 def worker(spec_path, result_path):
     import numpy as np
     import onnxruntime as ort
@@ -336,14 +391,26 @@ def worker(spec_path, result_path):
         so.intra_op_num_threads = T
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # The static-shape rows fix onnxruntime's symbolic dims to the
+        # config's shape, as --input-shape does for Tessera.
+        for dim, value in spec["dim_overrides"].items():
+            so.add_free_dimension_override_by_name(dim, value)
         t0 = time.perf_counter()
         sess = ort.InferenceSession(spec["onnx"], so, providers=["CPUExecutionProvider"])
         row["ort_load_s"] = time.perf_counter() - t0
         out_names = [o.name for o in sess.get_outputs()]
+        binding = None
 
         def ort_run():
+            """One run. Before bind_ort_outputs(): sess.run (converts the
+            inputs, allocates outputs; the accuracy run only). After: the
+            timed form, IOBinding over the bound inputs and outputs."""
             t = time.perf_counter()
-            out = sess.run(out_names, feeds)
+            if binding is None:
+                out = sess.run(out_names, feeds)
+            else:
+                sess.run_with_iobinding(binding)
+                out = None
             return time.perf_counter() - t, out
 
         ts = None
@@ -364,36 +431,38 @@ def worker(spec_path, result_path):
                 row["tessera_error"] = f"run failed: {e}"
                 return None
 
-        # Warm-up; the first run of each gives the outputs that are compared.
+        # The accuracy run of each (not a warm-up run): its outputs are
+        # compared, and give the output shapes that both engines then write
+        # into, pre-allocated, in every warm-up and timed run.
         label = f"{spec['label']} t{T}"
         t_ort, ref = ort_run()
+        row["first_run_ort_ms"] = t_ort * 1e3
         log(f"[run] {label}: ort first run {t_ort * 1e3:.1f} ms")
-        warm_ort = [t_ort]
-        warm_tsr = []
+        binding = sess.io_binding()
+        for name, arr in feeds.items():
+            binding.bind_cpu_input(name, arr)
+        ort_outs = {name: np.empty_like(r) for name, r in zip(out_names, ref)}
+        for name, arr in ort_outs.items():
+            binding.bind_output(name, "cpu", 0, arr.dtype, list(arr.shape), arr.ctypes.data)
+        warm_ort, warm_tsr = [], []
         if ts is not None:
             t = tsr_run()
             if t is not None:
-                warm_tsr.append(t)
+                row["first_run_tessera_ms"] = t * 1e3
                 log(f"[run] {label}: tessera first run {t * 1e3:.1f} ms")
                 got = ts.fetch_outputs()
-                errs = []
-                for name, r in zip(out_names, ref):
-                    g = got.get(name)
-                    if g is None or g.shape != r.shape:
-                        row["tessera_error"] = (f"output '{name}': shape "
-                                                f"{None if g is None else g.shape} vs ORT {r.shape}")
-                        break
-                    errs.append(float(np.max(np.abs(g.astype(np.float64) - r))) if r.size else 0.0)
-                else:
-                    row["max_abs_err"] = max(errs) if errs else 0.0
-                    if not all(math.isfinite(e) for e in errs):
-                        row["max_abs_err"] = float("inf")
+                row["max_abs_err"], row["tessera_error"] = max_abs_error(
+                    got, dict(zip(out_names, ref)))
         tsr_ok = ts is not None and row["tessera_error"] is None
-        slow = spec["slow_s"]
-        for _ in range(spec["warmup"] - 1):
-            if warm_ort[-1] < slow:
-                warm_ort.append(ort_run()[0])
-            if tsr_ok and warm_tsr[-1] < slow:
+        if tsr_ok:
+            try:
+                ts.bind_outputs({name: np.empty_like(g) for name, g in got.items()})
+            except trt.TesseraError as e:
+                row["tessera_error"] = f"binding outputs failed: {e}"
+                tsr_ok = False
+        for _ in range(spec["warmup"]):
+            warm_ort.append(ort_run()[0])
+            if tsr_ok:
                 t = tsr_run()
                 tsr_ok = t is not None
                 if tsr_ok:
@@ -402,7 +471,6 @@ def worker(spec_path, result_path):
         row["warmup_ort_ms"] = [t * 1e3 for t in warm_ort]
 
         # Timed runs, interleaved; the engine that goes first alternates.
-        start = time.perf_counter()
         for i in range(spec["iters"]):
             order = ("tsr", "ort") if i % 2 == 0 else ("ort", "tsr")
             for eng in order:
@@ -417,9 +485,12 @@ def worker(spec_path, result_path):
                     tsr_ok = t is not None
                     if tsr_ok:
                         row["tessera_ms"].append(t * 1e3)
-            if i + 1 >= spec["min_iters"] and time.perf_counter() - start > spec["budget"]:
-                log(f"[run] {label}: budget of {spec['budget']:.0f}s reached after {i + 1} iterations")
-                break
+        if tsr_ok and row["tessera_ms"]:
+            # The buffers the last timed runs wrote: the timed work computed
+            # the same answer as the accuracy run.
+            row["max_abs_err_timed"], why = max_abs_error(ts.bound_outputs, ort_outs)
+            if why:
+                row["tessera_error"] = f"timed runs: {why}"
         med = lambda xs: f"{percentile(xs, 50):.2f} ms" if xs else "-"  # noqa: E731
         log(f"[run] {label}: tessera {med(row['tessera_ms'])}, ort {med(row['ort_ms'])}"
             + (f", max abs err {row['max_abs_err']:.2e}" if row["max_abs_err"] is not None else "")
@@ -479,11 +550,14 @@ def summarize(row, flops, peak):
             "median_ms": percentile(xs, 50), "p10_ms": percentile(xs, 10),
             "p90_ms": percentile(xs, 90), "n": len(xs)}
         if row[eng]:
+            row[eng]["p90_over_median"] = row[eng]["p90_ms"] / row[eng]["median_ms"]
             gf = flops / (row[eng]["median_ms"] * 1e-3) * 1e-9
             row[eng]["gflops"] = gf
             row[eng]["pct_peak"] = 100.0 * gf / peak[row["threads"]]
     row["ratio"] = (row["tessera"]["median_ms"] / row["ort"]["median_ms"]
                     if row["tessera"] and row["ort"] else None)
+    row["noisy"] = any(row[e] and row[e]["p90_over_median"] > NOISY_P90_OVER_MEDIAN
+                       for e in ("tessera", "ort"))
 
 
 def fmt_ms(s):
@@ -502,11 +576,27 @@ def fmt_gf(s):
     return "-" if not s else f"{s['gflops']:.1f} ({s['pct_peak']:.1f}%)"
 
 
+def fmt_spread(r):
+    """p90/median of both engines, flagged when either is over the limit."""
+    sp = "/".join(f"{r[e]['p90_over_median']:.2f}" if r[e] else "-" for e in ("tessera", "ort"))
+    return f"**{sp} noisy ⚠**" if r["noisy"] else sp
+
+
 def markdown(results):
-    lines = [
+    lines = []
+    t = results["tessera"]
+    if t["dirty"]:
+        lines += [f"**DIRTY TREE: not a benchmark of commit {t['commit']}.** The tree differed "
+                  "from it in: " + ", ".join(f"`{p}`" for p in t["dirty_paths"]) + ".", ""]
+    if results.get("exploratory"):
+        a = results["args"]
+        lines += [f"**EXPLORATORY: {a['iters']} timed and {a['warmup']} warm-up runs per engine, "
+                  f"fewer than a benchmark's {MIN_ITERS} and {MIN_WARMUP}.**", ""]
+    lines += [
         "| config | thr | Tessera ms, median (p10–p90) | ORT ms, median (p10–p90) | Tessera/ORT "
-        "| max abs err | GFLOP | Tessera GFLOP/s (% peak) | ORT GFLOP/s (% peak) | n |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "| p90/median (T/ORT) | max abs err | GFLOP | Tessera GFLOP/s (% peak) "
+        "| ORT GFLOP/s (% peak) | n |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["rows"]:
         if r["tessera_error"] and not r["tessera"]:
             tsr = r["tessera_error"].replace("|", "\\|")
@@ -514,13 +604,16 @@ def markdown(results):
                 tsr = tsr[:137] + "..."
         else:
             tsr = fmt_ms(r["tessera"])
-        err = "-" if r["max_abs_err"] is None else f"{r['max_abs_err']:.1e}"
-        if r["max_abs_err"] is not None and not r["max_abs_err"] <= ERR_FLAG:
+        errs = [e for e in (r["max_abs_err"], r.get("max_abs_err_timed")) if e is not None]
+        worst = max(errs) if errs else None
+        err = "-" if worst is None else f"{worst:.1e}"
+        if worst is not None and not worst <= ERR_FLAG:
             err = f"**{err} ⚠**"
         ratio = "-" if r["ratio"] is None else fmt_ratio(r["ratio"])
         n = "/".join(str(r[e]["n"]) if r[e] else "0" for e in ("tessera", "ort"))
         lines.append(f"| {r['label']} | {r['threads']} | {tsr} | {fmt_ms(r['ort'])} | {ratio} | "
-                     f"{err} | {r['gflop']:.2f} | {fmt_gf(r['tessera'])} | {fmt_gf(r['ort'])} | {n} |")
+                     f"{fmt_spread(r)} | {err} | {r['gflop']:.2f} | {fmt_gf(r['tessera'])} | "
+                     f"{fmt_gf(r['ort'])} | {n} |")
     pk = results["peak"]
     notes = [f"Peak fp32 FMA ({pk['isa']}, bench/peak/fma_peak.c, one copy per thread): "
              + "; ".join(f"{t} thread{'s' if int(t) > 1 else ''}: {g:.1f} GFLOP/s"
@@ -534,7 +627,7 @@ def markdown(results):
     m = results["machine"]
     notes.append(f"Machine: {m['cpu_model']} ({m['short']}, {m['logical_cpus']} logical CPUs), "
                  f"onnxruntime {results['onnxruntime']}, Tessera {results['tessera']['commit']}"
-                 f"{' (dirty tree)' if results['tessera']['dirty'] else ''}, {results['date']}.")
+                 f"{' (DIRTY TREE)' if results['tessera']['dirty'] else ''}, {results['date']}.")
     other = results.get("other_load")
     if other and other["others_frac"] > 0.05:
         notes.append(f"**Warning: other processes used {100 * other['others_frac']:.0f}% of the "
@@ -542,9 +635,22 @@ def markdown(results):
     if other and other["steal_frac"] > 0.02:
         notes.append(f"**Warning: the hypervisor stole {100 * other['steal_frac']:.0f}% of the CPU "
                      "time during this run.**")
-    notes.append(f"Max abs error is Tessera vs onnxruntime on the same inputs; ⚠ marks > {ERR_FLAG:g}. "
-                 "GFLOP counts matmuls only (2·M·N·K, attention included). "
-                 "n = timed runs (Tessera/ORT).")
+    noisy = [f"{r['label']} t{r['threads']}" for r in results["rows"] if r["noisy"]]
+    if noisy:
+        notes.append(f"**Noisy rows (p90 over {NOISY_P90_OVER_MEDIAN:g}× the median): "
+                     + ", ".join(noisy) + ".**")
+    a = results["args"]
+    notes.append("Both engines did the same work in every timed run: inputs bound once, outputs "
+                 "written into pre-allocated caller arrays (onnxruntime: IOBinding, "
+                 "`run_with_iobinding`; Tessera: `tsr_session_run` with caller outputs). Rows "
+                 "without `dyn` fix the symbolic dims on both sides (Tessera `--input-shape`, "
+                 "onnxruntime `add_free_dimension_override_by_name`); `dyn` rows keep them "
+                 f"symbolic on both. Per engine: 1 accuracy run, {a['warmup']} warm-up runs, "
+                 f"{a['iters']} timed runs, interleaved.")
+    notes.append(f"Max abs error is Tessera vs onnxruntime on the same inputs (the accuracy run; "
+                 f"the timed runs' last outputs are checked too); ⚠ marks > {ERR_FLAG:g}. "
+                 "GFLOP counts matmuls only (2·M·N·K, attention included; causal models count "
+                 "the unmasked half of the attention matmuls). n = timed runs (Tessera/ORT).")
     lines += ["", "\n\n".join(notes)]
     return "\n".join(lines) + "\n"
 
@@ -594,33 +700,60 @@ def chart(results, path):
 
 
 def git_state():
+    """(short commit, the paths that differ from it). Untracked files count
+    (a new source file changes the build) except under bench/results, where
+    the harness itself writes; ignored ones (build/, .venv/) do not."""
     try:
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True).stdout.strip())
-        return commit or "unknown", dirty
+        status = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", ".",
+                                 ":(exclude)bench/results"],
+                                capture_output=True, text=True).stdout
+        return commit or "unknown", [ln[3:] for ln in status.splitlines() if ln.strip()]
     except OSError:
-        return "unknown", False
+        return "unknown", ["(git is not available: the tree cannot be checked)"]
 
 
 def configs(a):
     import models as bm
-    out = []  # (model, batch, seq, label, key)
+    base = []  # (model, batch, seq, label, key)
     for m in a.models:
         if m == "gemm":
             for M in a.gemm_m:
-                out.append((m, 1, M, f"gemm M={M} K={bm.GEMM_K} N={bm.GEMM_N}", f"gemm-m{M}"))
+                base.append((m, 1, M, f"gemm M={M} K={bm.GEMM_K} N={bm.GEMM_N}", f"gemm-m{M}"))
             continue
         spec = bm.MODELS[m]
         for b in a.batch:
             if spec["kind"] == "image":
                 s = (spec["image"] // spec["patch"]) ** 2 + 1
-                out.append((m, b, s, f"{m} b{b} {spec['image']}px", f"{m}-b{b}"))
+                base.append((m, b, s, f"{m} b{b} {spec['image']}px", f"{m}-b{b}"))
             else:
                 for s in (a.seq or spec["seqs"]):
-                    out.append((m, b, s, f"{m} b{b} s{s}", f"{m}-b{b}-s{s}"))
+                    base.append((m, b, s, f"{m} b{b} s{s}", f"{m}-b{b}-s{s}"))
+    out = []  # (model, batch, seq, label, key, static shapes?)
+    for c in base:
+        for sh in a.shapes:
+            if sh == "static":
+                out.append(c + (True,))
+            else:
+                out.append(c[:3] + (c[3] + " dyn", c[4] + "-dyn", False))
     return out
+
+
+def symbolic_dims(onnx_path, feeds):
+    """{dim name: value} for the symbolic dims of the model's graph inputs,
+    as the feeds fix them."""
+    import onnx
+    model = onnx.load(onnx_path, load_external_data=False)
+    dims = {}
+    for inp in model.graph.input:
+        if inp.name not in feeds:
+            continue
+        shape = feeds[inp.name].shape
+        for i, d in enumerate(inp.type.tensor_type.shape.dim):
+            if d.dim_param and i < len(shape):
+                dims[d.dim_param] = int(shape[i])
+    return dims
 
 
 def main(argv):
@@ -632,6 +765,14 @@ def main(argv):
     import onnxruntime as ort
     import models as bm
     import tessera_rt as trt
+
+    # A table must say which code it measured: a commit, and nothing on top.
+    commit, dirty = git_state()
+    if dirty and not a.allow_dirty:
+        log("bench.py: error: the tree differs from commit " + commit + " in: "
+            + ", ".join(dirty[:10]) + (" ..." if len(dirty) > 10 else "")
+            + "; commit (and rebuild) first, or pass --allow-dirty to get results marked as such")
+        return 1
 
     os.makedirs(a.cache_dir, exist_ok=True)
     compiler = os.path.join(ROOT, "build", "bin", "tessera-compile")
@@ -652,40 +793,41 @@ def main(argv):
         peak, isa = measure_peak(a.threads, work)
         log("[peak] " + ", ".join(f"{t} thread(s): {g:.1f} GFLOP/s" for t, g in peak.items())
             + f" ({isa})")
-        commit, dirty = git_state()
         results = {
             "date": datetime.date.today().isoformat(),
             "timestamp": datetime.datetime.now().isoformat(timespec="seconds"),
             "machine": machine, "onnxruntime": ort.__version__,
-            "tessera": {"commit": commit, "dirty": dirty,
+            "tessera": {"commit": commit, "dirty": bool(dirty), "dirty_paths": dirty,
                         "compiler_sha256": _sha256_file(compiler) if not a.no_tessera else None,
                         "runtime_lib": runtime_lib},
             "peak": {"isa": isa, "gflops": {str(t): g for t, g in peak.items()}},
             "args": {k: v for k, v in vars(a).items() if k != "worker"},
-            "method": ("interleaved A/B after warm-up in one process; perf_counter around "
-                       "InferenceSession.run / tsr_session_run; ORT_ENABLE_ALL, intra_op=T, "
-                       "inter_op=1, sequential"),
+            "method": ("one accuracy run, then warm-up and timed runs interleaved A/B in one "
+                       "process; perf_counter around InferenceSession.run_with_iobinding "
+                       "(inputs and outputs pre-bound) / tsr_session_run (inputs bound, outputs "
+                       "into caller arrays); ORT_ENABLE_ALL, intra_op=T, inter_op=1, "
+                       "sequential; static rows: symbolic dims fixed on both sides"),
+            "exploratory": a.iters < MIN_ITERS or a.warmup < MIN_WARMUP,
             "rows": [],
         }
-        for model, batch, seq, label, key in configs(a):
+        for model, batch, seq, label, key, static in configs(a):
             onnx_path = onnx_file(model, seq, a.cache_dir)
             feeds = bm.make_inputs(model, batch, seq)
             tdir, terr, csecs = (None, "not run (--no-tessera)", None)
             if not a.no_tessera:
                 tdir, terr, csecs = tessera_compile(compiler, onnx_path, feeds, key, a.cache_dir,
-                                                    a.compile_timeout)
+                                                    a.compile_timeout, static)
                 if terr and not terr.startswith(("compile timed out", "killed")):
                     terr = "unsupported: " + terr
             spec = {"model": model, "batch": batch, "seq": seq, "label": label,
                     "onnx": onnx_path, "tessera_dir": tdir, "tessera_error": terr,
                     "runtime_lib": runtime_lib, "threads": a.threads, "iters": a.iters,
-                    "warmup": a.warmup, "min_iters": a.min_iters, "budget": a.budget,
-                    "settle_ms": a.settle_ms,
-                    "slow_s": 10.0}
+                    "warmup": a.warmup, "settle_ms": a.settle_ms,
+                    "dim_overrides": symbolic_dims(onnx_path, feeds) if static else {}}
             rows = run_group(spec, work)
             flops = bm.matmul_flops(model, batch, seq)
             for r in rows:
-                r.update(model=model, batch=batch, seq=seq, label=label,
+                r.update(model=model, batch=batch, seq=seq, label=label, static_shapes=static,
                          gflop=flops / 1e9, compile_s=csecs)
                 summarize(r, flops, peak)
                 results["rows"].append(r)
@@ -703,7 +845,8 @@ def main(argv):
         shutil.rmtree(work, ignore_errors=True)
 
     stem = f"{results['date']}-{machine['short']}" + ("-quick" if a.quick else "") \
-        + (f"-{a.tag}" if a.tag else "")
+        + (f"-{a.tag}" if a.tag else "") + ("-exploratory" if results["exploratory"] else "") \
+        + ("-dirty" if dirty else "")
     os.makedirs(a.results_dir, exist_ok=True)
     base = os.path.join(a.results_dir, stem)
     table = markdown(results)

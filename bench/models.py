@@ -348,14 +348,18 @@ def gemm(m, k, n, seed=400, name="gemm"):
 # ---------------------------------------------------------------------------
 # The benchmark's model table
 # ---------------------------------------------------------------------------
-def _encoder_flops(tokens, seq, batch, layers, hidden, ffn, qkv=3):
+def _encoder_flops(tokens, seq, batch, layers, hidden, ffn, qkv=3, causal=False):
     """2*M*N*K for every matmul of `layers` transformer layers: Q/K/V and
     output projections, the two FFN matmuls, and the two attention matmuls
-    (Q*K^T and P*V, over all heads: 2 * batch * seq * seq * hidden each;
-    causal models are counted in full, as they compute the full square)."""
+    (Q*K^T and P*V, over all heads: 2 * batch * seq * seq * hidden each).
+    For a causal model only the work the mask leaves is counted: query i sees
+    keys 0..i, seq*(seq+1)/2 (query, key) pairs instead of seq*seq (the
+    attention kernel skips the masked blocks, so counting the full square
+    would overstate its GFLOP/s)."""
     proj = 2 * tokens * hidden * hidden * (qkv + 1)
     mlp = 2 * tokens * hidden * ffn * 2
-    attn = 2 * (2 * batch * seq * seq * hidden)
+    pairs = seq * (seq + 1) // 2 if causal else seq * seq
+    attn = 2 * (2 * batch * pairs * hidden)
     return layers * (proj + mlp + attn)
 
 
@@ -372,7 +376,7 @@ MODELS = {
     "gpt2": dict(
         desc="GPT-2 small prefill (12 layers, hidden 768, 12 heads, FFN 3072, causal)",
         build=lambda: gpt2(seed=201, name="gpt2_small"),
-        kind="text", layers=12, hidden=768, ffn=3072, seqs=[128]),
+        kind="text", layers=12, hidden=768, ffn=3072, seqs=[128], causal=True),
     "vit-b16": dict(
         desc="ViT-B/16 at 224x224 (Conv patch embedding + class token, 12 layers)",
         build=lambda: vit(seed=301, name="vit_b16"),
@@ -392,7 +396,8 @@ def matmul_flops(model, batch, seq):
         s = patches + 1
         conv = 2 * batch * patches * m["hidden"] * (3 * m["patch"] ** 2)
         return conv + _encoder_flops(batch * s, s, batch, m["layers"], m["hidden"], m["ffn"])
-    return _encoder_flops(batch * seq, seq, batch, m["layers"], m["hidden"], m["ffn"])
+    return _encoder_flops(batch * seq, seq, batch, m["layers"], m["hidden"], m["ffn"],
+                          causal=m.get("causal", False))
 
 
 def make_inputs(model, batch, seq, seed=0):

@@ -148,6 +148,7 @@ class Session:
         self.n_out = len(self.output_names)
         self.outputs = (TensorView * max(1, self.n_out))()
         self._keep = []
+        self.bound_outputs = None
 
     def bind(self, feeds):
         """Binds inputs (a dict name -> array) in signature order."""
@@ -165,9 +166,31 @@ class Session:
             v.byte_size = arr.nbytes
         self.n_in = len(self.input_names)
 
+    def bind_outputs(self, arrays):
+        """Makes the runs write into caller-owned arrays (a dict name ->
+        C-contiguous array of the output's dtype and shape) instead of
+        session-owned buffers; None goes back to session-owned outputs."""
+        self.bound_outputs = arrays
+        ctypes.memset(self.outputs, 0, ctypes.sizeof(self.outputs))
+        if arrays is None:
+            return
+        for i, name in enumerate(self.output_names):
+            arr = arrays[name]
+            if not arr.flags["C_CONTIGUOUS"]:
+                raise TesseraError(f"output '{name}': the array must be C-contiguous")
+            v = self.outputs[i]
+            v.dtype = _NP_TO_TSR[arr.dtype]
+            v.rank = arr.ndim
+            for d, n in enumerate(arr.shape):
+                v.shape[d] = n
+            v.data = arr.ctypes.data
+            v.byte_size = arr.nbytes
+
     def run(self):
-        """One tsr_session_run into session-owned outputs; returns seconds."""
-        ctypes.memset(self.outputs, 0, ctypes.sizeof(self.outputs))  # data NULL: session-owned
+        """One tsr_session_run, into the arrays of bind_outputs() or else
+        session-owned outputs; returns seconds."""
+        if self.bound_outputs is None:
+            ctypes.memset(self.outputs, 0, ctypes.sizeof(self.outputs))  # data NULL: session-owned
         lib = self.rt.lib
         t0 = _perf_counter()
         status = lib.tsr_session_run(self.session, self.inputs, self.n_in, self.outputs, self.n_out)

@@ -2,7 +2,7 @@
 //
 // The importer's view of ONNX values: each is a tsr tensor, a value known at
 // compile time (a small constant, or a shape vector whose elements may be
-// index values of dynamic dims), or both. Op converters (OnnxOps.cpp) read
+// index values of dynamic dims), or both. Op converters (Onnx*Ops.cpp) read
 // operands through this class and record their results in it.
 //
 //===----------------------------------------------------------------------===//
@@ -137,7 +137,7 @@ llvm::Expected<ImportedValue> importTensorProto(Importer &im,
                                                 const onnx::TensorProto &t,
                                                 const std::string &modelDir);
 
-/// Converts one node. Defined in OnnxOps.cpp.
+/// Converts one node through the table of OnnxOps.cpp.
 llvm::Error convertNode(Importer &im, const onnx::NodeProto &node);
 
 // --- Converter table ----------------------------------------------------------
@@ -145,18 +145,22 @@ using ConverterFn =
     std::function<llvm::Error(Importer &, const onnx::NodeProto &)>;
 using ConverterTable = llvm::StringMap<ConverterFn>;
 
-/// Converters kept outside OnnxOps.cpp, one file per op family. Each adds
-/// its ops to the table; a few wrap an entry already there to handle a case
-/// it does not (variadic Max, bool ReduceMax, ...) and delegate the rest.
-void registerElementwiseConverters(ConverterTable &table); // OnnxElementwiseOps.cpp
-void registerReductionConverters(ConverterTable &table);   // OnnxReductionOps.cpp
-void registerTensorConverters(ConverterTable &table);      // OnnxTensorOps.cpp
-void registerNormalizationConverters(ConverterTable &table); // OnnxNormalizationOps.cpp
-void registerConvConverters(ConverterTable &table);        // OnnxConvOps.cpp
-void registerIndexingConverters(ConverterTable &table);    // OnnxIndexingOps.cpp
-void registerResizeConverters(ConverterTable &table);      // OnnxResizeOps.cpp
-void registerEinsumConverters(ConverterTable &table);      // OnnxEinsumOps.cpp
-void registerAttentionConverters(ConverterTable &table);   // OnnxAttentionOps.cpp
+/// The converters, one file per op family (Onnx<Family>Ops.cpp). Each adds
+/// its ops to the table; where an op has cases of its own it wraps the
+/// family's own base converter, never an entry of another family, so the
+/// order of the calls does not matter.
+void registerElementwiseConverters(ConverterTable &table);
+void registerMatMulConverters(ConverterTable &table);
+void registerReductionConverters(ConverterTable &table);
+void registerNormalizationConverters(ConverterTable &table);
+void registerShapeConverters(ConverterTable &table);
+void registerSliceConverters(ConverterTable &table);
+void registerTensorConverters(ConverterTable &table);
+void registerConvConverters(ConverterTable &table);
+void registerIndexingConverters(ConverterTable &table);
+void registerResizeConverters(ConverterTable &table);
+void registerEinsumConverters(ConverterTable &table);
+void registerAttentionConverters(ConverterTable &table);
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

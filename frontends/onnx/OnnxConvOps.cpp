@@ -8,12 +8,13 @@
 //   pool: a reduction over the stacked axis.
 // This is im2col in ONNX terms: one MatMul per group, run by the same GEMM
 // kernels as every other MatMul. Conv's non-overlapping patch case keeps its
-// direct lowering (OnnxOps.cpp); the weights here need no layout of their
+// direct lowering (convertConv); the weights here need no layout of their
 // own, but the stacked windows cost K times the input's memory.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/NodeBuilder.h"
+#include "frontends/onnx/OnnxOpSupport.h"
 
 #include <cmath>
 #include <limits>
@@ -321,10 +322,100 @@ Error convertPool(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+/// Conv with non-overlapping windows (kernel == stride, no padding, no
+/// dilation, one group): the patch embedding of vision transformers. It is
+/// exactly a linear over flattened patches:
+/// [N,C,H,W] → [N·H'·W', C·kh·kw] · Wᵀ → [N,O,H',W'].
+Error convertConv(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> w = im.tensorOperand(node, 1);
+  if (!w)
+    return w.takeError();
+  auto xt = typeOf(*x), wt = typeOf(*w);
+  if (xt.getRank() != 4 || wt.getRank() != 4 || !wt.hasStaticShape() ||
+      xt.getElementType() != wt.getElementType())
+    return im.nodeError(node, "only 2-D convolutions with a static weight "
+                              "are supported");
+  int64_t o = wt.getDimSize(0), c = wt.getDimSize(1), kh = wt.getDimSize(2),
+          kw = wt.getDimSize(3);
+  auto ints = [&](StringRef name, SmallVector<int64_t> fallback) {
+    auto v = attrInts(node, name);
+    return v ? SmallVector<int64_t>(v->begin(), v->end()) : fallback;
+  };
+  SmallVector<int64_t> strides = ints("strides", {1, 1}),
+                       pads = ints("pads", {0, 0, 0, 0}),
+                       dilations = ints("dilations", {1, 1});
+  std::string autoPad = "NOTSET";
+  if (const onnx::AttributeProto *a = findAttr(node, "auto_pad"))
+    autoPad = a->s();
+  bool patches = attrInt(node, "group", 1) == 1 && strides.size() == 2 &&
+                 strides[0] == kh && strides[1] == kw &&
+                 llvm::all_of(pads, [](int64_t p) { return p == 0; }) &&
+                 llvm::all_of(dilations, [](int64_t d) { return d == 1; }) &&
+                 (autoPad == "NOTSET" || autoPad == "VALID");
+  if (!patches)
+    return im.nodeError(node, "unsupported op 'Conv' configuration: only "
+                              "non-overlapping patches (kernel == stride, no "
+                              "padding, dilation or groups) are supported");
+  if (xt.getDimSize(1) != c && !xt.isDynamicDim(1))
+    return im.nodeError(node, "input has " + llvm::Twine(xt.getDimSize(1)) +
+                                  " channels, the weight " + llvm::Twine(c));
+  for (int64_t d : {2, 3})
+    if (xt.isDynamicDim(d))
+      return im.nodeError(node, "the spatial dims must be static");
+  int64_t h = xt.getDimSize(2) / kh, wd = xt.getDimSize(3) / kw;
+  IntElem n = im.dimOf(*x, 0);
+  Type elt = xt.getElementType();
+  // Input windows past the last full patch are dropped, as Conv does.
+  Value in = *x;
+  if (h * kh != xt.getDimSize(2) || wd * kw != xt.getDimSize(3)) {
+    SmallVector<Value> dyn;
+    if (xt.isDynamicDim(0))
+      dyn.push_back(im.indexValue(n));
+    in = tsr::SliceOp::create(
+        im.b, im.loc,
+        RankedTensorType::get({xt.getDimSize(0), c, h * kh, wd * kw}, elt), in,
+        ValueRange(), dyn, im.b.getDenseI64ArrayAttr({0, 0, 0, 0}),
+        im.b.getDenseI64ArrayAttr({1, 1, 1, 1}));
+  }
+  Value six = im.reshape(in, {n, {c, {}}, {h, {}}, {kh, {}}, {wd, {}}, {kw, {}}});
+  auto sixType = typeOf(six);
+  SmallVector<int64_t> perm = {0, 2, 4, 1, 3, 5};
+  SmallVector<int64_t> permShape;
+  for (int64_t p : perm)
+    permShape.push_back(sixType.getDimSize(p));
+  Value moved = tsr::TransposeOp::create(
+      im.b, im.loc, RankedTensorType::get(permShape, elt), six,
+      im.b.getDenseI64ArrayAttr(perm));
+  Value rows = im.reshape(moved, {n, {h, {}}, {wd, {}}, {c * kh * kw, {}}});
+  Value weight = im.reshape(*w, {{o, {}}, {c * kh * kw, {}}});
+  Value bias;
+  if (im.hasInput(node, 2)) {
+    Expected<Value> bv = im.tensorOperand(node, 2);
+    if (!bv)
+      return bv.takeError();
+    bias = *bv;
+    if (typeOf(bias).getShape() != ArrayRef<int64_t>{o})
+      return im.nodeError(node, "bias must be [" + llvm::Twine(o) + "]");
+  }
+  auto linType = RankedTensorType::get(
+      {typeOf(rows).getDimSize(0), h, wd, o}, elt);
+  Value lin = tsr::LinearOp::create(im.b, im.loc, linType, rows, weight, bias,
+                                    tsr::Epilogue::none, false);
+  Value out = tsr::TransposeOp::create(
+      im.b, im.loc,
+      RankedTensorType::get({linType.getDimSize(0), o, h, wd}, elt), lin,
+      im.b.getDenseI64ArrayAttr({0, 3, 1, 2}));
+  im.setTensor(node, 0, out);
+  return Error::success();
+}
+
 } // namespace
 
 void registerConvConverters(ConverterTable &m) {
-  m["Conv"] = generalConv(m.lookup("Conv"));
+  m["Conv"] = generalConv(convertConv);
   m["MaxPool"] = convertPool;
   m["AveragePool"] = convertPool;
   m["LpPool"] = convertPool;

@@ -1,7 +1,8 @@
 //===- OnnxElementwiseOps.cpp - Activations and elementwise math ----------===//
 //
-// Converters for the elementwise ONNX ops beyond the basic arithmetic of
-// OnnxOps.cpp: rounding and trigonometric functions (one tsr.unary kind
+// Converters for the elementwise ONNX ops: the arithmetic, comparisons and
+// math functions tsr has ops for (folded at import when every operand is
+// known), Cast and Where, rounding and trigonometric functions (one tsr.unary kind
 // each), activations (Clip, LeakyRelu, Elu, Selu, Celu, HardSigmoid,
 // HardSwish, Softplus, Softsign, Mish, PRelu, ThresholdedRelu, Gelu), Sign,
 // Mod, logical and bitwise ops, IsNaN/IsInf, and the variadic Sum, Mean, Max
@@ -13,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/NodeBuilder.h"
+#include "frontends/onnx/OnnxOpSupport.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -413,9 +415,283 @@ ConverterFn foldNot(ConverterFn notOp) {
   };
 }
 
+Error convertBinary(Importer &im, const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  if (node.input_size() != 2)
+    return im.nodeError(node, "expects 2 inputs");
+  if (allHost(im, node)) {
+    const HostTensor *a = hostOf(im, node, 0), *c = hostOf(im, node, 1);
+    // Host ints are int64 with signed semantics: unsigned operands are
+    // computed at run time (divui, maxui, ...) instead.
+    if (a->elementType == c->elementType &&
+        !a->elementType.isUnsignedInteger()) {
+      auto r = hostBroadcast(
+          {a, c}, a->elementType,
+          [&](ArrayRef<IntElem> x) { return intArith(im, op, x[0], x[1]); },
+          [&](ArrayRef<double> x) -> double {
+            if (op == "Add") return x[0] + x[1];
+            if (op == "Sub") return x[0] - x[1];
+            if (op == "Mul") return x[0] * x[1];
+            if (op == "Div") return x[0] / x[1];
+            if (op == "Pow") return std::pow(x[0], x[1]);
+            if (op == "Max") return std::max(x[0], x[1]);
+            return std::min(x[0], x[1]);
+          });
+      if (r && (op != "Pow" || r->isFloat())) {
+        im.setResult(node, 0, ImportedValue{Value(), std::move(*r)});
+        return Error::success();
+      }
+    }
+  }
+  Expected<Value> l = im.tensorOperand(node, 0);
+  if (!l)
+    return l.takeError();
+  // Pow by a constant 2 (layer-norm variance) is a multiply.
+  if (op == "Pow") {
+    auto it = im.values.find(node.input(1));
+    if (it->second.host && it->second.host->numElements() == 1) {
+      const HostTensor &e = *it->second.host;
+      double p = e.isFloat() ? e.floats[0] : e.ints[0].value;
+      if (p == 2.0 && (e.isFloat() || e.allStatic())) {
+        Expected<Value> r = im.binary<tsr::MulOp>(node, *l, *l);
+        if (!r)
+          return r.takeError();
+        im.setTensor(node, 0, *r);
+        return Error::success();
+      }
+    }
+  }
+  Expected<Value> r = im.tensorOperand(node, 1);
+  if (!r)
+    return r.takeError();
+  Value rv = *r;
+  if (op == "Pow")
+    rv = im.castTo(rv, typeOf(*l).getElementType());
+  Expected<Value> out = [&]() -> Expected<Value> {
+    if (op == "Add") return im.binary<tsr::AddOp>(node, *l, rv);
+    if (op == "Sub") return im.binary<tsr::SubOp>(node, *l, rv);
+    if (op == "Mul") return im.binary<tsr::MulOp>(node, *l, rv);
+    if (op == "Div") return im.binary<tsr::DivOp>(node, *l, rv);
+    if (op == "Pow") {
+      if (!isa<FloatType>(typeOf(*l).getElementType()))
+        return im.nodeError(node, "integer Pow is unsupported");
+      return im.binary<tsr::PowOp>(node, *l, rv);
+    }
+    if (op == "Max") return im.binary<tsr::MaxOp>(node, *l, rv);
+    if (op == "Min") return im.binary<tsr::MinOp>(node, *l, rv);
+    if (op == "And") return im.binary<tsr::AndOp>(node, *l, rv);
+    return im.binary<tsr::OrOp>(node, *l, rv);
+  }();
+  if (!out)
+    return out.takeError();
+  im.setTensor(node, 0, *out);
+  return Error::success();
+}
+
+Error convertCompare(Importer &im, const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  if (node.input_size() != 2)
+    return im.nodeError(node, "expects 2 inputs");
+  if (allHost(im, node)) {
+    const HostTensor *a = hostOf(im, node, 0), *c = hostOf(im, node, 1);
+    if (!a->isFloat() && !c->isFloat() &&
+        !a->elementType.isUnsignedInteger() &&
+        !c->elementType.isUnsignedInteger()) {
+      auto r = hostBroadcast(
+          {a, c}, im.b.getI1Type(),
+          [&](ArrayRef<IntElem> x) -> std::optional<IntElem> {
+            std::optional<bool> v = intCompare(op, x[0], x[1]);
+            if (!v)
+              return std::nullopt;
+            return IntElem{*v ? 1 : 0, {}};
+          },
+          [](ArrayRef<double>) { return 0.0; });
+      if (r) {
+        im.setResult(node, 0, ImportedValue{Value(), std::move(*r)});
+        return Error::success();
+      }
+    }
+  }
+  Expected<Value> l = im.tensorOperand(node, 0);
+  if (!l)
+    return l.takeError();
+  Expected<Value> r = im.tensorOperand(node, 1);
+  if (!r)
+    return r.takeError();
+  if (typeOf(*l).getElementType() != typeOf(*r).getElementType())
+    return im.nodeError(node, "operand element types differ");
+  auto kind = llvm::StringSwitch<tsr::CompareKind>(op)
+                  .Case("Equal", tsr::CompareKind::eq)
+                  .Case("Less", tsr::CompareKind::lt)
+                  .Case("LessOrEqual", tsr::CompareKind::le)
+                  .Case("Greater", tsr::CompareKind::gt)
+                  .Default(tsr::CompareKind::ge);
+  auto shape = tsr::broadcastShapes({typeOf(*l).getShape(), typeOf(*r).getShape()});
+  if (!shape)
+    return im.nodeError(node, "operand shapes do not broadcast");
+  Value out = tsr::CompareOp::create(
+      im.b, im.loc, RankedTensorType::get(*shape, im.b.getI1Type()), kind, *l,
+      *r);
+  im.setTensor(node, 0, out);
+  return Error::success();
+}
+
+Error convertUnary(Importer &im, const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  if (op == "Neg" && allHost(im, node)) {
+    HostTensor h = *hostOf(im, node, 0);
+    if (h.isFloat()) {
+      for (double &f : h.floats)
+        f = -f;
+      im.setResult(node, 0, ImportedValue{Value(), h});
+      return Error::success();
+    }
+    if (h.allStatic()) {
+      for (IntElem &e : h.ints)
+        e.value = -e.value;
+      im.setResult(node, 0, ImportedValue{Value(), h});
+      return Error::success();
+    }
+  }
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  auto kind = llvm::StringSwitch<tsr::UnaryKind>(op)
+                  .Case("Neg", tsr::UnaryKind::neg)
+                  .Case("Abs", tsr::UnaryKind::abs)
+                  .Case("Sqrt", tsr::UnaryKind::sqrt)
+                  .Case("Exp", tsr::UnaryKind::exp)
+                  .Case("Log", tsr::UnaryKind::log)
+                  .Case("Erf", tsr::UnaryKind::erf)
+                  .Case("Tanh", tsr::UnaryKind::tanh)
+                  .Case("Sigmoid", tsr::UnaryKind::sigmoid)
+                  .Case("Relu", tsr::UnaryKind::relu)
+                  .Case("Reciprocal", tsr::UnaryKind::reciprocal)
+                  .Default(tsr::UnaryKind::kNot);
+  Type elt = typeOf(*x).getElementType();
+  bool intOk = kind == tsr::UnaryKind::neg || kind == tsr::UnaryKind::abs ||
+               kind == tsr::UnaryKind::relu;
+  if (kind == tsr::UnaryKind::kNot ? !elt.isInteger(1)
+                                   : !(isa<FloatType>(elt) ||
+                                       (intOk && elt.isSignlessInteger())))
+    return im.nodeError(node, "unsupported element type for " + op);
+  im.setTensor(node, 0,
+               tsr::UnaryOp::create(im.b, im.loc, typeOf(*x), kind, *x));
+  return Error::success();
+}
+
+/// A float folded to an integer the way hardware conversions go, without
+/// C++'s undefined behaviour for NaN and out-of-range values (which ONNX
+/// leaves unspecified): NaN becomes 0, the rest saturates.
+static int64_t saturatingFloatToInt(double f) {
+  if (std::isnan(f))
+    return 0;
+  if (f >= 9.2233720368547758e18)
+    return std::numeric_limits<int64_t>::max();
+  if (f <= -9.2233720368547758e18)
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(f);
+}
+
+Error convertCast(Importer &im, const onnx::NodeProto &node) {
+  Expected<Type> to = im.elementType(attrInt(node, "to", 0),
+                                     "Cast node '" + node.name() + "' target");
+  if (!to)
+    return to.takeError();
+  // 8-bit float targets round and saturate in the lowering, not here.
+  bool toFloat8 = isa<FloatType>(*to) && to->getIntOrFloatBitWidth() == 8;
+  // Host ints are signed int64: unsigned sources convert at run time.
+  if (allHost(im, node) && !toFloat8 &&
+      !hostOf(im, node, 0)->elementType.isUnsignedInteger()) {
+    HostTensor h = *hostOf(im, node, 0);
+    HostTensor out;
+    out.elementType = *to;
+    out.shape = h.shape;
+    bool toFloat = isa<FloatType>(*to);
+    if (h.isFloat() && toFloat) {
+      out.floats = h.floats;
+    } else if (h.isFloat()) {
+      for (double f : h.floats)
+        out.ints.push_back(
+            {to->isInteger(1) ? (f != 0) : saturatingFloatToInt(f), {}});
+    } else if (toFloat && h.allStatic()) {
+      for (const IntElem &e : h.ints)
+        out.floats.push_back(static_cast<double>(e.value));
+    } else if (!toFloat) {
+      out.ints = h.ints;
+      if (to->isInteger(1))
+        for (IntElem &e : out.ints)
+          if (e.isStatic())
+            e.value = e.value != 0;
+    }
+    if (out.numElements() ==
+        static_cast<int64_t>(out.isFloat() ? out.floats.size() : out.ints.size())) {
+      im.setResult(node, 0, ImportedValue{Value(), out});
+      return Error::success();
+    }
+  }
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  im.setTensor(node, 0, im.castTo(*x, *to, attrInt(node, "saturate", 1) != 0));
+  return Error::success();
+}
+
+Error convertWhere(Importer &im, const onnx::NodeProto &node) {
+  if (allHost(im, node)) {
+    const HostTensor *c = hostOf(im, node, 0), *x = hostOf(im, node, 1),
+                     *y = hostOf(im, node, 2);
+    if (c->allStatic() && x->elementType == y->elementType) {
+      auto r = hostBroadcast(
+          {c, x, y}, x->elementType,
+          [](ArrayRef<IntElem> a) -> std::optional<IntElem> {
+            return a[0].value ? a[1] : a[2];
+          },
+          [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; });
+      if (r) {
+        im.setResult(node, 0, ImportedValue{Value(), std::move(*r)});
+        return Error::success();
+      }
+    }
+  }
+  Expected<Value> c = im.tensorOperand(node, 0);
+  if (!c)
+    return c.takeError();
+  Expected<Value> x = im.tensorOperand(node, 1);
+  if (!x)
+    return x.takeError();
+  Expected<Value> y = im.tensorOperand(node, 2);
+  if (!y)
+    return y.takeError();
+  if (typeOf(*x).getElementType() != typeOf(*y).getElementType())
+    return im.nodeError(node, "X and Y element types differ");
+  Value cond = im.castTo(*c, im.b.getI1Type());
+  auto shape = tsr::broadcastShapes(
+      {typeOf(cond).getShape(), typeOf(*x).getShape(), typeOf(*y).getShape()});
+  if (!shape)
+    return im.nodeError(node, "operand shapes do not broadcast");
+  im.setTensor(node, 0,
+               tsr::SelectOp::create(
+                   im.b, im.loc,
+                   RankedTensorType::get(*shape, typeOf(*x).getElementType()),
+                   cond, *x, *y));
+  return Error::success();
+}
+
 } // namespace
 
 void registerElementwiseConverters(ConverterTable &m) {
+  for (const char *op : {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min",
+                         "And", "Or"})
+    m[op] = convertBinary;
+  for (const char *op : {"Equal", "Less", "Greater", "LessOrEqual",
+                         "GreaterOrEqual"})
+    m[op] = convertCompare;
+  for (const char *op : {"Neg", "Abs", "Sqrt", "Exp", "Log", "Erf", "Tanh",
+                         "Sigmoid", "Relu", "Reciprocal", "Not"})
+    m[op] = convertUnary;
+  m["Cast"] = convertCast;
+  m["Where"] = convertWhere;
   for (const char *op : {"Floor", "Ceil", "Round", "Sin", "Cos", "Tan", "Asin",
                          "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
                          "Atanh"})
@@ -433,12 +709,12 @@ void registerElementwiseConverters(ConverterTable &m) {
   m["Sign"] = convertSign;
   m["Clip"] = convertClip;
   m["Mod"] = convertMod;
-  m["Max"] = variadic(m.lookup("Max"), "Max", false);
-  m["Min"] = variadic(m.lookup("Min"), "Min", false);
+  m["Max"] = variadic(convertBinary, "Max", false);
+  m["Min"] = variadic(convertBinary, "Min", false);
   m["Sum"] = variadic(nullptr, "Add", false);
   m["Mean"] = variadic(nullptr, "Add", true);
-  m["Pow"] = integerPow(m.lookup("Pow"));
-  m["Not"] = foldNot(m.lookup("Not"));
+  m["Pow"] = integerPow(convertBinary);
+  m["Not"] = foldNot(convertUnary);
 }
 
 Error checkOperandTypes(Importer &im, const onnx::NodeProto &node) {

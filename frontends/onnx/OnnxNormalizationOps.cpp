@@ -1,6 +1,8 @@
 //===- OnnxNormalizationOps.cpp - Batch/instance/group/Lp norms, pools ----===//
 //
-// Converters for the normalizations convolutional and older models use
+// Converters for the normalizations: LayerNormalization (one tsr.layer_norm;
+// its Mean and InvStdDev outputs composed) and RMSNormalization (the ops the
+// decomposed form imports to), and those convolutional and older models use
 // (BatchNormalization in inference and training mode, InstanceNormalization,
 // GroupNormalization, LpNormalization, MeanVarianceNormalization) and the
 // global pools, as compositions of reductions and elementwise ops built with
@@ -10,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/NodeBuilder.h"
+#include "frontends/onnx/OnnxOpSupport.h"
 
 using namespace mlir;
 using llvm::Error;
@@ -234,9 +237,161 @@ Error convertGlobalPool(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+Error convertLayerNorm(Importer &im, const onnx::NodeProto &node) {
+  for (int i = 1; i < node.output_size(); ++i)
+    if (!node.output(i).empty())
+      return im.nodeError(node, "the Mean/InvStdDev outputs are unsupported");
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> scale = im.tensorOperand(node, 1);
+  if (!scale)
+    return scale.takeError();
+  int64_t rank = typeOf(*x).getRank();
+  int64_t axis = normalizeAxis(attrInt(node, "axis", -1), rank);
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis out of range");
+  Value bias;
+  if (im.hasInput(node, 2)) {
+    Expected<Value> bv = im.tensorOperand(node, 2);
+    if (!bv)
+      return bv.takeError();
+    bias = *bv;
+  }
+  // ONNX lets scale/bias broadcast; tsr wants the normalized shape exactly.
+  auto fit = [&](Value p) -> Expected<Value> {
+    auto pt = typeOf(p);
+    // Checked here too, not only against the schema (which newer opsets
+    // than libonnx knows skip): tsr.layer_norm takes one element type.
+    if (pt.getElementType() != typeOf(*x).getElementType())
+      return im.nodeError(node, "scale and bias must have the element type "
+                                "of the input");
+    ArrayRef<int64_t> want = typeOf(*x).getShape().drop_front(axis);
+    if (tsr::areShapesCompatible(pt.getShape(), want))
+      return p;
+    SmallVector<int64_t> shape(want);
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < static_cast<int64_t>(want.size()); ++d)
+      if (ShapedType::isDynamic(want[d]))
+        dyn.push_back(tensor::DimOp::create(im.b, im.loc, *x, axis + d));
+    auto bt = tsr::broadcastShapes({pt.getShape(), want});
+    if (!bt || pt.getRank() > static_cast<int64_t>(want.size()))
+      return im.nodeError(node, "scale/bias do not broadcast to the "
+                                "normalized dims");
+    return tsr::BroadcastOp::create(
+               im.b, im.loc, RankedTensorType::get(shape, pt.getElementType()),
+               p, dyn)
+        .getResult();
+  };
+  Expected<Value> s = fit(*scale);
+  if (!s)
+    return s.takeError();
+  if (bias) {
+    Expected<Value> bf = fit(bias);
+    if (!bf)
+      return bf.takeError();
+    bias = *bf;
+  }
+  if (typeOf(*s).getElementType() != typeOf(*x).getElementType())
+    return im.nodeError(node, "scale must have the input's element type");
+  float eps = attrFloat(node, "epsilon", 1e-5f);
+  im.setTensor(node, 0,
+               tsr::LayerNormOp::create(im.b, im.loc, typeOf(*x), *x, *s, bias,
+                                        Value(), im.b.getI64IntegerAttr(axis),
+                                        im.b.getF32FloatAttr(eps)));
+  return Error::success();
+}
+
+/// RMSNormalization (opset 23): x / sqrt(mean(x^2 over axis..rank-1) + eps)
+/// * scale, as the same tsr ops the exporter's decomposed RMSNorm imports
+/// to, so both forms meet one recomposition.
+Error convertRMSNorm(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> scale = im.tensorOperand(node, 1);
+  if (!scale)
+    return scale.takeError();
+  auto xt = typeOf(*x);
+  Type elt = xt.getElementType();
+  if (!isa<FloatType>(elt) || typeOf(*scale).getElementType() != elt)
+    return im.nodeError(node, "X and scale must be floats of one type");
+  int64_t rank = xt.getRank();
+  int64_t axis = normalizeAxis(attrInt(node, "axis", -1), rank);
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis out of range");
+  auto scaleShape = tsr::broadcastShapes(
+      {typeOf(*scale).getShape(), xt.getShape().drop_front(axis)});
+  if (!scaleShape || typeOf(*scale).getRank() > rank - axis ||
+      !tsr::areShapesCompatible(*scaleShape, xt.getShape().drop_front(axis)))
+    return im.nodeError(node, "scale does not broadcast to the normalized "
+                              "dims");
+  SmallVector<int64_t> axes, meanShape(xt.getShape());
+  for (int64_t d = axis; d < rank; ++d) {
+    axes.push_back(d);
+    meanShape[d] = 1;
+  }
+  auto meanType = RankedTensorType::get(meanShape, elt);
+  Value sq = tsr::MulOp::create(im.b, im.loc, xt, *x, *x);
+  Value ms = tsr::ReduceOp::create(im.b, im.loc, meanType,
+                                   tsr::ReduceKind::mean, sq,
+                                   im.b.getDenseI64ArrayAttr(axes), true);
+  ms = tsr::AddOp::create(
+      im.b, im.loc, meanType, ms,
+      im.scalarConstant(elt, attrFloat(node, "epsilon", 1e-5f)));
+  ms = tsr::UnaryOp::create(im.b, im.loc, meanType, tsr::UnaryKind::sqrt, ms);
+  Value y = tsr::DivOp::create(im.b, im.loc, xt, *x, ms);
+  im.setTensor(node, 0, tsr::MulOp::create(im.b, im.loc, xt, y, *scale));
+  return Error::success();
+}
+
+/// LayerNormalization with its Mean and InvStdDev outputs: Y from the fused
+/// converter, the statistics (in float32 for stash_type 1) composed.
+ConverterFn layerNormStatistics(ConverterFn layerNorm) {
+  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
+    bool stats = false;
+    for (int i = 1; i < node.output_size(); ++i)
+      stats |= !node.output(i).empty();
+    if (!stats)
+      return layerNorm(im, node);
+    onnx::NodeProto yNode = node;
+    while (yNode.output_size() > 1)
+      yNode.mutable_output()->RemoveLast();
+    if (Error e = layerNorm(im, yNode))
+      return e;
+    NodeBuilder nb(im, node);
+    std::string x = node.input(0);
+    int64_t rank = nb.rank(x);
+    int64_t axis = attrInt(node, "axis", -1);
+    if (axis < 0)
+      axis += rank;
+    SmallVector<int64_t> axes;
+    for (int64_t d = axis; d < rank; ++d)
+      axes.push_back(d);
+    if (attrInt(node, "stash_type", 1) == 1 && !nb.elementType(x).isF32()) {
+      ASSIGN_OR_RETURN(c, nb.add("Cast", {x}, {intAttr("to", onnx::TensorProto::FLOAT)}));
+      x = c;
+    }
+    Type t = nb.elementType(x);
+    auto attrs = {intsAttr("axes", axes), intAttr("keepdims", 1)};
+    ASSIGN_OR_RETURN(mean, nb.add("ReduceMean", {x}, attrs));
+    ASSIGN_OR_RETURN(d, nb.add("Sub", {x, mean}));
+    ASSIGN_OR_RETURN(d2, nb.add("Mul", {d, d}));
+    ASSIGN_OR_RETURN(var, nb.add("ReduceMean", {d2}, attrs));
+    ASSIGN_OR_RETURN(ve, nb.add("Add", {var, nb.scalar(t, attrFloat(node, "epsilon", 1e-5f))}));
+    ASSIGN_OR_RETURN(sd, nb.add("Sqrt", {ve}));
+    ASSIGN_OR_RETURN(inv, nb.add("Reciprocal", {sd}));
+    nb.setOutput(1, mean);
+    nb.setOutput(2, inv);
+    return Error::success();
+  };
+}
+
 } // namespace
 
 void registerNormalizationConverters(ConverterTable &m) {
+  m["LayerNormalization"] = layerNormStatistics(convertLayerNorm);
+  m["RMSNormalization"] = convertRMSNorm;
   m["BatchNormalization"] = convertBatchNorm;
   m["InstanceNormalization"] = convertInstanceNorm;
   m["GroupNormalization"] = convertGroupNorm;

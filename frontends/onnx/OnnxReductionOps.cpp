@@ -1,10 +1,10 @@
 //===- OnnxReductionOps.cpp - Reductions, log-softmax, arg-max ------------===//
 //
-// Converters for the reductions that ONNX defines over ReduceSum/ReduceMax
+// Converters for the reductions tsr has (ReduceSum, ReduceMean, ReduceMax,
+// ReduceMin, ReduceProd), Softmax, and those that ONNX defines over them
 // (ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp),
 // LogSoftmax (and Softmax over trailing dims before opset 13), ArgMax and
-// ArgMin, ReduceMax/ReduceMin of bools, and LayerNormalization's Mean and
-// InvStdDev outputs, and the NegativeLogLikelihoodLoss and
+// ArgMin, ReduceMax/ReduceMin of bools, and the NegativeLogLikelihoodLoss and
 // SoftmaxCrossEntropyLoss losses. All are compositions built with NodeBuilder; the
 // log-sum-exp forms subtract the maximum first, as a numerically careful
 // implementation must.
@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/NodeBuilder.h"
+#include "frontends/onnx/OnnxOpSupport.h"
 
 using namespace mlir;
 using llvm::Error;
@@ -193,48 +194,6 @@ ConverterFn boolExtreme(ConverterFn reduce) {
   };
 }
 
-/// LayerNormalization with its Mean and InvStdDev outputs: Y from the fused
-/// converter, the statistics (in float32 for stash_type 1) composed.
-ConverterFn layerNormStatistics(ConverterFn layerNorm) {
-  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
-    bool stats = false;
-    for (int i = 1; i < node.output_size(); ++i)
-      stats |= !node.output(i).empty();
-    if (!stats)
-      return layerNorm(im, node);
-    onnx::NodeProto yNode = node;
-    while (yNode.output_size() > 1)
-      yNode.mutable_output()->RemoveLast();
-    if (Error e = layerNorm(im, yNode))
-      return e;
-    NodeBuilder nb(im, node);
-    std::string x = node.input(0);
-    int64_t rank = nb.rank(x);
-    int64_t axis = attrInt(node, "axis", -1);
-    if (axis < 0)
-      axis += rank;
-    SmallVector<int64_t> axes;
-    for (int64_t d = axis; d < rank; ++d)
-      axes.push_back(d);
-    if (attrInt(node, "stash_type", 1) == 1 && !nb.elementType(x).isF32()) {
-      ASSIGN_OR_RETURN(c, nb.add("Cast", {x}, {intAttr("to", onnx::TensorProto::FLOAT)}));
-      x = c;
-    }
-    Type t = nb.elementType(x);
-    auto attrs = {intsAttr("axes", axes), intAttr("keepdims", 1)};
-    ASSIGN_OR_RETURN(mean, nb.add("ReduceMean", {x}, attrs));
-    ASSIGN_OR_RETURN(d, nb.add("Sub", {x, mean}));
-    ASSIGN_OR_RETURN(d2, nb.add("Mul", {d, d}));
-    ASSIGN_OR_RETURN(var, nb.add("ReduceMean", {d2}, attrs));
-    ASSIGN_OR_RETURN(ve, nb.add("Add", {var, nb.scalar(t, attrFloat(node, "epsilon", 1e-5f))}));
-    ASSIGN_OR_RETURN(sd, nb.add("Sqrt", {ve}));
-    ASSIGN_OR_RETURN(inv, nb.add("Reciprocal", {sd}));
-    nb.setOutput(1, mean);
-    nb.setOutput(2, inv);
-    return Error::success();
-  };
-}
-
 /// NegativeLogLikelihoodLoss(input [N, C, d...], target [N, d...], weight):
 ///   loss[n, d] = -input[n, target[n, d], d] * weight[target[n, d]]
 /// (0 where target == ignore_index), then none / sum / weighted mean.
@@ -331,13 +290,90 @@ Error convertSceLoss(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+Error convertReduce(Importer &im, const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  int64_t rank = typeOf(*x).getRank();
+  // ReduceSum takes axes as an input from opset 13, the others from 18.
+  int axesInput = 1;
+  Expected<std::optional<SmallVector<int64_t>>> axes = axesOf(im, node, axesInput);
+  if (!axes)
+    return axes.takeError();
+  bool keep = attrInt(node, "keepdims", 1);
+  SmallVector<int64_t> list;
+  if (!*axes || (*axes)->empty()) {
+    if (attrInt(node, "noop_with_empty_axes", 0)) {
+      im.setTensor(node, 0, *x);
+      return Error::success();
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      list.push_back(d);
+  } else {
+    for (int64_t a : **axes) {
+      int64_t n = normalizeAxis(a, rank);
+      if (n < 0 || n >= rank)
+        return im.nodeError(node, "axis " + llvm::Twine(a) + " out of range");
+      list.push_back(n);
+    }
+  }
+  llvm::sort(list);
+  list.erase(std::unique(list.begin(), list.end()), list.end());
+  auto kind = llvm::StringSwitch<tsr::ReduceKind>(op)
+                  .Case("ReduceSum", tsr::ReduceKind::sum)
+                  .Case("ReduceMean", tsr::ReduceKind::mean)
+                  .Case("ReduceMax", tsr::ReduceKind::max)
+                  .Case("ReduceMin", tsr::ReduceKind::min)
+                  .Default(tsr::ReduceKind::prod);
+  if (kind == tsr::ReduceKind::mean &&
+      !isa<FloatType>(typeOf(*x).getElementType()))
+    return im.nodeError(node, "ReduceMean needs a float tensor");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(list, d))
+      shape.push_back(typeOf(*x).getDimSize(d));
+    else if (keep)
+      shape.push_back(1);
+  }
+  im.setTensor(node, 0,
+               tsr::ReduceOp::create(
+                   im.b, im.loc,
+                   RankedTensorType::get(shape, typeOf(*x).getElementType()),
+                   kind, *x, im.b.getDenseI64ArrayAttr(list), keep));
+  return Error::success();
+}
+
+Error convertSoftmax(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  int64_t rank = typeOf(*x).getRank();
+  int64_t axis = normalizeAxis(attrInt(node, "axis", im.opset >= 13 ? -1 : 1),
+                               rank);
+  if (axis < 0 || axis >= rank)
+    return im.nodeError(node, "axis out of range");
+  if (im.opset < 13 && axis != rank - 1)
+    return im.nodeError(node, "Softmax before opset 13 is only supported on "
+                              "the last axis");
+  if (!isa<FloatType>(typeOf(*x).getElementType()))
+    return im.nodeError(node, "Softmax needs a float tensor");
+  im.setTensor(node, 0,
+               tsr::SoftmaxOp::create(im.b, im.loc, typeOf(*x), *x,
+                                      im.b.getI64IntegerAttr(axis)));
+  return Error::success();
+}
+
 } // namespace
 
 void registerReductionConverters(ConverterTable &m) {
+  for (const char *op : {"ReduceSum", "ReduceMean", "ReduceMax",
+                         "ReduceMin", "ReduceProd"})
+    m[op] = convertReduce;
   for (const char *op : {"ReduceL1", "ReduceL2", "ReduceSumSquare",
                          "ReduceLogSum", "ReduceLogSumExp"})
     m[op] = convertReduceComposite;
-  ConverterFn softmax = m.lookup("Softmax");
+  ConverterFn softmax = convertSoftmax;
   m["Softmax"] = [softmax](Importer &im, const onnx::NodeProto &n) {
     return convertSoftmaxFamily(im, n, softmax);
   };
@@ -346,9 +382,8 @@ void registerReductionConverters(ConverterTable &m) {
   };
   m["ArgMax"] = convertArgExtreme;
   m["ArgMin"] = convertArgExtreme;
-  m["ReduceMax"] = boolExtreme(m.lookup("ReduceMax"));
-  m["ReduceMin"] = boolExtreme(m.lookup("ReduceMin"));
-  m["LayerNormalization"] = layerNormStatistics(m.lookup("LayerNormalization"));
+  m["ReduceMax"] = boolExtreme(convertReduce);
+  m["ReduceMin"] = boolExtreme(convertReduce);
   m["NegativeLogLikelihoodLoss"] = convertNllLoss;
   m["SoftmaxCrossEntropyLoss"] = convertSceLoss;
 }

@@ -1,15 +1,16 @@
 //===- OnnxTensorOps.cpp - Flatten, Size, Tile, Pad, GatherElements, ... --===//
 //
-// Converters for data-movement ops beyond OnnxOps.cpp: Flatten and Size
+// Converters for more data-movement ops: Flatten and Size
 // (shape arithmetic, folded at import), CastLike, Tile and Pad (slices and
 // concatenations along each axis), GatherElements (a one-hot selection and
 // a sum, which needs no gather kernel), and Dropout's training-mode and mask
-// cases, EyeLike, OneHot, DepthToSpace/SpaceToDepth, Hardmax, Slice with
-// negative steps, CenterCropPad and the Hann/Hamming/Blackman windows.
+// cases (Identity otherwise), EyeLike, OneHot, DepthToSpace/SpaceToDepth,
+// Hardmax, CenterCropPad and the Hann/Hamming/Blackman windows.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/NodeBuilder.h"
+#include "frontends/onnx/OnnxOpSupport.h"
 
 #include <cmath>
 #include <limits>
@@ -80,26 +81,11 @@ Error convertCastLike(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
-/// The static integer list of input `i` (repeats, pads, axes).
-Expected<SmallVector<int64_t>> staticInts(Importer &im,
-                                          const onnx::NodeProto &node, int i) {
-  Expected<const HostTensor *> h = im.hostOperand(node, i);
-  if (!h)
-    return h.takeError();
-  if ((*h)->isFloat() || !(*h)->allStatic())
-    return im.nodeError(node, "input " + llvm::Twine(i) +
-                                  " must be constant integers");
-  SmallVector<int64_t> out;
-  for (const IntElem &e : (*h)->ints)
-    out.push_back(e.value);
-  return out;
-}
-
 /// Tile: the input concatenated `repeats[d]` times along each dim d.
 Error convertTile(Importer &im, const onnx::NodeProto &node) {
   NodeBuilder nb(im, node);
   std::string cur = node.input(0);
-  Expected<SmallVector<int64_t>> reps = staticInts(im, node, 1);
+  Expected<SmallVector<int64_t>> reps = staticIntList(im, node, 1);
   if (!reps)
     return reps.takeError();
   if (static_cast<int64_t>(reps->size()) != nb.rank(cur))
@@ -137,14 +123,14 @@ Error convertPad(Importer &im, const onnx::NodeProto &node) {
   std::string value;
   SmallVector<int64_t> axes;
   if (im.opset >= 11) {
-    Expected<SmallVector<int64_t>> p = staticInts(im, node, 1);
+    Expected<SmallVector<int64_t>> p = staticIntList(im, node, 1);
     if (!p)
       return p.takeError();
     pads = *p;
     if (im.hasInput(node, 2))
       value = node.input(2);
     if (im.hasInput(node, 3)) {
-      Expected<SmallVector<int64_t>> a = staticInts(im, node, 3);
+      Expected<SmallVector<int64_t>> a = staticIntList(im, node, 3);
       if (!a)
         return a.takeError();
       axes = *a;
@@ -508,81 +494,6 @@ Error convertHardmax(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
-/// Slice with negative steps (static dims): the positive-step part by the
-/// Slice converter, then each reversed axis as a Gather of its indices.
-ConverterFn sliceNegativeSteps(ConverterFn slice) {
-  return [=](Importer &im, const onnx::NodeProto &node) -> Error {
-    if (im.opset < 10 || !im.hasInput(node, 4))
-      return slice(im, node);
-    Expected<SmallVector<int64_t>> steps = staticInts(im, node, 4);
-    if (!steps)
-      return steps.takeError();
-    if (llvm::all_of(*steps, [](int64_t s) { return s > 0; }))
-      return slice(im, node);
-    NodeBuilder nb(im, node);
-    Expected<SmallVector<int64_t>> starts = staticInts(im, node, 1);
-    if (!starts)
-      return starts.takeError();
-    Expected<SmallVector<int64_t>> ends = staticInts(im, node, 2);
-    if (!ends)
-      return ends.takeError();
-    SmallVector<int64_t> axes;
-    if (im.hasInput(node, 3)) {
-      Expected<SmallVector<int64_t>> a = staticInts(im, node, 3);
-      if (!a)
-        return a.takeError();
-      axes = *a;
-    } else {
-      for (size_t i = 0; i < starts->size(); ++i)
-        axes.push_back(i);
-    }
-    if (axes.size() != steps->size() || starts->size() != steps->size() ||
-        ends->size() != steps->size())
-      return im.nodeError(node, "starts, ends, axes and steps differ in length");
-    std::string cur = node.input(0);
-    SmallVector<IntElem> dims = nb.dims(cur);
-    int64_t rank = dims.size();
-    for (size_t i = 0; i < axes.size(); ++i) {
-      int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
-      if (axis < 0 || axis >= rank)
-        return im.nodeError(node, "axis out of range");
-      int64_t step = (*steps)[i];
-      if (step == 0)
-        return im.nodeError(node, "step 0");
-      if (!dims[axis].isStatic())
-        return im.nodeError(node, "unsupported: a Slice with a negative step "
-                                  "over a dynamic dim");
-      int64_t n = dims[axis].value;
-      HostTensor idx;
-      idx.elementType = im.b.getI64Type();
-      int64_t s = (*starts)[i], e = (*ends)[i];
-      // ONNX's clamping: from [0, n] for positive steps, [-1, n-1] else.
-      s = s < 0 ? s + n : s;
-      e = e < 0 ? e + n : e;
-      if (step > 0) {
-        s = std::clamp<int64_t>(s, 0, n);
-        e = std::clamp<int64_t>(e, 0, n);
-        for (int64_t k = s; k < e; k += step)
-          idx.ints.push_back({k, {}});
-      } else {
-        s = std::clamp<int64_t>(s, -1, n - 1);
-        e = std::clamp<int64_t>((*ends)[i] < -n ? -1 : e, -1, n - 1);
-        for (int64_t k = s; k > e; k += step)
-          idx.ints.push_back({k, {}});
-      }
-      idx.shape = {static_cast<int64_t>(idx.ints.size())};
-      if (idx.ints.empty())
-        return im.nodeError(node, "unsupported: an empty Slice with negative "
-                                  "steps");
-      ASSIGN_OR_RETURN(g, nb.add("Gather", {cur, nb.constant(std::move(idx))},
-                                 {intAttr("axis", axis)}));
-      cur = g;
-    }
-    nb.setOutput(0, cur);
-    return Error::success();
-  };
-}
-
 /// Hann, Hamming and Blackman windows of a compile-time size, computed here.
 Error convertWindow(Importer &im, const onnx::NodeProto &node) {
   NodeBuilder nb(im, node);
@@ -623,7 +534,7 @@ Error convertWindow(Importer &im, const onnx::NodeProto &node) {
 Error convertCenterCropPad(Importer &im, const onnx::NodeProto &node) {
   NodeBuilder nb(im, node);
   std::string cur = node.input(0);
-  Expected<SmallVector<int64_t>> target = staticInts(im, node, 1);
+  Expected<SmallVector<int64_t>> target = staticIntList(im, node, 1);
   if (!target)
     return target.takeError();
   int64_t rank = nb.rank(cur);
@@ -663,6 +574,19 @@ Error convertCenterCropPad(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+Error convertIdentity(Importer &im, const onnx::NodeProto &node) {
+  Expected<ImportedValue *> in = im.lookup(node, node.input(0));
+  if (!in)
+    return in.takeError();
+  ImportedValue copy = **in;
+  im.setResult(node, 0, copy);
+  // Dropout's mask output is all-true in inference mode.
+  if (node.op_type() == "Dropout" && node.output_size() > 1 &&
+      !node.output(1).empty())
+    return im.nodeError(node, "the mask output of Dropout is unsupported");
+  return Error::success();
+}
+
 } // namespace
 
 void registerTensorConverters(ConverterTable &m) {
@@ -672,7 +596,8 @@ void registerTensorConverters(ConverterTable &m) {
   m["Tile"] = convertTile;
   m["Pad"] = convertPad;
   m["GatherElements"] = convertGatherElements;
-  m["Dropout"] = dropout(m.lookup("Dropout"));
+  m["Identity"] = convertIdentity;
+  m["Dropout"] = dropout(convertIdentity);
   m["EyeLike"] = convertEyeLike;
   m["OneHot"] = convertOneHot;
   m["DepthToSpace"] = convertDepthSpace;
@@ -682,7 +607,6 @@ void registerTensorConverters(ConverterTable &m) {
   m["HammingWindow"] = convertWindow;
   m["BlackmanWindow"] = convertWindow;
   m["CenterCropPad"] = convertCenterCropPad;
-  m["Slice"] = sliceNegativeSteps(m.lookup("Slice"));
 }
 
 } // namespace tessera::onnx_import

@@ -12,6 +12,7 @@
 #include "KernelRuntime.h"
 
 #include "kernels/AttentionKernels.h"
+#include "kernels/QgemmKernels.h"
 
 using namespace tessera::runtime;
 
@@ -20,12 +21,19 @@ static_assert(sizeof(tsr_sgemm_args_t) == TSR_SGEMM_ARGS_WORDS * 8,
               "tsr_sgemm_args_t must be TSR_SGEMM_ARGS_WORDS words");
 static_assert(sizeof(tsr_attention_args_t) == TSR_ATTENTION_ARGS_WORDS * 8,
               "tsr_attention_args_t must be TSR_ATTENTION_ARGS_WORDS words");
+static_assert(sizeof(tsr_qgemm_args_t) == TSR_QGEMM_ARGS_WORDS * 8,
+              "tsr_qgemm_args_t must be TSR_QGEMM_ARGS_WORDS words");
 
 namespace {
 
 void sgemmEntry(void *runtime, const tsr_sgemm_args_t *args) {
   if (runtime && args)
     static_cast<KernelRuntime *>(runtime)->sgemm(*args);
+}
+
+void qgemmEntry(void *runtime, const tsr_qgemm_args_t *args) {
+  if (runtime && args)
+    static_cast<KernelRuntime *>(runtime)->qgemm(*args);
 }
 
 void attentionEntry(void *runtime, const tsr_attention_args_t *args) {
@@ -65,6 +73,8 @@ void runAbiTask(void *arg, int64_t begin, int64_t end, unsigned) {
 KernelRuntime::KernelRuntime(unsigned numThreads)
     : pool_(numThreads), sgemmWorkspace_(pool_.numThreads()),
       sgemmIsa_(getBestSgemmIsa()), sgemmKernels_(&getSgemmKernels(sgemmIsa_)),
+      qgemmWorkspace_(pool_.numThreads()), qgemmIsa_(getBestQgemmIsa()),
+      qgemmKernels_(&getQgemmKernels(qgemmIsa_)),
       attentionWorkspace_(pool_.numThreads()), attentionIsa_(sgemmIsa_),
       attentionKernels_(&getAttentionKernels(attentionIsa_)) {
   context_.abi_version = TSR_ABI_VERSION;
@@ -75,6 +85,7 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.alloc = allocEntry;
   context_.free = freeEntry;
   context_.attention = attentionEntry;
+  context_.qgemm = qgemmEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
@@ -88,6 +99,14 @@ bool KernelRuntime::setSgemmIsa(SgemmIsa isa) {
     return false;
   sgemmIsa_ = isa;
   sgemmKernels_ = &getSgemmKernels(isa);
+  return true;
+}
+
+bool KernelRuntime::setQgemmIsa(QgemmIsa isa) {
+  if (!isQgemmIsaSupported(isa))
+    return false;
+  qgemmIsa_ = isa;
+  qgemmKernels_ = &getQgemmKernels(isa);
   return true;
 }
 

@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The per-session state behind tsr_kernel_context_t (tessera/abi.h): the
-// thread pool, the SGEMM packing buffers, the attention scratch and the
-// chosen SGEMM and attention kernels. The
+// thread pool, the SGEMM and int8 GEMM packing buffers, the attention
+// scratch and the chosen SGEMM, int8 GEMM and attention kernels. The
 // session passes context() to every run; generated code calls back through
 // its function pointers with `runtime` pointing here.
 //
@@ -17,6 +17,7 @@
 #include "BlockCache.h"
 #include "ThreadPool.h"
 #include "kernels/Attention.h"
+#include "kernels/Qgemm.h"
 #include "kernels/Sgemm.h"
 
 #include "tessera/abi.h"
@@ -37,6 +38,9 @@ public:
   void sgemm(const tsr_sgemm_args_t &args) {
     runSgemm(args, *sgemmKernels_, pool_, sgemmWorkspace_);
   }
+  void qgemm(const tsr_qgemm_args_t &args) {
+    runQgemm(args, *qgemmKernels_, pool_, qgemmWorkspace_);
+  }
   void attention(const tsr_attention_args_t &args) {
     runAttention(args, *attentionKernels_, pool_, attentionWorkspace_);
   }
@@ -46,6 +50,10 @@ public:
   /// nothing, when the CPU cannot run them.
   bool setSgemmIsa(SgemmIsa isa);
   SgemmIsa sgemmIsa() const { return sgemmIsa_; }
+  /// Forces the int8 GEMM kernels of `isa` (tests, benchmarks); false,
+  /// changing nothing, when the CPU cannot run them.
+  bool setQgemmIsa(QgemmIsa isa);
+  QgemmIsa qgemmIsa() const { return qgemmIsa_; }
   /// Forces the attention kernels of `isa` (tests, benchmarks); false,
   /// changing nothing, when the CPU cannot run them.
   bool setAttentionIsa(SgemmIsa isa);
@@ -65,6 +73,9 @@ private:
   SgemmWorkspace sgemmWorkspace_;
   SgemmIsa sgemmIsa_;
   const SgemmKernelSet *sgemmKernels_;
+  QgemmWorkspace qgemmWorkspace_;
+  QgemmIsa qgemmIsa_;
+  const QgemmKernelSet *qgemmKernels_;
   AttentionWorkspace attentionWorkspace_;
   SgemmIsa attentionIsa_;
   const AttentionKernelSet *attentionKernels_;

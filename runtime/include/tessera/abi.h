@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 3
+#define TSR_ABI_VERSION 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +120,45 @@ typedef struct tsr_attention_args_t {
 
 #define TSR_ATTENTION_ARGS_WORDS 34
 
+/* The packed int8 B of tsr_qgemm_args_t: ceil(N / 16) panels of
+ * ceil(K / 4) groups, each group 16 columns x 4 consecutive k values (64
+ * bytes, column-major within the group: the 4 k values of a column are
+ * adjacent, as the u8 x s8 dot-product instructions read them); element
+ * (k, n) is at ((n / 16) * ceil(K / 4) + k / 4) * 64 + (n % 16) * 4 + k % 4.
+ * Columns past N and k values past K are zero. */
+#define TSR_QGEMM_PANEL_WIDTH 16
+#define TSR_QGEMM_K_GROUP 4
+
+/* Int8 GEMM with dynamic per-row quantization of A (tsr.quantized_linear):
+ * for each batch index i,
+ *   C_i[m, n] = epilogue(sa[m] * b_scale[n] * sum_k qa[m, k] * qb[k, n]
+ *                        + bias[n])
+ * where, in float arithmetic, sa[m] = max_k |A_i[m, k]| / 127 and qa[m, k]
+ * = A_i[m, k] * (1 / sa[m]) rounded half to even and clamped to [-127, 127]
+ * (symmetric, per row, computed on every call; a row of zeros gives qa = 0),
+ * qb the int8 weights in the packed layout above,
+ * shared by the batch, with b_scale[n] their per-column scale and b_sums[n]
+ * = sum_k qb[k, n]: the kernels feed qa + 128 as unsigned bytes to the
+ * u8 x s8 dot-product instructions and subtract 128 * b_sums[n]. A is
+ * float32 with any strides; C is row-major with c_row_stride. K must be at
+ * most 65536 (the int32 accumulators cannot overflow). Every field is 8
+ * bytes, TSR_QGEMM_ARGS_WORDS in all. */
+typedef struct tsr_qgemm_args_t {
+  const float *a;
+  const int8_t *b;
+  const float *b_scale;
+  const int32_t *b_sums;
+  float *c;
+  const float *bias; /* NULL: no bias */
+  int64_t batch, m, n, k;
+  int64_t a_batch_stride, a_row_stride, a_col_stride;
+  int64_t c_batch_stride, c_row_stride;
+  int64_t epilogue; /* TSR_EPILOGUE_* */
+} tsr_qgemm_args_t;
+
+#define TSR_QGEMM_ARGS_WORDS 16
+#define TSR_QGEMM_MAX_K 65536
+
 /* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's
  * threads; returns when all chunks are done. */
 typedef void (*tsr_parallel_task_fn_t)(void *task_arg, int64_t begin,
@@ -139,6 +178,8 @@ typedef struct tsr_kernel_context_t {
   void *(*alloc)(void *runtime, int64_t bytes);
   void (*free)(void *runtime, void *ptr);
   void (*attention)(void *runtime, const tsr_attention_args_t *args);
+  /* Since ABI version 4. */
+  void (*qgemm)(void *runtime, const tsr_qgemm_args_t *args);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

@@ -1,4 +1,4 @@
-/*===- tessera/pack.h - The packed-B layout of the SGEMM kernel ---*- C -*-===*
+/*===- tessera/pack.h - The packed-B layouts of the GEMM kernels ---*- C -*-===*
  *
  * Packs a [K, N] float matrix into the panel layout that TSR_SGEMM_B_PACKED
  * means (see tessera/abi.h): ceil(N / 16) panels, each K rows of 16
@@ -7,7 +7,9 @@
  *
  * The compiler packs constant weights with this function at compile time and
  * the runtime packs strided operands with it at run time, so both produce
- * exactly the same bytes. Header-only C, no dependencies.
+ * exactly the same bytes. Also the int8 layout of the quantized GEMM
+ * (TSR_QGEMM_*, packed at compile time only). Header-only C, no
+ * dependencies.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef TESSERA_PACK_H
@@ -62,6 +64,35 @@ static inline void tsr_pack_b_panels(const float *b, int64_t k, int64_t n,
       for (int64_t j = 0; j < width; ++j)
         panel[kk * width + j] =
             j < cols ? b[kk * row_stride + (n0 + j) * col_stride] : 0.0f;
+  }
+}
+
+/* Bytes of the packed int8 form of a [k, n] matrix (TSR_QGEMM panels). */
+static inline int64_t tsr_packed_qb_size(int64_t k, int64_t n) {
+  return (n + TSR_QGEMM_PANEL_WIDTH - 1) / TSR_QGEMM_PANEL_WIDTH *
+         ((k + TSR_QGEMM_K_GROUP - 1) / TSR_QGEMM_K_GROUP) *
+         (TSR_QGEMM_PANEL_WIDTH * TSR_QGEMM_K_GROUP);
+}
+
+/* Packs the int8 matrix b (element (k, n) at b[k * row_stride + n *
+ * col_stride]) into `out` (tsr_packed_qb_size(k, n) bytes, zero-padded) and
+ * writes each column's sum to sums[n] (the kernels' zero-point
+ * compensation). */
+static inline void tsr_pack_qb_panels(const int8_t *b, int64_t k, int64_t n,
+                                      int64_t row_stride, int64_t col_stride,
+                                      int8_t *out, int32_t *sums) {
+  const int64_t width = TSR_QGEMM_PANEL_WIDTH, group = TSR_QGEMM_K_GROUP;
+  const int64_t groups = (k + group - 1) / group;
+  memset(out, 0, (size_t)tsr_packed_qb_size(k, n));
+  for (int64_t j = 0; j < n; ++j) {
+    int8_t *panel = out + (j / width) * groups * width * group;
+    int32_t sum = 0;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int8_t v = b[kk * row_stride + j * col_stride];
+      panel[(kk / group) * width * group + (j % width) * group + kk % group] = v;
+      sum += v;
+    }
+    sums[j] = sum;
   }
 }
 

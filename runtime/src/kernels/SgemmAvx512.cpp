@@ -36,67 +36,6 @@ constexpr int64_t kMr = 8;
 constexpr int kMaxPanels = 3;
 constexpr int64_t kNr = kMaxPanels * TSR_SGEMM_PANEL_WIDTH;
 
-
-/// x * Phi(x) = 0.5 x erfc(-x / sqrt 2). erfc(z) for z >= 0 is Numerical
-/// Recipes' Chebyshev fit t * exp(-z^2 + P(t)), t = 1 / (1 + z / 2), whose
-/// relative error is below 1.2e-7 everywhere, so the result stays accurate
-/// relative to itself on both tails (not just relative to |x|).
-inline __m512 geluErf512(__m512 x) {
-  __m512 z =
-      _mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(0.70710678118654752f));
-  __m512 one = _mm512_set1_ps(1.0f);
-  __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(z, _mm512_set1_ps(0.5f), one));
-  __m512 p = _mm512_set1_ps(0.17087277f);
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.82215223f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.48851587f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.13520398f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.27886807f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.18628806f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.09678418f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.37409196f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.00002368f));
-  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.26551223f));
-  __m512 halfErfc =
-      _mm512_mul_ps(_mm512_mul_ps(t, exp512(_mm512_fnmadd_ps(z, z, p))),
-                    _mm512_set1_ps(0.5f));
-  // Phi(x) = erfc(z) / 2 for x < 0, 1 - erfc(z) / 2 otherwise.
-  __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-  __m512 phi =
-      _mm512_mask_blend_ps(negative, _mm512_sub_ps(one, halfErfc), halfErfc);
-  return _mm512_mul_ps(x, phi);
-}
-
-/// x * sigmoid(x * scale), the shape of both SiLU and tanh-GELU
-/// (0.5 (1 + tanh(u)) = 1 / (1 + e^-2u)).
-inline __m512 timesSigmoid512(__m512 x, __m512 u) {
-  __m512 one = _mm512_set1_ps(1.0f);
-  return _mm512_div_ps(
-      x, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), u))));
-}
-
-inline __m512 applyEpilogue512(__m512 x, int64_t epilogue) {
-  switch (epilogue) {
-  case TSR_EPILOGUE_GELU:
-    return geluErf512(x);
-  case TSR_EPILOGUE_GELU_TANH: {
-    // 2u = 2 sqrt(2/pi) (x + 0.044715 x^3)
-    __m512 x2 = _mm512_mul_ps(x, x);
-    __m512 poly =
-        _mm512_fmadd_ps(x2, _mm512_set1_ps(0.044715f), _mm512_set1_ps(1.0f));
-    __m512 twoU = _mm512_mul_ps(_mm512_mul_ps(x, poly),
-                                _mm512_set1_ps(1.59576912160573071f));
-    return timesSigmoid512(x, twoU);
-  }
-  case TSR_EPILOGUE_SILU:
-    return timesSigmoid512(x, x);
-  case TSR_EPILOGUE_RELU:
-    // max returns its second operand when either is NaN: NaN propagates.
-    return _mm512_max_ps(_mm512_setzero_ps(), x);
-  default:
-    return x;
-  }
-}
-
 template <int Rows, int Panels> void avx512Tile(const SgemmTile &tile) {
   __m512 acc[Rows][Panels];
   for (int i = 0; i < Rows; ++i)

@@ -1,0 +1,287 @@
+//===- Qgemm.cpp - Int8 GEMM driver ---------------------------------------===//
+//
+// Part of the Tessera runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// Loop nest: for each block of mc rows of A, quantize the rows (one scale per
+// row: max |a| / 127) and pack them into mr-row panels of 4-byte k groups;
+// then for each block of nc columns (the int8 weights of the block, nc x K
+// bytes, stay in L2 next to the packed A block), sweep the micro-tiles, A
+// panel by A panel. Each micro-tile runs the whole reduction in int32
+// registers (K <= 65536 cannot overflow them) and writes C once, scaled,
+// biased and through the epilogue.
+//
+// Threads split each batch element into parts along N (each thread then
+// reads its own share of the weights) or, when N is too narrow, along M;
+// every thread quantizes the rows it needs itself, which costs M x K per
+// part against the M x N x K / parts of its share of the product.
+//
+//===----------------------------------------------------------------------===//
+#include "kernels/Qgemm.h"
+
+#include "ThreadPool.h"
+#include "kernels/QgemmKernels.h"
+#include "kernels/SgemmKernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+#include <numeric>
+
+using namespace tessera::runtime;
+
+namespace {
+
+/// Bytes of weights per column block: with K = 768, 336 columns (a multiple
+/// of 16 and 48), 252 KiB, which share L2 with the packed A block.
+constexpr int64_t kNcBytes = 256 * 1024;
+/// Below this many multiply-adds, waking another thread costs more than it
+/// saves.
+constexpr double kMinParallelMacs = 262144;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct QgemmJob {
+  const tsr_qgemm_args_t *args;
+  const QgemmKernelSet *kernels;
+  const QgemmWorkspace *workspace;
+  int64_t kGroups;
+  int64_t mcBlock; // rows per A block, a multiple of mr
+  int64_t ncBlock; // columns per B block, a multiple of nr
+  int64_t mParts;
+  int64_t nParts;
+};
+
+/// Part `index` of `parts` near-equal parts of [0, total), cut at multiples
+/// of `unit`.
+void splitRange(int64_t total, int64_t unit, int64_t parts, int64_t index,
+                int64_t &begin, int64_t &end) {
+  int64_t units = ceilDiv(total, unit);
+  int64_t base = units / parts, extra = units % parts;
+  int64_t first = index * base + std::min(index, extra);
+  int64_t last = first + base + (index < extra ? 1 : 0);
+  begin = std::min(total, first * unit);
+  end = std::min(total, last * unit);
+}
+
+/// Quantizes rows [0, rows) of A (row i at a + i * rowStride, element k at
+/// + k * colStride) into mr-row panels of `kGroups` 4-byte groups, with the
+/// row scales in `scales`.
+void quantizeAndPackRows(const float *a, int64_t rowStride, int64_t colStride,
+                         int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
+                         uint8_t *packed, float *scales) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *row = a + i * rowStride;
+    float amax = 0.0f;
+    for (int64_t kk = 0; kk < k; ++kk)
+      amax = std::max(amax, std::fabs(row[kk * colStride]));
+    float scale = amax / 127.0f;
+    scales[i] = scale;
+    // A row of zeros (or of values too small to scale) quantizes to zeros.
+    float inv = scale > 0.0f && std::isfinite(1.0f / scale) ? 1.0f / scale : 0.0f;
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    int64_t r = i % mr;
+    for (int64_t kk = 0; kk < k; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk * colStride], inv);
+    for (int64_t kk = k; kk < kGroups * 4; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
+  }
+  // The rows that pad the last panel to mr hold zeros (128).
+  for (int64_t i = rows; i < ceilDiv(rows, mr) * mr; ++i) {
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    for (int64_t g = 0; g < kGroups; ++g)
+      std::fill_n(panel + (g * mr + i % mr) * 4, 4, uint8_t(128));
+  }
+}
+
+/// C[m0:m1, n0:n1] of batch element `batch`, on thread `thread`'s buffers.
+void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
+              int64_t n0, int64_t n1, unsigned thread) {
+  const tsr_qgemm_args_t &args = *job.args;
+  const QgemmKernelSet &kernels = *job.kernels;
+  const int64_t mr = kernels.mr, nr = kernels.nr, kGroups = job.kGroups;
+  const float *a = args.a + batch * args.a_batch_stride;
+  float *c = args.c + batch * args.c_batch_stride;
+  uint8_t *packedA = job.workspace->packedA(thread);
+  float *scales = job.workspace->rowScales(thread);
+  const int64_t panelBytes = kGroups * TSR_QGEMM_PANEL_WIDTH * 4;
+
+  QgemmTile tile = {};
+  tile.ldc = args.c_row_stride;
+  tile.epilogue = args.epilogue;
+  tile.kGroups = kGroups;
+  tile.bPanelStride = panelBytes;
+  for (int64_t ic = m0; ic < m1; ic += job.mcBlock) {
+    const int64_t mc = std::min(job.mcBlock, m1 - ic);
+    quantizeAndPackRows(a + ic * args.a_row_stride, args.a_row_stride,
+                        args.a_col_stride, mc, args.k, kGroups, mr, packedA,
+                        scales);
+    for (int64_t jc = n0; jc < n1; jc += job.ncBlock) {
+      const int64_t nc = std::min(job.ncBlock, n1 - jc);
+      for (int64_t ir = 0; ir < mc; ir += mr) {
+        tile.rows = std::min(mr, mc - ir);
+        tile.a = packedA + ir * kGroups * 4; // Panel ir / mr.
+        tile.aScale = scales + ir;
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int64_t col = jc + jr; // A multiple of the panel width.
+          tile.cols = std::min(nr, nc - jr);
+          tile.b = args.b + col / TSR_QGEMM_PANEL_WIDTH * panelBytes;
+          tile.bScale = args.b_scale + col;
+          tile.bSums = args.b_sums + col;
+          tile.bias = args.bias ? args.bias + col : nullptr;
+          tile.c = c + (ic + ir) * tile.ldc + col;
+          kernels.tile(tile);
+        }
+      }
+    }
+  }
+}
+
+void runTasks(void *arg, int64_t begin, int64_t end, unsigned thread) {
+  const QgemmJob &job = *static_cast<const QgemmJob *>(arg);
+  const tsr_qgemm_args_t &args = *job.args;
+  int64_t partsPerBatch = job.mParts * job.nParts;
+  for (int64_t task = begin; task < end; ++task) {
+    int64_t batch = task / partsPerBatch, part = task % partsPerBatch;
+    int64_t m0, m1, n0, n1;
+    splitRange(args.m, job.kernels->mr, job.mParts, part / job.nParts, m0, m1);
+    // Whole micro-tiles, so that every tile starts on a panel.
+    splitRange(args.n, job.kernels->nr, job.nParts, part % job.nParts, n0, n1);
+    if (m0 < m1 && n0 < n1)
+      runBlock(job, batch, m0, m1, n0, n1, thread);
+  }
+}
+
+/// C = epilogue(bias or 0) when the reduction is empty (the packed weights
+/// of a K = 0 matrix have no bytes to read).
+void fillWithoutProduct(const tsr_qgemm_args_t &args) {
+  for (int64_t batch = 0; batch < args.batch; ++batch) {
+    float *c = args.c + batch * args.c_batch_stride;
+    for (int64_t i = 0; i < args.m; ++i)
+      for (int64_t j = 0; j < args.n; ++j)
+        c[i * args.c_row_stride + j] =
+            applySgemmEpilogue(args.bias ? args.bias[j] : 0.0f, args.epilogue);
+  }
+}
+
+} // namespace
+
+uint8_t tessera::runtime::quantizeToU8(float x, float invScale) {
+  // nearbyint rounds half to even in the default rounding mode; NaN and
+  // values past the range clamp (NaN to 0).
+  float q = std::nearbyint(x * invScale);
+  if (!(q >= -127.0f))
+    q = std::isnan(q) ? 0.0f : -127.0f;
+  if (q > 127.0f)
+    q = 127.0f;
+  return static_cast<uint8_t>(static_cast<int32_t>(q) + 128);
+}
+
+const char *tessera::runtime::getQgemmIsaName(QgemmIsa isa) {
+  switch (isa) {
+  case QgemmIsa::Generic:
+    return "generic";
+  case QgemmIsa::Avx2:
+    return "avx2";
+  case QgemmIsa::Avx512Vnni:
+    return "avx512-vnni";
+  }
+  return "unknown";
+}
+
+bool tessera::runtime::isQgemmIsaSupported(QgemmIsa isa) {
+  switch (isa) {
+  case QgemmIsa::Generic:
+    return true;
+#if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
+  case QgemmIsa::Avx2:
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  case QgemmIsa::Avx512Vnni:
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma");
+#else
+  default:
+    return false;
+#endif
+  }
+  return false;
+}
+
+QgemmIsa tessera::runtime::getBestQgemmIsa() {
+  for (QgemmIsa isa : {QgemmIsa::Avx512Vnni, QgemmIsa::Avx2})
+    if (isQgemmIsaSupported(isa))
+      return isa;
+  return QgemmIsa::Generic;
+}
+
+const QgemmKernelSet &tessera::runtime::getQgemmKernels(QgemmIsa isa) {
+  switch (isa) {
+#if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
+  case QgemmIsa::Avx512Vnni:
+    return getAvx512VnniQgemmKernels();
+  case QgemmIsa::Avx2:
+    return getAvx2QgemmKernels();
+#endif
+  default:
+    return getGenericQgemmKernels();
+  }
+}
+
+QgemmWorkspace::QgemmWorkspace(unsigned numThreads) {
+  // Whole cache lines per thread, so that threads never share a line.
+  bytesPerThread_ =
+      (kPackedABytes + kMaxBlockRows * sizeof(float) + 63) / 64 * 64;
+  size_t bytes = bytesPerThread_ * std::max(1u, numThreads);
+  storage_.reset(static_cast<uint8_t *>(std::aligned_alloc(64, bytes)));
+  if (!storage_)
+    throw std::bad_alloc();
+}
+
+void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
+                                const QgemmKernelSet &kernels, ThreadPool &pool,
+                                const QgemmWorkspace &workspace) {
+  if (args.batch <= 0 || args.m <= 0 || args.n <= 0 || args.k < 0 ||
+      args.k > TSR_QGEMM_MAX_K || kernels.mr > QgemmWorkspace::kMaxMr ||
+      kernels.nr % TSR_QGEMM_PANEL_WIDTH != 0)
+    return;
+  if (args.k == 0) {
+    fillWithoutProduct(args);
+    return;
+  }
+  QgemmJob job = {&args, &kernels, &workspace, 0, 0, 0, 1, 1};
+  job.kGroups = ceilDiv(args.k, 4);
+  // As many rows as the workspace holds (at least mr: K <= 65536).
+  int64_t rows = static_cast<int64_t>(QgemmWorkspace::kPackedABytes) /
+                 (job.kGroups * 4);
+  job.mcBlock = std::max(kernels.mr, std::min(rows, QgemmWorkspace::kMaxBlockRows) /
+                                         kernels.mr * kernels.mr);
+  job.ncBlock = std::max(kernels.nr, kNcBytes / (job.kGroups * 4) / kernels.nr *
+                                         kernels.nr);
+
+  int64_t threads = pool.numThreads();
+  double macs = static_cast<double>(args.batch) * args.m * args.n * args.k;
+  if (threads == 1 || macs < kMinParallelMacs) {
+    runTasks(&job, 0, args.batch, pool.currentThreadIndex());
+    return;
+  }
+  int64_t parts = args.batch % threads == 0 || args.batch >= 16 * threads
+                      ? 1
+                      : threads / std::gcd(args.batch, threads);
+  int64_t mUnits = ceilDiv(args.m, kernels.mr);
+  int64_t nUnits = ceilDiv(args.n, kernels.nr);
+  if (nUnits >= 2 * parts) {
+    job.nParts = parts;
+  } else if (mUnits >= 2 * parts) {
+    job.mParts = parts;
+  } else {
+    job.nParts = std::min(parts, nUnits);
+    job.mParts = std::min(ceilDiv(parts, job.nParts), mUnits);
+  }
+  pool.parallelFor(args.batch * job.mParts * job.nParts, runTasks, &job);
+}

@@ -1,0 +1,114 @@
+//===- QgemmAvx512.cpp - AVX-512 VNNI int8 GEMM micro-kernel --------------===//
+//
+// Part of the Tessera runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// An 8 x 48 micro-tile of int32 accumulators (24 zmm: 8 rows x 3 panels of
+// 16 columns), as the SGEMM kernel's 8 x 48 of floats: per group of 4 k
+// values, three 64-byte B loads, eight 4-byte A broadcasts and 24 vpdpbusd,
+// each 64 u8 x s8 products summed into 16 int32 lanes. The accumulators
+// then become floats once: (acc - 128 * column sum) x row scale x column
+// scale + bias, then the epilogue, in registers, with masked stores at the
+// right edge.
+//
+// Built with the same flags as the other AVX-512 kernels (so that the
+// shared inline helpers of VectorMath512.h compile alike everywhere); the
+// kernel functions alone enable VNNI, and the driver only picks them on
+// CPUs that have it (isQgemmIsaSupported).
+//
+//===----------------------------------------------------------------------===//
+#include "kernels/QgemmKernels.h"
+#include "kernels/VectorMath512.h"
+
+#include "tessera/abi.h"
+
+#include <cstring>
+#include <immintrin.h>
+
+using namespace tessera::runtime;
+
+namespace {
+
+constexpr int64_t kMr = 8;
+constexpr int kMaxPanels = 3;
+constexpr int64_t kNr = kMaxPanels * TSR_QGEMM_PANEL_WIDTH;
+
+#define TSR_VNNI __attribute__((target("avx512vnni")))
+
+template <int Rows, int Panels> TSR_VNNI void vnniTile(const QgemmTile &tile) {
+  __m512i acc[Rows][Panels];
+  for (int i = 0; i < Rows; ++i)
+    for (int p = 0; p < Panels; ++p)
+      acc[i][p] = _mm512_setzero_si512();
+
+  const uint8_t *a = tile.a;
+  const int8_t *b = tile.b;
+  const int64_t panelStride = tile.bPanelStride;
+  for (int64_t g = tile.kGroups; g > 0; --g) {
+    __m512i bGroup[Panels];
+    for (int p = 0; p < Panels; ++p)
+      bGroup[p] = _mm512_loadu_si512(b + p * panelStride);
+    for (int i = 0; i < Rows; ++i) {
+      int32_t quad;
+      std::memcpy(&quad, a + i * 4, sizeof(quad));
+      __m512i aQuad = _mm512_set1_epi32(quad);
+      for (int p = 0; p < Panels; ++p)
+        acc[i][p] = _mm512_dpbusd_epi32(acc[i][p], aQuad, bGroup[p]);
+    }
+    a += kMr * 4;
+    b += TSR_QGEMM_PANEL_WIDTH * 4;
+  }
+
+  int64_t lastCols = tile.cols - (Panels - 1) * TSR_QGEMM_PANEL_WIDTH;
+  __mmask16 lastMask = lastCols >= TSR_QGEMM_PANEL_WIDTH
+                           ? static_cast<__mmask16>(0xffff)
+                           : static_cast<__mmask16>((1u << lastCols) - 1);
+  __m512 bScale[Panels], bias[Panels];
+  __m512i offset[Panels];
+  for (int p = 0; p < Panels; ++p) {
+    __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
+    int64_t col = p * TSR_QGEMM_PANEL_WIDTH;
+    bScale[p] = _mm512_maskz_loadu_ps(mask, tile.bScale + col);
+    // 128 * sum: the zero point the +128 shift of A added to every product.
+    offset[p] =
+        _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask, tile.bSums + col), 7);
+    bias[p] = tile.bias ? _mm512_maskz_loadu_ps(mask, tile.bias + col)
+                        : _mm512_setzero_ps();
+  }
+  for (int i = 0; i < Rows; ++i) {
+    float *c = tile.c + i * tile.ldc;
+    __m512 aScale = _mm512_set1_ps(tile.aScale[i]);
+    for (int p = 0; p < Panels; ++p) {
+      __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
+      __m512 product =
+          _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i][p], offset[p]));
+      __m512 value = _mm512_add_ps(
+          _mm512_mul_ps(_mm512_mul_ps(aScale, bScale[p]), product), bias[p]);
+      _mm512_mask_storeu_ps(c + p * TSR_QGEMM_PANEL_WIDTH, mask,
+                            applyEpilogue512(value, tile.epilogue));
+    }
+  }
+}
+
+using TileFn = void (*)(const QgemmTile &);
+
+template <int Rows> struct TileRow {
+  static constexpr TileFn fns[kMaxPanels] = {
+      vnniTile<Rows, 1>, vnniTile<Rows, 2>, vnniTile<Rows, 3>};
+};
+
+constexpr const TileFn *kTiles[kMr] = {
+    TileRow<1>::fns, TileRow<2>::fns, TileRow<3>::fns, TileRow<4>::fns,
+    TileRow<5>::fns, TileRow<6>::fns, TileRow<7>::fns, TileRow<8>::fns};
+
+void vnniTile(const QgemmTile &tile) {
+  kTiles[tile.rows - 1][(tile.cols - 1) / TSR_QGEMM_PANEL_WIDTH](tile);
+}
+
+} // namespace
+
+const QgemmKernelSet &tessera::runtime::getAvx512VnniQgemmKernels() {
+  static const QgemmKernelSet kernels = {"avx512-vnni", kMr, kNr, vnniTile};
+  return kernels;
+}

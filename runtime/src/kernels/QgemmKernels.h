@@ -1,0 +1,61 @@
+//===- QgemmKernels.h - Micro-kernels behind the int8 GEMM ------*- C++ -*-===//
+//
+// Part of the Tessera runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// The interface between the int8 GEMM driver (Qgemm.cpp: quantizing and
+// packing A, blocking, threading) and the per-ISA micro-kernels
+// (QgemmGeneric.cpp, QgemmAvx2.cpp, QgemmAvx512.cpp), on the same terms as
+// SgemmKernels.h: the ISA files talk to the rest of the runtime only through
+// the plain function pointers below.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSERA_RUNTIME_KERNELS_QGEMMKERNELS_H
+#define TESSERA_RUNTIME_KERNELS_QGEMMKERNELS_H
+
+#include <cstdint>
+
+namespace tessera::runtime {
+
+/// One micro-tile over the whole reduction:
+///   C[i, j] = epilogue(aScale[i] * bScale[j] * (acc[i, j] - 128 * bSums[j])
+///                      + bias[j]),  acc[i, j] = sum_g dot4(A[i, g], B[g, j])
+/// with A unsigned (qa + 128) and B signed.
+struct QgemmTile {
+  /// Packed A: kGroups groups of `mr` rows x 4 bytes (row i of group g at
+  /// a[(g * mr + i) * 4]); rows past `rows` hold 128 (a zero).
+  const uint8_t *a;
+  /// Packed B (tessera/abi.h): the first panel of the tile's columns;
+  /// panels are bPanelStride bytes apart, columns past `cols` readable.
+  const int8_t *b;
+  int64_t bPanelStride;
+  int64_t kGroups;
+  int64_t rows; // 1..mr
+  int64_t cols; // 1..nr
+  float *c;
+  int64_t ldc;
+  const float *aScale;  // rows entries
+  const float *bScale;  // from the tile's first column
+  const int32_t *bSums; // from the tile's first column
+  const float *bias;    // from the tile's first column, or null
+  int64_t epilogue;     // TSR_EPILOGUE_*
+};
+
+/// What one ISA provides to the driver.
+struct QgemmKernelSet {
+  const char *name;
+  int64_t mr; // Rows of a micro-tile (and of a packed A panel).
+  int64_t nr; // Columns of a micro-tile, a multiple of 16.
+  void (*tile)(const QgemmTile &tile);
+};
+
+const QgemmKernelSet &getGenericQgemmKernels();
+#if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
+const QgemmKernelSet &getAvx2QgemmKernels();
+const QgemmKernelSet &getAvx512VnniQgemmKernels();
+#endif
+
+} // namespace tessera::runtime
+
+#endif // TESSERA_RUNTIME_KERNELS_QGEMMKERNELS_H

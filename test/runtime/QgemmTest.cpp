@@ -1,0 +1,374 @@
+//===- QgemmTest.cpp - Tests of the runtime's int8 GEMM -------------------===//
+//
+// Part of the Tessera runtime tests.
+//
+//===----------------------------------------------------------------------===//
+//
+// tsr_qgemm_args_t through the kernel context, on every ISA this CPU runs and
+// on 1 and 2 threads, against a reference that quantizes as the ABI says
+// (per row of A, float arithmetic) and multiplies in exact integers: without
+// an epilogue every kernel must give exactly the reference's floats, with
+// one the epilogue's rounding. Awkward sizes (edges of every micro-tile, K
+// not a multiple of 4), strided and transposed A, batches, bias, the empty
+// reduction, rows of zeros; no writes outside C. Also: the packed layout
+// and column sums of tsr_pack_qb_panels, and that the quantized product
+// stays close to the float one.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelRuntime.h"
+#include "KernelTestSupport.h"
+
+#include "tessera/pack.h"
+
+#include <cmath>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using namespace tessera::runtime;
+using namespace tessera::test;
+
+namespace {
+
+std::vector<QgemmIsa> supportedQgemmIsas() {
+  std::vector<QgemmIsa> isas;
+  for (QgemmIsa isa : {QgemmIsa::Generic, QgemmIsa::Avx2, QgemmIsa::Avx512Vnni})
+    if (isQgemmIsaSupported(isa))
+      isas.push_back(isa);
+  return isas;
+}
+
+struct QgemmCase {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+  bool aTransposed = false;
+  int64_t pad = 0;
+  bool bias = false;
+  int64_t epilogue = TSR_EPILOGUE_NONE;
+  bool zeroRow = false; // Row 0 of A is all zeros.
+
+  std::string describe() const {
+    std::ostringstream os;
+    os << "batch " << batch << " m " << m << " n " << n << " k " << k
+       << (aTransposed ? " A^T" : "") << " pad " << pad
+       << (bias ? " bias" : "") << " epilogue " << epilogue
+       << (zeroRow ? " zero-row" : "");
+    return os.str();
+  }
+};
+
+/// The scalar epilogue the portable kernel uses (libm), in double.
+double epilogueOf(double x, int64_t epilogue) {
+  switch (epilogue) {
+  case TSR_EPILOGUE_GELU:
+    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  case TSR_EPILOGUE_GELU_TANH:
+    return 0.5 * x *
+           (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+  case TSR_EPILOGUE_SILU:
+    return x / (1.0 + std::exp(-x));
+  case TSR_EPILOGUE_RELU:
+    return x > 0 ? x : 0;
+  default:
+    return x;
+  }
+}
+
+/// The ABI's quantization of one row, written out independently of the
+/// runtime's.
+std::vector<int32_t> quantizeRow(const std::vector<float> &row, float &scale) {
+  float amax = 0.0f;
+  for (float v : row)
+    amax = std::max(amax, std::fabs(v));
+  scale = amax / 127.0f;
+  float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
+  std::vector<int32_t> q;
+  for (float v : row) {
+    float r = std::nearbyint(v * inv);
+    q.push_back(static_cast<int32_t>(std::max(-127.0f, std::min(127.0f, r))));
+  }
+  return q;
+}
+
+class QgemmTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    for (unsigned threads : {1u, 2u})
+      runtimes.push_back(std::make_unique<KernelRuntime>(threads));
+  }
+
+  /// Runs `gemm` on every ISA and thread count against the reference;
+  /// false after the first mismatching configuration.
+  bool check(const QgemmCase &gemm);
+
+  std::vector<std::unique_ptr<KernelRuntime>> runtimes;
+  std::mt19937 rng{4321};
+};
+
+bool QgemmTest::check(const QgemmCase &gemm) {
+  const int64_t batch = gemm.batch, m = gemm.m, n = gemm.n, k = gemm.k;
+  int64_t aLd = (gemm.aTransposed ? m : k) + gemm.pad;
+  int64_t aBatchStride = (gemm.aTransposed ? k : m) * aLd + 5;
+  std::vector<float> a(batch * aBatchStride + 1);
+  fillUniform(rng, -2.0f, 2.0f, {&a});
+  auto aIndex = [&](int64_t b, int64_t i, int64_t kk) {
+    return b * aBatchStride + (gemm.aTransposed ? kk * aLd + i : i * aLd + kk);
+  };
+  if (gemm.zeroRow && m > 0)
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t kk = 0; kk < k; ++kk)
+        a[aIndex(b, 0, kk)] = 0.0f;
+  // Weights [k, n] in int8, their scales and a bias.
+  std::vector<int8_t> w(k * n);
+  std::uniform_int_distribution<int> wDist(-127, 127);
+  for (int8_t &v : w)
+    v = static_cast<int8_t>(wDist(rng));
+  std::vector<float> wScale(n + 1), bias(n + 1);
+  fillUniform(rng, 0.001f, 0.02f, {&wScale});
+  fillUniform(rng, -1.0f, 1.0f, {&bias});
+  std::vector<int8_t> packed(tsr_packed_qb_size(k, n) + 1);
+  std::vector<int32_t> sums(n + 1);
+  tsr_pack_qb_panels(w.data(), k, n, /*row_stride=*/n, /*col_stride=*/1,
+                     packed.data(), sums.data());
+
+  tsr_qgemm_args_t args = {};
+  args.a = a.data();
+  args.b = packed.data();
+  args.b_scale = wScale.data();
+  args.b_sums = sums.data();
+  args.bias = gemm.bias ? bias.data() : nullptr;
+  args.batch = batch;
+  args.m = m;
+  args.n = n;
+  args.k = k;
+  args.a_batch_stride = aBatchStride;
+  args.a_row_stride = gemm.aTransposed ? 1 : aLd;
+  args.a_col_stride = gemm.aTransposed ? aLd : 1;
+  args.epilogue = gemm.epilogue;
+  int64_t cLd = n + gemm.pad;
+  int64_t cBatchStride = m * cLd + 2;
+  args.c_batch_stride = cBatchStride;
+  args.c_row_stride = cLd;
+
+  // The reference, in the kernels' float order: (sa * sb) * acc + bias.
+  std::vector<float> expected(batch * m * n);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < m; ++i) {
+      std::vector<float> row(k);
+      for (int64_t kk = 0; kk < k; ++kk)
+        row[kk] = a[aIndex(b, i, kk)];
+      float sa;
+      std::vector<int32_t> qa = quantizeRow(row, sa);
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t acc = 0;
+        for (int64_t kk = 0; kk < k; ++kk)
+          acc += int64_t(qa[kk]) * w[kk * n + j];
+        float x = sa * wScale[j] * static_cast<float>(acc);
+        if (gemm.bias)
+          x += bias[j];
+        expected[(b * m + i) * n + j] =
+            static_cast<float>(epilogueOf(x, gemm.epilogue));
+      }
+    }
+
+  std::vector<float> c(batch * cBatchStride + 1);
+  args.c = c.data();
+  for (QgemmIsa isa : supportedQgemmIsas())
+    for (auto &runtime : runtimes) {
+      EXPECT_TRUE(runtime->setQgemmIsa(isa));
+      std::fill(c.begin(), c.end(), kSentinel);
+      tsr_kernel_context_t *context = runtime->context();
+      context->qgemm(context->runtime, &args);
+      int mismatches = 0;
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < cLd; ++j) {
+            float got = c[b * cBatchStride + i * cLd + j];
+            if (j >= n) {
+              if (got != kSentinel && mismatches++ < 3)
+                ADD_FAILURE() << "wrote row padding at row " << i;
+              continue;
+            }
+            float want = expected[(b * m + i) * n + j];
+            // Exact without an epilogue; the epilogues' vector math is
+            // within a few ulps of libm.
+            float tolerance = gemm.epilogue == TSR_EPILOGUE_NONE
+                                  ? 0.0f
+                                  : 4e-6f * std::fabs(want) + 1e-7f;
+            if (!(std::fabs(got - want) <= tolerance) && mismatches++ < 3)
+              ADD_FAILURE() << "C[" << b << ", " << i << ", " << j
+                            << "] = " << got << ", expected " << want;
+          }
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t gap = m * cLd; gap < cBatchStride; ++gap)
+          if (c[b * cBatchStride + gap] != kSentinel && mismatches++ < 3)
+            ADD_FAILURE() << "wrote between batch elements";
+      if (mismatches) {
+        ADD_FAILURE() << mismatches << " mismatches for " << gemm.describe()
+                      << " on " << getQgemmIsaName(isa) << " with "
+                      << runtime->pool().numThreads() << " threads";
+        return false;
+      }
+    }
+  return true;
+}
+
+TEST(QgemmPackTest, LayoutAndColumnSums) {
+  // 5 x 18: a partial k group and a partial panel.
+  const int64_t k = 5, n = 18;
+  std::vector<int8_t> w(k * n);
+  for (int64_t i = 0; i < k * n; ++i)
+    w[i] = static_cast<int8_t>(i % 251 - 125);
+  ASSERT_EQ(tsr_packed_qb_size(k, n), 2 * 2 * 64);
+  std::vector<int8_t> packed(tsr_packed_qb_size(k, n), 99);
+  std::vector<int32_t> sums(n);
+  tsr_pack_qb_panels(w.data(), k, n, n, 1, packed.data(), sums.data());
+  for (int64_t kk = 0; kk < 8; ++kk)
+    for (int64_t j = 0; j < 32; ++j) {
+      int8_t want = kk < k && j < n ? w[kk * n + j] : 0;
+      EXPECT_EQ(packed[((j / 16) * 2 + kk / 4) * 64 + (j % 16) * 4 + kk % 4],
+                want)
+          << "k " << kk << " n " << j;
+    }
+  for (int64_t j = 0; j < n; ++j) {
+    int32_t sum = 0;
+    for (int64_t kk = 0; kk < k; ++kk)
+      sum += w[kk * n + j];
+    EXPECT_EQ(sums[j], sum);
+  }
+}
+
+TEST_F(QgemmTest, EveryEdgeSize) {
+  const int64_t sizes[] = {1, 2, 3, 7, 8, 9, 16, 17, 33, 47, 48, 49, 100};
+  for (int64_t m : sizes)
+    for (int64_t n : {1, 15, 16, 17, 47, 48, 49, 97})
+      for (int64_t k : {1, 3, 4, 5, 64, 67}) {
+        QgemmCase gemm;
+        gemm.m = m;
+        gemm.n = n;
+        gemm.k = k;
+        ASSERT_TRUE(check(gemm));
+      }
+}
+
+TEST_F(QgemmTest, BatchesStridesBiasAndEpilogues) {
+  for (bool transposed : {false, true})
+    for (int64_t epilogue :
+         {TSR_EPILOGUE_NONE, TSR_EPILOGUE_GELU, TSR_EPILOGUE_GELU_TANH,
+          TSR_EPILOGUE_SILU, TSR_EPILOGUE_RELU}) {
+      QgemmCase gemm;
+      gemm.batch = 3;
+      gemm.m = 19;
+      gemm.n = 100;
+      gemm.k = 77;
+      gemm.aTransposed = transposed;
+      gemm.pad = 3;
+      gemm.bias = true;
+      gemm.epilogue = epilogue;
+      ASSERT_TRUE(check(gemm));
+    }
+}
+
+TEST_F(QgemmTest, TransformerShapes) {
+  // BERT-base's projections and FFN at a few tokens (blocks of rows and
+  // columns, both threads splitting N).
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{16, 768, 768},
+                         {9, 3072, 768},
+                         {5, 768, 3072}}) {
+    QgemmCase gemm;
+    gemm.m = m;
+    gemm.n = n;
+    gemm.k = k;
+    gemm.bias = true;
+    ASSERT_TRUE(check(gemm));
+  }
+}
+
+TEST_F(QgemmTest, ZeroRowsAndEmptyReduction) {
+  QgemmCase zeros;
+  zeros.m = 10;
+  zeros.n = 20;
+  zeros.k = 30;
+  zeros.bias = true;
+  zeros.zeroRow = true;
+  ASSERT_TRUE(check(zeros));
+  QgemmCase empty;
+  empty.m = 3;
+  empty.n = 20;
+  empty.k = 0;
+  empty.bias = true;
+  empty.epilogue = TSR_EPILOGUE_RELU;
+  ASSERT_TRUE(check(empty));
+}
+
+TEST_F(QgemmTest, RejectsTooLongReductions) {
+  float a = 1.0f, c = kSentinel;
+  tsr_qgemm_args_t args = {};
+  args.a = &a;
+  args.c = &c;
+  args.batch = args.m = args.n = 1;
+  args.k = TSR_QGEMM_MAX_K + 1;
+  tsr_kernel_context_t *context = runtimes[0]->context();
+  context->qgemm(context->runtime, &args);
+  EXPECT_EQ(c, kSentinel);
+}
+
+TEST_F(QgemmTest, CloseToTheFloatProduct) {
+  // Per-row activations and per-column weights at 8 bits: over K = 768 the
+  // quantized product stays within a few percent of the float one, and its
+  // direction (what downstream layers see) within 1e-3.
+  const int64_t m = 16, n = 64, k = 768;
+  std::vector<float> a(m * k), wf(k * n);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (float &v : a)
+    v = dist(rng);
+  for (float &v : wf)
+    v = 0.05f * dist(rng);
+  std::vector<float> scale(n);
+  std::vector<int8_t> wq(k * n);
+  for (int64_t j = 0; j < n; ++j) {
+    float amax = 0.0f;
+    for (int64_t kk = 0; kk < k; ++kk)
+      amax = std::max(amax, std::fabs(wf[kk * n + j]));
+    scale[j] = amax / 127.0f;
+    for (int64_t kk = 0; kk < k; ++kk)
+      wq[kk * n + j] = static_cast<int8_t>(std::nearbyint(wf[kk * n + j] / scale[j]));
+  }
+  std::vector<int8_t> packed(tsr_packed_qb_size(k, n));
+  std::vector<int32_t> sums(n);
+  tsr_pack_qb_panels(wq.data(), k, n, n, 1, packed.data(), sums.data());
+  std::vector<float> c(m * n);
+  tsr_qgemm_args_t args = {};
+  args.a = a.data();
+  args.b = packed.data();
+  args.b_scale = scale.data();
+  args.b_sums = sums.data();
+  args.c = c.data();
+  args.batch = 1;
+  args.m = m;
+  args.n = n;
+  args.k = k;
+  args.a_row_stride = k;
+  args.a_col_stride = 1;
+  args.c_row_stride = n;
+  tsr_kernel_context_t *context = runtimes[1]->context();
+  context->qgemm(context->runtime, &args);
+  double dot = 0, gotNorm = 0, wantNorm = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double want = 0;
+      for (int64_t kk = 0; kk < k; ++kk)
+        want += double(a[i * k + kk]) * wf[kk * n + j];
+      double got = c[i * n + j];
+      dot += got * want;
+      gotNorm += got * got;
+      wantNorm += want * want;
+    }
+  double cosine = dot / std::sqrt(gotNorm * wantNorm);
+  EXPECT_GT(cosine, 0.999) << "cosine " << cosine;
+  EXPECT_NEAR(std::sqrt(gotNorm / wantNorm), 1.0, 0.02);
+}
+
+} // namespace

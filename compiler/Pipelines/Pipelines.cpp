@@ -43,6 +43,12 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildCpuPreparePipeline(OpPassManager &pm,
                              const PipelineOptions &options) {
+  if (options.quantize == "int8") {
+    TsrQuantizePassOptions quantize;
+    quantize.skip.assign(options.quantizeSkip.begin(),
+                         options.quantizeSkip.end());
+    pm.addPass(createTsrQuantizePass(quantize));
+  }
   pm.addPass(createTsrPackWeightsPass());
   TsrOutlineWeightsPassOptions outline;
   outline.minElements = options.outlineMinElements;

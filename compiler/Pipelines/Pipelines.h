@@ -37,6 +37,14 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("CPU the cost model sizes tiles for (an LLVM CPU name, "
                      "or native)"),
       llvm::cl::init("native")};
+  Option<std::string> quantize{
+      *this, "quantize",
+      llvm::cl::desc("none, or int8: linears with constant weights become "
+                     "int8 quantized linears (tsr-quantize)"),
+      llvm::cl::init("none")};
+  ListOption<std::string> quantizeSkip{
+      *this, "quantize-skip",
+      llvm::cl::desc("Globs over weight names whose linears stay f32")};
   Option<bool> parallelLoops{
       *this, "parallel-loops",
       llvm::cl::desc("Tile the loops outside runtime kernels into per-thread "
@@ -48,8 +56,9 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
 void buildTsrGraphPipeline(mlir::OpPassManager &pm,
                            const PipelineOptions &options);
 
-/// CPU-specific graph work that fixes the weights: packing into kernel
-/// layouts, then outlining them into entry arguments (after this the entry
+/// CPU-specific graph work that fixes the weights: quantization (with
+/// `quantize`), packing into kernel layouts, then outlining them into entry
+/// arguments (after this the entry
 /// signatures and weights are final, and tessera-compile reads them off).
 void buildCpuPreparePipeline(mlir::OpPassManager &pm,
                              const PipelineOptions &options);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/LinearWeights.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
@@ -27,65 +28,6 @@ namespace tessera {
 #include "compiler/Transforms/Passes.h.inc"
 
 namespace {
-
-/// Bytes per element of a constant's element type; 0 if not a whole number
-/// of bytes (i1, i4) or not an int/float.
-int64_t elementBytes(Type t) {
-  if (!t.isIntOrFloat() || t.getIntOrFloatBitWidth() % 8 != 0)
-    return 0;
-  return t.getIntOrFloatBitWidth() / 8;
-}
-
-/// The row-major bytes of a constant: the resource blob or the dense
-/// storage itself, or `storage` filled from a splat. Empty on failure.
-ArrayRef<char> constantBytes(ElementsAttr value, std::vector<char> &storage) {
-  int64_t eb = elementBytes(value.getElementType());
-  size_t size = value.getNumElements() * eb;
-  if (eb == 0)
-    return {};
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size)
-      return {};
-    return blob->getData();
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(value);
-  if (!dense)
-    return {};
-  ArrayRef<char> raw = dense.getRawData();
-  if (!dense.isSplat())
-    return raw.size() == size ? raw : ArrayRef<char>();
-  if (raw.size() != static_cast<size_t>(eb))
-    return {};
-  storage.resize(size);
-  for (size_t i = 0; i < size; i += eb)
-    std::memcpy(storage.data() + i, raw.data(), eb);
-  return storage;
-}
-
-/// A linear's constant weight: `[N, K]` as is, or a `[K, N]` constant
-/// under a `[1, 0]` transpose.
-struct WeightSource {
-  ElementsAttr value;
-  bool transposed = false;
-  Operation *constant = nullptr;
-};
-
-std::optional<WeightSource> getWeightSource(tsr::LinearOp op) {
-  Value w = op.getWeight();
-  WeightSource s;
-  if (auto t = w.getDefiningOp<tsr::TransposeOp>()) {
-    if (t.getPermutation().size() != 2 || t.getPermutation()[0] != 1)
-      return std::nullopt;
-    w = t.getInput();
-    s.transposed = true;
-  }
-  s.value = getConstantElements(w);
-  if (!s.value || s.value.getShapedType().getRank() != 2)
-    return std::nullopt;
-  s.constant = w.getDefiningOp();
-  return s;
-}
 
 /// Copies the `[n, k]` weight of `s` into rows [row, row + n) of the
 /// `[N, k]` row-major `dst`.
@@ -146,7 +88,7 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
     auto inType = cast<RankedTensorType>(op.getInput().getType());
     int64_t n = type.getShape().back();
     int64_t k = inType.getShape().back();
-    std::optional<WeightSource> w = getWeightSource(op);
+    std::optional<WeightSource> w = getWeightSource(op.getWeight());
     if (!w || ShapedType::isDynamic(n) || ShapedType::isDynamic(k) ||
         !elementBytes(type.getElementType()) ||
         w->value.getElementType() != type.getElementType())
@@ -209,7 +151,7 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
     int64_t row = 0;
     for (tsr::LinearOp op : linears) {
       int64_t n = op.getType().getShape().back();
-      WeightSource w = *getWeightSource(op);
+      WeightSource w = *getWeightSource(op.getWeight());
       std::vector<char> storage;
       ArrayRef<char> bytes = constantBytes(w.value, storage);
       if (bytes.empty() && n * k != 0)

@@ -261,6 +261,60 @@ def TsrRecomposeSiluPass : Pass<"tsr-recompose-silu", "func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
+  let summary = "Turns fp32 linears with constant weights into int8 tsr.quantized_linear.";
+  let description = [{
+    Dynamic int8 quantization, the scheme `onnxruntime.quantization`'s
+    `quantize_dynamic` and PyTorch's dynamic quantization use for
+    transformers, with finer scales: weights symmetric per output channel
+    (computed here, once), activations symmetric per token (computed by the
+    kernel on every run). Per-token scales keep one outlier token (BERT's
+    [SEP], GPT-2's first token) from flattening the resolution of all the
+    others, which a per-tensor scale would.
+
+    The rules:
+    - every `tsr.linear` whose weight is a compile-time f32 constant
+      (`[N, K]`, or `[K, N]` under a `[1, 0]` transpose) becomes a
+      `tsr.quantized_linear` with the same bias and epilogue: the bias add
+      and the epilogue (GELU, SiLU, ReLU) run in f32 on the dequantized
+      accumulators, in the same kernel;
+    - everything else stays f32: layer and RMS norms, softmax, residual
+      adds, embeddings (gathers), and the attention products (`tsr.attention`
+      multiplies activations by activations);
+    - a linear is left in f32, with a remark that says why, when its weight
+      is not a constant, K is dynamic or over 65536 (the int32 accumulators'
+      bound), or one of the `skip` globs matches its weight's name
+      (`tsr.name`: the initializer or checkpoint tensor name) or the name of
+      a node it was made of (a `NameLoc` in its location: ONNX node names
+      such as `/encoder/layer.1/attention/self/query/MatMul`);
+    - tied weights (one constant read by several linears) are quantized
+      once.
+
+    `W[n, k] ≈ q[n, k] * scale[n]` with `scale[n] = max_k |W[n, k]| / 127`
+    and `q = round_half_even(W / scale)`; the f32 blob is freed once nothing
+    references it.
+
+    Before:
+    ```mlir
+    %y = tsr.linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+    ```
+    After:
+    ```mlir
+    %q = tsr.constant {tsr.name = "w"} dense_resource<w.int8> : tensor<3072x768xi8>
+    %s = tsr.constant {tsr.name = "w.scale"} dense_resource<w.scale> : tensor<3072xf32>
+    %y = tsr.quantized_linear %x, %q scale %s bias %b {epilogue = #tsr<epilogue gelu>} : (tensor<?x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+    ```
+  }];
+  let options = [
+    ListOption<"skip", "skip", "std::string",
+               "Globs over weight names; matching linears stay f32">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Weights
 //===----------------------------------------------------------------------===//
 

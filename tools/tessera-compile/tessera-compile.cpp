@@ -6,7 +6,8 @@
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
 //                   [--time-report] [--plan-memory=false]
-//                   [--parallel-loops=false]
+//                   [--parallel-loops=false] [--quantize=int8]
+//                   [--quantize-skip GLOB ...]
 //   tessera-compile --list-ops
 //
 // MODEL is an .onnx file, a .json graph (docs/json-format.md) or a Hugging
@@ -16,7 +17,9 @@
 // OUTDIR/{model.o, model.h, libmodel.so, model.tsr}. Every error goes to
 // stderr as "tessera-compile: error: ..." with a non-zero exit. On success
 // it prints (to stdout) one line per entry: its planned peak activation
-// memory (tsr-plan-memory).
+// memory (tsr-plan-memory), and with --quantize what was quantized: how
+// many linears, which stayed f32 and why, and the weight bytes before and
+// after.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +27,7 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
 #include "compiler/Target/Artifacts.h"
+#include "dialects/tsr/IR/TsrDialect.h"
 #include "frontends/hf/HfImporter.h"
 #include "frontends/json/JsonImporter.h"
 #include "frontends/onnx/OnnxImporter.h"
@@ -43,6 +47,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
 #include <sys/resource.h>
 
 using namespace mlir;
@@ -100,6 +105,17 @@ static cl::opt<bool> planMemory(
              "reusing the memory of dead ones (default true; false: one "
              "allocation per buffer)"),
     cl::init(true), cl::cat(tesseraCategory));
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("int8: linears with constant weights get int8 weights (per "
+             "output channel) and int8 activations (per token, at run time); "
+             "norms, softmax, GELU and residuals stay f32"),
+    cl::init("none"), cl::cat(tesseraCategory));
+static cl::list<std::string> quantizeSkip(
+    "quantize-skip",
+    cl::desc("Keep in f32 the linears whose node name (ONNX) or weight name "
+             "(initializer or checkpoint tensor) matches this glob"),
+    cl::value_desc("GLOB"), cl::cat(tesseraCategory));
 static cl::opt<bool> timeReport(
     "time-report",
     cl::desc("Print the time of each stage and pass, and the peak memory "
@@ -121,6 +137,39 @@ static std::string formatBytes(int64_t bytes) {
   if (bytes >= (1 << 10))
     return llvm::formatv("{0:F1} KiB", bytes / 1024.0).str();
   return std::to_string(bytes) + " bytes";
+}
+
+/// "tessera-compile: quantized N of M linears to int8 (weights A -> B)",
+/// then one line per linear left in f32 and why (tsr-quantize's remarks),
+/// or a warning when there was nothing to quantize.
+static void printQuantizationReport(ModuleOp module,
+                                    llvm::ArrayRef<std::string> keptFloat) {
+  int64_t quantized = 0, floatBytes = 0, intBytes = 0;
+  auto bytesOf = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.getNumElements() * t.getElementTypeBitWidth() / 8;
+  };
+  module.walk([&](tsr::QuantizedLinearOp op) {
+    ++quantized;
+    int64_t k = op.getInput().getType().getShape().back();
+    int64_t n = op.getType().getShape().back();
+    floatBytes += n * k * 4;
+    intBytes += bytesOf(op.getWeight()) + bytesOf(op.getWeightScale()) +
+                (op.getWeightSums() ? bytesOf(op.getWeightSums()) : 0);
+  });
+  int64_t total = quantized + static_cast<int64_t>(keptFloat.size());
+  if (quantized == 0) {
+    llvm::outs() << "tessera-compile: warning: --quantize=" << quantize
+                 << ": nothing to quantize (" << total
+                 << " linears with a constant weight)\n";
+  } else {
+    llvm::outs() << "tessera-compile: quantized " << quantized << " of "
+                 << total << " linears to int8 (their weights "
+                 << formatBytes(floatBytes) << " -> " << formatBytes(intBytes)
+                 << ")\n";
+  }
+  for (const std::string &why : keptFloat)
+    llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
 }
 
 static int fail(const llvm::Twine &msg) {
@@ -159,6 +208,11 @@ int main(int argc, char **argv) {
     return fail("unsupported --emit '" + emit + "' (mlir, obj or lib)");
   if (!isIdentifier(modelName))
     return fail("--model-name must be a C identifier");
+  if (quantize != "none" && quantize != "int8")
+    return fail("unsupported --quantize '" + quantize +
+                "' (supported: int8)");
+  if (!quantizeSkip.empty() && quantize == "none")
+    return fail("--quantize-skip needs --quantize");
 
   tessera::OnnxImportOptions importOptions;
   for (const std::string &spec : inputShapes) {
@@ -192,9 +246,17 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  // Diagnostics from passes go to stderr with our prefix.
+  // Diagnostics from passes go to stderr with our prefix; tsr-quantize's
+  // remarks (the linears it left in f32, and why) go into the report.
   std::string firstError;
+  std::vector<std::string> keptFloat;
   ScopedDiagnosticHandler diagHandler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Remark) {
+      std::string msg = diag.str();
+      if (llvm::StringRef(msg).consume_front("not quantized: "))
+        keptFloat.push_back(msg.substr(std::strlen("not quantized: ")));
+      return success();
+    }
     if (diag.getSeverity() != DiagnosticSeverity::Error)
       return success();
     std::string msg;
@@ -256,6 +318,8 @@ int main(int argc, char **argv) {
   options.planMemory = planMemory;
   options.cpu = cpu;
   options.parallelLoops = parallelLoops;
+  options.quantize = quantize;
+  options.quantizeSkip = quantizeSkip;
 
   // Graph pipeline, then read the signature and weights off the module
   // before code generation turns the tensors into LLVM structs.
@@ -273,6 +337,8 @@ int main(int argc, char **argv) {
     return fail(inputPath + ": the graph pipeline failed");
   graphTimer.stop();
   notePeakRss("the graph pipeline");
+  if (quantize != "none")
+    printQuantizationReport(*module, keptFloat);
   auto description = tessera::describeModel(*module, modelName);
   if (failed(description))
     return fail(inputPath + ": cannot describe the model's entries");

@@ -31,6 +31,7 @@ namespace {
 
 constexpr llvm::StringLiteral kSgemmHelper = "__tsr_sgemm";
 constexpr llvm::StringLiteral kAttentionHelper = "__tsr_attention";
+constexpr llvm::StringLiteral kQgemmHelper = "__tsr_qgemm";
 
 // Bits of the helper's `flags` operand.
 enum : int64_t {
@@ -47,11 +48,13 @@ enum : int64_t {
   kCausal = 2,
 };
 
-MemRefType anyStridedMemRef(MLIRContext *ctx, int64_t rank) {
+MemRefType anyStridedMemRef(MLIRContext *ctx, int64_t rank,
+                            Type elementType = {}) {
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
   auto layout = StridedLayoutAttr::get(
       ctx, ShapedType::kDynamic, SmallVector<int64_t>(rank, ShapedType::kDynamic));
-  return MemRefType::get(shape, Float32Type::get(ctx), layout);
+  return MemRefType::get(shape, elementType ? elementType : Float32Type::get(ctx),
+                         layout);
 }
 
 //===----------------------------------------------------------------------===//
@@ -90,8 +93,10 @@ struct HelperBodyBuilder {
     Meta m;
     Value aligned = toI64(
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref));
+    int64_t elementBytes =
+        cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
     Value offsetBytes = arith::MulIOp::create(b, loc, toI64(md.getOffset()),
-                                              cst(sizeof(float)));
+                                              cst(elementBytes));
     m.ptr = arith::AddIOp::create(b, loc, aligned, offsetBytes);
     for (Value v : md.getSizes())
       m.sizes.push_back(toI64(v));
@@ -225,6 +230,54 @@ func::FuncOp getOrCreateAttentionHelper(ModuleOp module) {
   return fn;
 }
 
+/// `@__tsr_qgemm(ctx, A, Bpacked, scale, sums, bias, C, flags)`: fills a
+/// tsr_qgemm_args_t and calls ctx->qgemm. A is [1, M, K] f32, B the packed
+/// int8 weight, C [1, M, N]; flags as the SGEMM helper's (bias bit,
+/// epilogue above kEpilogueShift).
+func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kQgemmHelper))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
+  MemRefType packed = anyStridedMemRef(ctx, 3, IntegerType::get(ctx, 8));
+  MemRefType sums = anyStridedMemRef(ctx, 1, IntegerType::get(ctx, 32));
+  func::FuncOp fn = createHelper(
+      module, kQgemmHelper,
+      {ptrType, m3, packed, m1, sums, m1, m3, IntegerType::get(ctx, 64)});
+  Block *body = &fn.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  HelperBodyBuilder h{b, fn.getLoc()};
+  Value kctx = body->getArgument(0), flags = body->getArgument(7);
+  auto ma = h.meta(body->getArgument(1)), mb = h.meta(body->getArgument(2)),
+       mscale = h.meta(body->getArgument(3)),
+       msums = h.meta(body->getArgument(4)),
+       mbias = h.meta(body->getArgument(5)), mc = h.meta(body->getArgument(6));
+  Value zero = h.cst(0);
+  SmallVector<Value> words = {
+      ma.ptr,
+      mb.ptr,
+      mscale.ptr,
+      msums.ptr,
+      mc.ptr,
+      h.select(h.flagSet(flags, kHasBias), mbias.ptr, zero),
+      mc.sizes[0],   // batch
+      mc.sizes[1],   // m
+      mc.sizes[2],   // n
+      ma.sizes[2],   // k
+      h.select(h.isOne(ma.sizes[0]), zero, ma.strides[0]), // a_batch_stride
+      ma.strides[1], // a_row_stride
+      ma.strides[2], // a_col_stride
+      mc.strides[0], // c_batch_stride
+      mc.strides[1], // c_row_stride
+      arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
+  };
+  assert(words.size() == TSR_QGEMM_ARGS_WORDS && "tsr_qgemm_args_t changed");
+  h.callKernel(kctx, offsetof(tsr_kernel_context_t, qgemm), words);
+  func::ReturnOp::create(b, h.loc);
+  return fn;
+}
+
 //===----------------------------------------------------------------------===//
 // Call sites
 //===----------------------------------------------------------------------===//
@@ -313,7 +366,8 @@ struct CallSiteBuilder {
   /// fully dynamic operand type.
   Value toBuffer(Value tensor) {
     auto t = cast<RankedTensorType>(tensor.getType());
-    MemRefType any = anyStridedMemRef(b.getContext(), t.getRank());
+    MemRefType any =
+        anyStridedMemRef(b.getContext(), t.getRank(), t.getElementType());
     auto type = MemRefType::get(t.getShape(), t.getElementType(),
                                 any.getLayout());
     Value buffer = bufferization::ToBufferOp::create(b, loc, type, tensor,
@@ -380,6 +434,39 @@ Value lowerLinear(tsr::LinearOp op, func::FuncOp helper, Value kctx) {
   return cb.reshape(c, outer);
 }
 
+/// quantized_linear(x[..., K], Wpacked) → C[1, M, N], as lowerLinear.
+Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
+                           Value kctx) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  CallSiteBuilder cb{b, loc};
+  Value x = op.getInput();
+  int64_t rank = op.getType().getRank();
+  SmallVector<Value> outer;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    outer.push_back(cb.dim(x, d));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value m = cb.product(outer);
+  Value x3 = cb.reshape(x, {one, m, cb.dim(x, rank - 1)});
+  Value n = arith::ConstantIndexOp::create(b, loc, op.getType().getShape().back());
+  int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift;
+  Value bias = op.getBias();
+  if (bias)
+    flags |= kHasBias;
+  else
+    bias = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0}, b.getF32Type());
+  memref::AllocOp c = cb.allocResult({one, m, n});
+  Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
+  func::CallOp::create(
+      b, loc, helper,
+      ValueRange{kctx, cb.toBuffer(x3), cb.toBuffer(op.getWeight()),
+                 cb.toBuffer(op.getWeightScale()),
+                 cb.toBuffer(op.getWeightSums()), cb.toBuffer(bias),
+                 cb.resultView(c), flagsValue});
+  outer.push_back(n);
+  return cb.reshape(cb.resultTensor(c), outer);
+}
+
 /// A dim of a tensor named by where its size comes from: (tensor, dim),
 /// followed through the ops that keep a dim (a slice's size operand, a
 /// linear's leading dims, tensor.dim), or (index value, -1).
@@ -399,6 +486,9 @@ std::pair<Value, int64_t> dimOrigin(Value t, int64_t d) {
     return fromIndex(slice.getSizes()[dynamicBefore]);
   }
   if (auto linear = t.getDefiningOp<tsr::LinearOp>())
+    if (d + 1 < type.getRank())
+      return dimOrigin(linear.getInput(), d);
+  if (auto linear = t.getDefiningOp<tsr::QuantizedLinearOp>())
     if (d + 1 < type.getRank())
       return dimOrigin(linear.getInput(), d);
   if (auto reshape = t.getDefiningOp<tsr::ReshapeOp>()) {
@@ -685,6 +775,22 @@ struct TsrLowerToUKernelsPass
       populateTsrAttentionToLinalgPatterns(expand);
       if (failed(applyPatternsGreedily(fn, std::move(expand))))
         return signalPassFailure();
+
+      // Quantized linears only have the kernel (their N is static once
+      // packed: tsr-pack-weights runs first).
+      SmallVector<tsr::QuantizedLinearOp> quantized;
+      fn.walk([&](tsr::QuantizedLinearOp op) { quantized.push_back(op); });
+      for (tsr::QuantizedLinearOp op : quantized) {
+        if (!op.getWeightPacked() ||
+            op.getType().isDynamicDim(op.getType().getRank() - 1)) {
+          op.emitOpError("must be packed (tsr-pack-weights) with a static N "
+                         "to be lowered");
+          return signalPassFailure();
+        }
+        Value r = lowerQuantizedLinear(op, getOrCreateQgemmHelper(module), kctx);
+        op.getResult().replaceAllUsesWith(r);
+        op.erase();
+      }
 
       SmallVector<Operation *> candidates;
       fn.walk([&](Operation *op) {

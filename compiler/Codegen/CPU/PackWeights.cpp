@@ -1,6 +1,8 @@
 //===- PackWeights.cpp - Constant linear weights in panel layout ----------===//
 //
-// Implements tsr-pack-weights (see Passes.td for the rationale).
+// Implements tsr-pack-weights (see Passes.td for the rationale): f32
+// linear weights into the SGEMM kernel's panels, int8 quantized weights
+// into the int8 kernel's panels with their column sums.
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,6 +10,7 @@
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
 
+#include "compiler/Transforms/LinearWeights.h"
 #include "compiler/Transforms/ResourceBlobs.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "tessera/pack.h"
@@ -119,6 +122,58 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
       packedCache[{value, transposed ? 1u : 0u}] = constant;
       eraseIfDead(w);
     });
+    getOperation().walk(
+        [&](tsr::QuantizedLinearOp op) { packQuantized(op, b); });
+  }
+
+  /// A quantized linear's [N, K] int8 weight in the int8 kernels' layout,
+  /// with its column sums (tsr_pack_qb_panels: the same bytes the runtime's
+  /// tests pack).
+  void packQuantized(tsr::QuantizedLinearOp op, OpBuilder &b) {
+    if (op.getWeightPacked())
+      return;
+    Value w = op.getWeight();
+    ElementsAttr value = getConstantElements(w);
+    if (!value)
+      return;
+    std::vector<char> storage;
+    ArrayRef<char> bytes = constantBytes(value, storage);
+    ArrayRef<int64_t> shape = value.getShapedType().getShape();
+    int64_t n = shape[0], k = shape[1];
+    if (bytes.empty() && n * k != 0)
+      return;
+    auto blob = HeapAsmResourceBlob::allocate(tsr_packed_qb_size(k, n),
+                                              alignof(int64_t));
+    auto sums = HeapAsmResourceBlob::allocate(n * sizeof(int32_t),
+                                              alignof(int32_t));
+    tsr_pack_qb_panels(reinterpret_cast<const int8_t *>(bytes.data()), k, n,
+                       /*row_stride=*/1, /*col_stride=*/k,
+                       reinterpret_cast<int8_t *>(blob.getMutableData().data()),
+                       reinterpret_cast<int32_t *>(sums.getMutableData().data()));
+    std::string name = "weight";
+    if (auto attr =
+            w.getDefiningOp()->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+      name = attr.str();
+    int64_t panels = (n + tsr::kPackedPanelWidth - 1) / tsr::kPackedPanelWidth;
+    int64_t groups = (k + tsr::kQuantizedKGroup - 1) / tsr::kQuantizedKGroup;
+    b.setInsertionPoint(op);
+    auto packed = tsr::ConstantOp::create(
+        b, op.getLoc(),
+        DenseResourceElementsAttr::get(
+            RankedTensorType::get({panels, groups, tsr::kQuantizedGroupBytes},
+                                  b.getI8Type()),
+            name + ".packed", std::move(blob)));
+    packed->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name));
+    auto sumsConstant = tsr::ConstantOp::create(
+        b, op.getLoc(),
+        DenseResourceElementsAttr::get(RankedTensorType::get({n}, b.getI32Type()),
+                                       name + ".sums", std::move(sums)));
+    sumsConstant->setAttr(tsr::kConstantNameAttr,
+                          b.getStringAttr(name + ".sums"));
+    op.getWeightMutable().assign(packed);
+    op.getWeightSumsMutable().assign(sumsConstant);
+    op.setWeightPacked(true);
+    eraseIfDead(w);
   }
 
   /// The unpacked constant (and its transpose) die if nothing else uses

@@ -42,7 +42,7 @@ def TsrExportEntryPointsPass : Pass<"tsr-export-entry-points", "ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
-  let summary = "Lowers f32 tsr.linear and tsr.matmul to calls of the runtime's GEMM kernel.";
+  let summary = "Lowers f32 tsr.linear and tsr.matmul, and int8 tsr.quantized_linear, to calls of the runtime's GEMM kernels.";
   let description = [{
     A GEMM within 10% of the machine's peak needs register blocking, packing
     and cache tiling tuned per ISA; the runtime has such kernels
@@ -60,8 +60,11 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
     and (with `attention-kernel`) tsr.attention, through `@__tsr_attention`
     and the runtime's FlashAttention-style kernel, which never materializes
     the score matrix. Attention left over is expanded into two GEMMs and a
-    softmax here, so its GEMMs still reach the kernel. Everything else is
-    left for tsr-lower-to-linalg.
+    softmax here, so its GEMMs still reach the kernel. tsr.quantized_linear
+    (packed, static N) becomes a call of `@__tsr_qgemm` and the runtime's
+    int8 kernel (per-token quantization of the input, u8·s8 dot products,
+    dequantization with bias and epilogue in registers); it has no linalg
+    form. Everything else is left for tsr-lower-to-linalg.
 
     Before:
     ```mlir
@@ -87,7 +90,7 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
 }
 
 def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
-  let summary = "Packs constant f32 linear weights into the CPU kernels' panel layout.";
+  let summary = "Packs constant linear weights (f32 and int8) into the CPU kernels' panel layouts.";
   let description = [{
     The GEMM kernel streams B in panels of 16 columns (K rows each); packing
     a weight at run time would cost a pass over it on every call, which for
@@ -95,7 +98,12 @@ def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
     weights are packed here, once, and stored packed in model.tsr, with the
     runtime's own packing routine (runtime/include/tessera/pack.h). Accepts
     a constant weight, or the transpose of one (tsr-fuse-linear's output),
-    and sets `weight_packed`.
+    and sets `weight_packed`. The int8 weights of `tsr.quantized_linear`
+    (from tsr-quantize) are packed the same way into the int8 kernels'
+    layout (`[ceil(N/16), ceil(K/4), 64]`: 4 k values of 16 columns per 64
+    bytes, the operand order of the u8·s8 dot-product instructions), and
+    their column sums, which the kernels subtract to undo the +128 shift of
+    the activations, become the `weight_sums` operand.
 
     An unpacked weight no op references anymore has its resource blob freed
     right away: blobs otherwise live in the context until it dies, and

@@ -228,6 +228,61 @@ LogicalResult LinearOp::verify() {
   return success();
 }
 
+LogicalResult QuantizedLinearOp::verify() {
+  RankedTensorType in = getInput().getType();
+  RankedTensorType w = getWeight().getType();
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t k = in.getShape().back(), n;
+  if (getWeightPacked()) {
+    // [ceil(N/16), ceil(K/4), 64]; N comes from the result, K from the input.
+    if (w.getRank() != 3 || w.getDimSize(2) != kQuantizedGroupBytes)
+      return emitOpError("packed weight must be [ceil(N/")
+             << kPackedPanelWidth << "), ceil(K/" << kQuantizedKGroup << "), "
+             << kQuantizedGroupBytes << "]";
+    n = getType().getShape().back();
+    if (!ShapedType::isDynamic(n) && !w.isDynamicDim(0) &&
+        w.getDimSize(0) != (n + kPackedPanelWidth - 1) / kPackedPanelWidth)
+      return emitOpError("packed weight has ")
+             << w.getDimSize(0) << " panels but N = " << n << " needs "
+             << (n + kPackedPanelWidth - 1) / kPackedPanelWidth;
+    if (!ShapedType::isDynamic(k) && !w.isDynamicDim(1) &&
+        w.getDimSize(1) != (k + kQuantizedKGroup - 1) / kQuantizedKGroup)
+      return emitOpError("packed weight has ")
+             << w.getDimSize(1) << " groups but K = " << k << " needs "
+             << (k + kQuantizedKGroup - 1) / kQuantizedKGroup;
+    if (!getWeightSums())
+      return emitOpError("a packed weight needs weight_sums");
+  } else {
+    if (w.getRank() != 2)
+      return emitOpError("weight must be [N, K], got rank ") << w.getRank();
+    n = w.getDimSize(0);
+    int64_t wk = w.getDimSize(1);
+    if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(wk) && k != wk)
+      return emitOpError("input has K = ") << k << " but weight has K = " << wk;
+    if (getWeightSums())
+      return emitOpError("weight_sums go with a packed weight only");
+  }
+  if (!ShapedType::isDynamic(k) && k > kQuantizedMaxK)
+    return emitOpError("K = ") << k << " is over the int8 kernels' limit of "
+                               << kQuantizedMaxK;
+  auto isVectorOfN = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.getRank() == 1 && areShapesCompatible(t.getShape(), {n});
+  };
+  if (!isVectorOfN(getWeightScale()))
+    return emitOpError("weight_scale must be [N] with N = ") << n;
+  if (Value b = getBias(); b && !isVectorOfN(b))
+    return emitOpError("bias must be [N] with N = ") << n;
+  if (Value sums = getWeightSums(); sums && !isVectorOfN(sums))
+    return emitOpError("weight_sums must be [N] with N = ") << n;
+  SmallVector<int64_t> expected(in.getShape());
+  expected.back() = n;
+  if (!areShapesCompatible(expected, getType().getShape()))
+    return emitOpError("result must be ") << shapeStr(expected);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization and reductions
 //===----------------------------------------------------------------------===//

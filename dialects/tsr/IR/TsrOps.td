@@ -234,6 +234,47 @@ def Tsr_LinearOp : Tsr_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "tsr.linear with int8 weights and int8 activations quantized per token at run time.";
+  let description = [{
+    The int8 form of `tsr.linear` that `tsr-quantize` makes. `weight` holds
+    `[N, K]` int8 values, quantized symmetrically per output channel with
+    `weight_scale` (`[N]`): `W[n, k] ≈ weight[n, k] * weight_scale[n]`. At
+    run time each row of `input` (`[..., K]`, f32: one token) is quantized
+    symmetrically to int8 with its own scale `sx = max |x| / 127`, the
+    product accumulates exactly in int32, and the result is scaled back to
+    f32 before the bias and the epilogue:
+
+        y[m, n] = epilogue(sx[m] * weight_scale[n]
+                           * Σ_k round(x[m, k] / sx[m]) * weight[n, k] + bias[n])
+
+    With `weight_packed`, `weight` is in the int8 kernels' layout
+    (`TSR_QGEMM_*` in runtime/include/tessera/abi.h): `[ceil(N/16),
+    ceil(K/4), 64]`, 4 consecutive k values of 16 columns per 64 bytes, and
+    `weight_sums` (`[N]`, i32) holds each column's sum, which the kernels
+    need to undo the +128 shift that makes the activations unsigned for the
+    u8·s8 dot-product instructions. K is at most 65536, so the int32 sums
+    cannot overflow.
+
+    ```mlir
+    %y = tsr.quantized_linear %x, %wq scale %s bias %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x128x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[I8]>:$weight,
+      RankedTensorOf<[F32]>:$weight_scale,
+      Optional<RankedTensorOf<[F32]>>:$bias,
+      Optional<RankedTensorOf<[I32]>>:$weight_sums,
+      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,
+      UnitAttr:$weight_packed);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `scale` $weight_scale (`bias` $bias^)? (`sums` $weight_sums^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization and reductions
 //===----------------------------------------------------------------------===//

@@ -20,6 +20,12 @@ namespace mlir::tsr {
 /// Columns per panel of a packed linear weight; equal to the runtime's
 /// TSR_SGEMM_PANEL_WIDTH (runtime/include/tessera/abi.h).
 inline constexpr int64_t kPackedPanelWidth = 16;
+/// The int8 kernels' packed weights (TSR_QGEMM_* in tessera/abi.h): panels of
+/// kPackedPanelWidth columns, groups of kQuantizedKGroup k values, one group
+/// of a panel kQuantizedGroupBytes bytes; K at most kQuantizedMaxK.
+inline constexpr int64_t kQuantizedKGroup = 4;
+inline constexpr int64_t kQuantizedGroupBytes = 64;
+inline constexpr int64_t kQuantizedMaxK = 65536;
 
 /// The numpy-broadcast shape of `shapes`, or std::nullopt when two static
 /// dims differ and neither is 1. A dynamic dim broadcast against 1 stays

@@ -234,6 +234,123 @@ func.func @linear_result(%x: tensor<2x?x8xf32>, %w: tensor<4x8xf32>) {
 
 // -----
 
+// Tests that quantized_linear rejects a scalar input.
+func.func @ql_rank0(%x: tensor<f32>, %w: tensor<4x1xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op input must have rank >= 1}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<f32>, tensor<4x1xi8>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects a packed weight of the wrong shape.
+func.func @ql_packed_shape(%x: tensor<2x8xf32>, %w: tensor<1x2x16xi8>, %s: tensor<4xf32>, %c: tensor<4xi32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op packed weight must be [ceil(N/16), ceil(K/4), 64]}}
+  %0 = tsr.quantized_linear %x, %w scale %s sums %c {weight_packed} : (tensor<2x8xf32>, tensor<1x2x16xi8>, tensor<4xf32>, tensor<4xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects a packed weight with the wrong number of panels.
+func.func @ql_panels(%x: tensor<2x8xf32>, %w: tensor<2x2x64xi8>, %s: tensor<4xf32>, %c: tensor<4xi32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op packed weight has 2 panels but N = 4 needs 1}}
+  %0 = tsr.quantized_linear %x, %w scale %s sums %c {weight_packed} : (tensor<2x8xf32>, tensor<2x2x64xi8>, tensor<4xf32>, tensor<4xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects a packed weight with the wrong number of k groups.
+func.func @ql_groups(%x: tensor<2x8xf32>, %w: tensor<1x3x64xi8>, %s: tensor<4xf32>, %c: tensor<4xi32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op packed weight has 3 groups but K = 8 needs 2}}
+  %0 = tsr.quantized_linear %x, %w scale %s sums %c {weight_packed} : (tensor<2x8xf32>, tensor<1x3x64xi8>, tensor<4xf32>, tensor<4xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects a packed weight without its column sums.
+func.func @ql_no_sums(%x: tensor<2x8xf32>, %w: tensor<1x2x64xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op a packed weight needs weight_sums}}
+  %0 = tsr.quantized_linear %x, %w scale %s {weight_packed} : (tensor<2x8xf32>, tensor<1x2x64xi8>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects a weight that is not a matrix.
+func.func @ql_weight_rank(%x: tensor<2x8xf32>, %w: tensor<1x4x8xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op weight must be [N, K], got rank 3}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x8xf32>, tensor<1x4x8xi8>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects K checked against the weight.
+func.func @ql_k(%x: tensor<2x8xf32>, %w: tensor<4x6xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op input has K = 8 but weight has K = 6}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x8xf32>, tensor<4x6xi8>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects column sums on an unpacked weight.
+func.func @ql_sums_unpacked(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>, %c: tensor<4xi32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op weight_sums go with a packed weight only}}
+  %0 = tsr.quantized_linear %x, %w scale %s sums %c : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>, tensor<4xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects K past the kernels' limit.
+func.func @ql_max_k(%x: tensor<2x65540xf32>, %w: tensor<4x65540xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op K = 65540 is over the int8 kernels' limit of 65536}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x65540xf32>, tensor<4x65540xi8>, tensor<4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects the scales must be [N].
+func.func @ql_scale(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op weight_scale must be [N] with N = 4}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<8xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects the bias must be [N].
+func.func @ql_bias(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op bias must be [N] with N = 4}}
+  %0 = tsr.quantized_linear %x, %w scale %s bias %b : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>, tensor<3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects the column sums must be [N].
+func.func @ql_sums(%x: tensor<2x8xf32>, %w: tensor<1x2x64xi8>, %s: tensor<4xf32>, %c: tensor<5xi32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op weight_sums must be [N] with N = 4}}
+  %0 = tsr.quantized_linear %x, %w scale %s sums %c {weight_packed} : (tensor<2x8xf32>, tensor<1x2x64xi8>, tensor<4xf32>, tensor<5xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that quantized_linear rejects the result must be [..., N].
+func.func @ql_result(%x: tensor<2x?x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op result must be 2x?x4}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x?x8xf32>, tensor<4x8xi8>, tensor<4xf32>) -> tensor<2x3x8xf32>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // Softmax, layer_norm, reduce
 //===----------------------------------------------------------------------===//

@@ -187,6 +187,17 @@ func.func @linear(%x: tensor<1x?x768xf32>, %w: tensor<3072x768xf32>,
   return
 }
 
+// CHECK-LABEL: func.func @quantized_linear
+//       CHECK:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} bias %{{.+}} {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
+//       CHECK:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} sums %{{.+}} {weight_packed} : (tensor<1x?x768xf32>, tensor<192x192x64xi8>, tensor<3072xf32>, tensor<3072xi32>) -> tensor<1x?x3072xf32>
+func.func @quantized_linear(%x: tensor<1x?x768xf32>, %w: tensor<3072x768xi8>,
+                            %s: tensor<3072xf32>, %b: tensor<3072xf32>,
+                            %p: tensor<192x192x64xi8>, %sums: tensor<3072xi32>) {
+  %0 = tsr.quantized_linear %x, %w scale %s bias %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
+  %1 = tsr.quantized_linear %x, %p scale %s sums %sums {weight_packed} : (tensor<1x?x768xf32>, tensor<192x192x64xi8>, tensor<3072xf32>, tensor<3072xi32>) -> tensor<1x?x3072xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization and reductions
 //===----------------------------------------------------------------------===//

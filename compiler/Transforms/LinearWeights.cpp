@@ -1,0 +1,65 @@
+//===- LinearWeights.cpp - Reading a linear's constant weight -------------===//
+//
+// See LinearWeights.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/LinearWeights.h"
+#include "compiler/Transforms/PatternUtils.h"
+#include "dialects/tsr/IR/TsrDialect.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace tessera {
+
+int64_t elementBytes(Type t) {
+  if (!t.isIntOrFloat() || t.getIntOrFloatBitWidth() % 8 != 0)
+    return 0;
+  return t.getIntOrFloatBitWidth() / 8;
+}
+
+ArrayRef<char> constantBytes(ElementsAttr value, std::vector<char> &storage) {
+  int64_t eb = elementBytes(value.getElementType());
+  size_t size = value.getNumElements() * eb;
+  if (eb == 0)
+    return {};
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size)
+      return {};
+    return blob->getData();
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return {};
+  ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return raw.size() == size ? raw : ArrayRef<char>();
+  if (raw.size() != static_cast<size_t>(eb))
+    return {};
+  storage.resize(size);
+  for (size_t i = 0; i < size; i += eb)
+    std::memcpy(storage.data() + i, raw.data(), eb);
+  return storage;
+}
+
+std::optional<WeightSource> getWeightSource(Value w) {
+  WeightSource s;
+  if (auto t = w.getDefiningOp<tsr::TransposeOp>()) {
+    if (t.getPermutation().size() != 2 || t.getPermutation()[0] != 1)
+      return std::nullopt;
+    w = t.getInput();
+    s.transposed = true;
+  }
+  s.value = getConstantElements(w);
+  if (!s.value || s.value.getShapedType().getRank() != 2)
+    return std::nullopt;
+  s.constant = w.getDefiningOp();
+  return s;
+}
+
+} // namespace tessera

@@ -1,0 +1,44 @@
+//===- LinearWeights.h - Reading a linear's constant weight -----*- C++ -*-===//
+//
+// What the passes that rewrite constant weights share (Q/K/V fusion, int8
+// quantization, panel packing): where a linear's weight comes from, and the
+// bytes of a constant whether it is a resource blob, dense storage or a
+// splat.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_COMPILER_TRANSFORMS_LINEARWEIGHTS_H
+#define TESSERA_COMPILER_TRANSFORMS_LINEARWEIGHTS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+
+#include <optional>
+#include <vector>
+
+namespace tessera {
+
+/// Bytes per element of a constant's element type; 0 if not a whole number
+/// of bytes (i1, i4) or not an int/float.
+int64_t elementBytes(mlir::Type t);
+
+/// The row-major bytes of a constant: the resource blob or the dense
+/// storage itself, or `storage` filled from a splat. Empty on failure.
+llvm::ArrayRef<char> constantBytes(mlir::ElementsAttr value,
+                                   std::vector<char> &storage);
+
+/// A linear's constant weight: `[N, K]` as is, or a `[K, N]` constant
+/// under a `[1, 0]` transpose (`transposed`).
+struct WeightSource {
+  mlir::ElementsAttr value;
+  bool transposed = false;
+  mlir::Operation *constant = nullptr;
+};
+
+/// Where the weight operand `w` of a tsr.linear comes from, if constant.
+std::optional<WeightSource> getWeightSource(mlir::Value w);
+
+} // namespace tessera
+
+#endif // TESSERA_COMPILER_TRANSFORMS_LINEARWEIGHTS_H

@@ -1,0 +1,38 @@
+// RUN: tessera-opt %s --split-input-file --tsr-lower-to-ukernels --verify-diagnostics | FileCheck %s
+
+// Tests that a packed quantized linear with bias and GELU becomes a call of
+// @__tsr_qgemm with flags hasBias | gelu << 8 = 264: x enters as [1, M, K],
+// the packed int8 weight, its scales and column sums as they are, C is a
+// fresh [1, M, N] buffer reshaped back; the helper fills the 16 words of
+// tsr_qgemm_args_t and calls the context's qgemm (offset 56).
+// CHECK-LABEL: func.func @quantized_bias_gelu
+//  CHECK-SAME:   (%[[X:[^:]+]]: tensor<2x5x8xf32>, %[[B:[^:]+]]: tensor<17xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//   CHECK-NOT:   tsr.quantized_linear
+//       CHECK:   %[[X3:.+]] = tsr.reshape %[[X]]{{.*}} : tensor<2x5x8xf32> -> tensor<1x10x8xf32>
+//       CHECK:   %[[C:.+]] = memref.alloc() : memref<1x10x17xf32>
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 264 : i64
+//       CHECK:   call @__tsr_qgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]]) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xi8, {{.+}}>, memref<?xf32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64) -> ()
+//       CHECK:   %[[Y3:.+]] = bufferization.to_tensor %[[C]] restrict writable
+//       CHECK:   tsr.reshape %[[Y3]] : tensor<1x10x17xf32> -> tensor<2x5x17xf32>
+// CHECK-LABEL: func.func private @__tsr_qgemm
+//  CHECK-SAME:   (%[[HCTX:[^:]+]]: !llvm.ptr,
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<16 x i64>
+//       CHECK:   llvm.getelementptr %[[HCTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+//       CHECK:   llvm.getelementptr %[[HCTX]][56] : (!llvm.ptr) -> !llvm.ptr, i8
+func.func @quantized_bias_gelu(%x: tensor<2x5x8xf32>, %b: tensor<17xf32>) -> tensor<2x5x17xf32> {
+  %p = tsr.constant {tsr.name = "p"} dense<1> : tensor<2x2x64xi8>
+  %s = tsr.constant {tsr.name = "s"} dense<0.5> : tensor<17xf32>
+  %c = tsr.constant {tsr.name = "c"} dense<8> : tensor<17xi32>
+  %0 = tsr.quantized_linear %x, %p scale %s bias %b sums %c {weight_packed, epilogue = #tsr<epilogue gelu>} : (tensor<2x5x8xf32>, tensor<2x2x64xi8>, tensor<17xf32>, tensor<17xf32>, tensor<17xi32>) -> tensor<2x5x17xf32>
+  return %0 : tensor<2x5x17xf32>
+}
+
+// -----
+
+// Tests that an unpacked quantized linear is an error: it has no kernel
+// form until tsr-pack-weights has run.
+func.func @quantized_unpacked(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'tsr.quantized_linear' op must be packed (tsr-pack-weights) with a static N to be lowered}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

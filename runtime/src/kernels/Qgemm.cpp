@@ -65,36 +65,6 @@ void splitRange(int64_t total, int64_t unit, int64_t parts, int64_t index,
   end = std::min(total, last * unit);
 }
 
-/// Quantizes rows [0, rows) of A (row i at a + i * rowStride, element k at
-/// + k * colStride) into mr-row panels of `kGroups` 4-byte groups, with the
-/// row scales in `scales`.
-void quantizeAndPackRows(const float *a, int64_t rowStride, int64_t colStride,
-                         int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
-                         uint8_t *packed, float *scales) {
-  for (int64_t i = 0; i < rows; ++i) {
-    const float *row = a + i * rowStride;
-    float amax = 0.0f;
-    for (int64_t kk = 0; kk < k; ++kk)
-      amax = std::max(amax, std::fabs(row[kk * colStride]));
-    float scale = amax / 127.0f;
-    scales[i] = scale;
-    // A row of zeros (or of values too small to scale) quantizes to zeros.
-    float inv = scale > 0.0f && std::isfinite(1.0f / scale) ? 1.0f / scale : 0.0f;
-    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
-    int64_t r = i % mr;
-    for (int64_t kk = 0; kk < k; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk * colStride], inv);
-    for (int64_t kk = k; kk < kGroups * 4; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
-  }
-  // The rows that pad the last panel to mr hold zeros (128).
-  for (int64_t i = rows; i < ceilDiv(rows, mr) * mr; ++i) {
-    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
-    for (int64_t g = 0; g < kGroups; ++g)
-      std::fill_n(panel + (g * mr + i % mr) * 4, 4, uint8_t(128));
-  }
-}
-
 /// C[m0:m1, n0:n1] of batch element `batch`, on thread `thread`'s buffers.
 void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
               int64_t n0, int64_t n1, unsigned thread) {
@@ -114,9 +84,8 @@ void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
   tile.bPanelStride = panelBytes;
   for (int64_t ic = m0; ic < m1; ic += job.mcBlock) {
     const int64_t mc = std::min(job.mcBlock, m1 - ic);
-    quantizeAndPackRows(a + ic * args.a_row_stride, args.a_row_stride,
-                        args.a_col_stride, mc, args.k, kGroups, mr, packedA,
-                        scales);
+    kernels.packA(a + ic * args.a_row_stride, args.a_row_stride,
+                  args.a_col_stride, mc, args.k, kGroups, mr, packedA, scales);
     for (int64_t jc = n0; jc < n1; jc += job.ncBlock) {
       const int64_t nc = std::min(job.ncBlock, n1 - jc);
       for (int64_t ir = 0; ir < mc; ir += mr) {
@@ -166,6 +135,38 @@ void fillWithoutProduct(const tsr_qgemm_args_t &args) {
 }
 
 } // namespace
+
+void tessera::runtime::qgemmRowScale(float amax, float &scale,
+                                     float &inverse) {
+  scale = amax / 127.0f;
+  inverse = scale > 0.0f && std::isfinite(1.0f / scale) ? 1.0f / scale : 0.0f;
+}
+
+void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
+                                      int64_t colStride, int64_t rows,
+                                      int64_t k, int64_t kGroups, int64_t mr,
+                                      uint8_t *packed, float *scales) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *row = a + i * rowStride;
+    float amax = 0.0f;
+    for (int64_t kk = 0; kk < k; ++kk)
+      amax = std::max(amax, std::fabs(row[kk * colStride]));
+    float inv;
+    qgemmRowScale(amax, scales[i], inv);
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    int64_t r = i % mr;
+    for (int64_t kk = 0; kk < k; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk * colStride], inv);
+    for (int64_t kk = k; kk < kGroups * 4; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
+  }
+  // The rows that pad the last panel to mr hold zeros (128).
+  for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    for (int64_t g = 0; g < kGroups; ++g)
+      std::fill_n(panel + (g * mr + i % mr) * 4, 4, uint8_t(128));
+  }
+}
 
 uint8_t tessera::runtime::quantizeToU8(float x, float invScale) {
   // nearbyint rounds half to even in the default rounding mode; NaN and
@@ -261,8 +262,11 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
                  (job.kGroups * 4);
   job.mcBlock = std::max(kernels.mr, std::min(rows, QgemmWorkspace::kMaxBlockRows) /
                                          kernels.mr * kernels.mr);
-  job.ncBlock = std::max(kernels.nr, kNcBytes / (job.kGroups * 4) / kernels.nr *
-                                         kernels.nr);
+  // At least 4 micro-tiles per column block: the packed A block is swept
+  // once per block, and long reductions (K = 3072) would otherwise leave a
+  // single tile of columns.
+  job.ncBlock = std::max(4 * kernels.nr, kNcBytes / (job.kGroups * 4) /
+                                             kernels.nr * kernels.nr);
 
   int64_t threads = pool.numThreads();
   double macs = static_cast<double>(args.batch) * args.m * args.n * args.k;

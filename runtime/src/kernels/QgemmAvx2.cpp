@@ -80,6 +80,6 @@ void avx2Tile(const QgemmTile &tile) {
 } // namespace
 
 const QgemmKernelSet &tessera::runtime::getAvx2QgemmKernels() {
-  static const QgemmKernelSet kernels = {"avx2", kMr, kNr, avx2Tile};
+  static const QgemmKernelSet kernels = {"avx2", kMr, kNr, avx2Tile, packQgemmARows};
   return kernels;
 }

@@ -18,11 +18,14 @@
 // CPUs that have it (isQgemmIsaSupported).
 //
 //===----------------------------------------------------------------------===//
+#include "kernels/Qgemm.h"
 #include "kernels/QgemmKernels.h"
 #include "kernels/VectorMath512.h"
 
 #include "tessera/abi.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <immintrin.h>
 
@@ -106,9 +109,65 @@ void vnniTile(const QgemmTile &tile) {
   kTiles[tile.rows - 1][(tile.cols - 1) / TSR_QGEMM_PANEL_WIDTH](tile);
 }
 
+/// packQgemmARows for contiguous rows, 16 values at a time: the same
+/// float operations (max |a|, the scalar scale and inverse, a * inverse
+/// rounded half to even, clamped, NaN to 0), so the same bytes. Other
+/// layouts and the k tail go through the portable code.
+void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
+                 int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
+                 uint8_t *packed, float *scales) {
+  if (colStride != 1) {
+    packQgemmARows(a, rowStride, colStride, rows, k, kGroups, mr, packed,
+                   scales);
+    return;
+  }
+  const int64_t kVector = k / 16 * 16;
+  const __m512 low = _mm512_set1_ps(-127.0f), high = _mm512_set1_ps(127.0f);
+  const __m512i offset = _mm512_set1_epi32(128);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *row = a + i * rowStride;
+    __m512 vmax = _mm512_setzero_ps();
+    for (int64_t kk = 0; kk < kVector; kk += 16)
+      vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(row + kk)));
+    float amax = _mm512_reduce_max_ps(vmax);
+    for (int64_t kk = kVector; kk < k; ++kk)
+      amax = std::max(amax, std::fabs(row[kk]));
+    float inv;
+    qgemmRowScale(amax, scales[i], inv);
+    __m512 vinv = _mm512_set1_ps(inv);
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    const int64_t r = i % mr;
+    for (int64_t kk = 0; kk < kVector; kk += 16) {
+      __m512 x = _mm512_mul_ps(_mm512_loadu_ps(row + kk), vinv);
+      __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+      __m512 q = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT |
+                                             _MM_FROUND_NO_EXC);
+      q = _mm512_min_ps(_mm512_max_ps(q, low), high);
+      q = _mm512_mask_mov_ps(q, nan, _mm512_setzero_ps());
+      __m128i bytes = _mm512_cvtepi32_epi8(
+          _mm512_add_epi32(_mm512_cvtps_epi32(q), offset));
+      // Four k groups of this row, mr x 4 bytes apart in the panel.
+      alignas(16) uint32_t quads[4];
+      _mm_store_si128(reinterpret_cast<__m128i *>(quads), bytes);
+      for (int j = 0; j < 4; ++j)
+        std::memcpy(panel + ((kk / 4 + j) * mr + r) * 4, &quads[j], 4);
+    }
+    for (int64_t kk = kVector; kk < k; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk], inv);
+    for (int64_t kk = k; kk < kGroups * 4; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
+  }
+  for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    for (int64_t g = 0; g < kGroups; ++g)
+      std::memset(panel + (g * mr + i % mr) * 4, 128, 4);
+  }
+}
+
 } // namespace
 
 const QgemmKernelSet &tessera::runtime::getAvx512VnniQgemmKernels() {
-  static const QgemmKernelSet kernels = {"avx512-vnni", kMr, kNr, vnniTile};
+  static const QgemmKernelSet kernels = {"avx512-vnni", kMr, kNr, vnniTile,
+                                         avx512PackA};
   return kernels;
 }

@@ -44,6 +44,6 @@ void genericTile(const QgemmTile &tile) {
 } // namespace
 
 const QgemmKernelSet &tessera::runtime::getGenericQgemmKernels() {
-  static const QgemmKernelSet kernels = {"generic", kMr, kNr, genericTile};
+  static const QgemmKernelSet kernels = {"generic", kMr, kNr, genericTile, packQgemmARows};
   return kernels;
 }

@@ -42,13 +42,32 @@ struct QgemmTile {
   int64_t epilogue;     // TSR_EPILOGUE_*
 };
 
+/// Quantizes rows [0, rows) of A (row i at a + i * rowStride, element k at
+/// + k * colStride) per row (tessera/abi.h: scale max |a| / 127, round half
+/// to even, +128) into panels of `mr` rows by `kGroups` 4-byte groups
+/// (QgemmTile::a), padding with 128, and stores the row scales.
+using QgemmPackAFn = void (*)(const float *a, int64_t rowStride,
+                              int64_t colStride, int64_t rows, int64_t k,
+                              int64_t kGroups, int64_t mr, uint8_t *packed,
+                              float *scales);
+
 /// What one ISA provides to the driver.
 struct QgemmKernelSet {
   const char *name;
   int64_t mr; // Rows of a micro-tile (and of a packed A panel).
   int64_t nr; // Columns of a micro-tile, a multiple of 16.
   void (*tile)(const QgemmTile &tile);
+  QgemmPackAFn packA;
 };
+
+/// The portable QgemmPackAFn: the definition the vector ones must match
+/// byte for byte.
+void packQgemmARows(const float *a, int64_t rowStride, int64_t colStride,
+                    int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
+                    uint8_t *packed, float *scales);
+/// A row's scale and the inverse the quantization multiplies by (0 for a
+/// row of zeros, or of values too small to scale).
+void qgemmRowScale(float amax, float &scale, float &inverse);
 
 const QgemmKernelSet &getGenericQgemmKernels();
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)

@@ -107,6 +107,10 @@ def parse_args(argv):
                    help="static (both engines see the config's fixed shapes: Tessera compiles "
                         "with --input-shape, onnxruntime overrides the symbolic dims), dynamic "
                         "(both keep the model's symbolic dims), or static,dynamic (default static)")
+    p.add_argument("--quantize", choices=["int8"],
+                   help="int8: Tessera compiles the f32 model with --quantize=int8 and "
+                        "onnxruntime runs its own quantize_dynamic model; both are compared "
+                        "with onnxruntime's f32 outputs (cosine per token)")
     p.add_argument("--settle-ms", type=float, default=50.0,
                    help="pause before each timed run so the other engine's spinning "
                         "threads go idle: onnxruntime spins ~30 ms after a run (default 50 ms)")
@@ -230,10 +234,11 @@ class CpuUse:
         return {"others_frac": round(others / cap, 4), "steal_frac": round((steal - self.steal0) / cap, 4)}
 
 
-def measure_peak(thread_counts, work_dir):
-    """fp32 FMA peak with T concurrent copies of fma_peak, summed, per T."""
-    src = os.path.join(HERE, "peak", "fma_peak.c")
-    exe = os.path.join(work_dir, "fma_peak")
+def measure_peak(thread_counts, work_dir, probe="fma_peak"):
+    """The peak with T concurrent copies of a probe, summed, per T:
+    fma_peak (fp32 FMA GFLOP/s) or vnni_peak (int8 dot-product GOP/s)."""
+    src = os.path.join(HERE, "peak", probe + ".c")
+    exe = os.path.join(work_dir, probe)
     cc = shutil.which("clang-22") or shutil.which("cc")
     subprocess.run([cc, "-O2", "-march=native", src, "-o", exe], check=True)
     peak, isa = {}, None
@@ -243,7 +248,7 @@ def measure_peak(thread_counts, work_dir):
         total = 0.0
         for pr in procs:
             out, _ = pr.communicate()
-            m = re.search(r"gflops=([\d.]+) isa=(\w+)", out)
+            m = re.search(r"(?:gflops|gops)=([\d.]+) isa=(\w+)", out)
             total += float(m.group(1))
             isa = m.group(2)
         peak[t] = total
@@ -291,6 +296,19 @@ def onnx_file(model, seq, cache_dir):
     return path
 
 
+def ort_quantized_file(onnx_path):
+    """onnxruntime's own int8 model of an f32 ONNX file (cached beside it):
+    quantize_dynamic with its defaults (int8 weights, dynamic uint8
+    activations), what a user of onnxruntime gets."""
+    from onnxruntime.quantization import quantize_dynamic
+    path = onnx_path[:-len(".onnx")] + "-ort-int8.onnx"
+    if not os.path.exists(path):
+        log(f"[build] {os.path.basename(path)}: onnxruntime.quantization.quantize_dynamic ...")
+        quantize_dynamic(onnx_path, path + ".tmp.onnx")
+        os.replace(path + ".tmp.onnx", path)
+    return path
+
+
 def first_error_line(stderr):
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     line = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
@@ -299,7 +317,8 @@ def first_error_line(stderr):
     return re.sub(r'\("[^"]*":\d+:\d+\)', "", line)  # MLIR locations: drop the file path
 
 
-def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout, static=True):
+def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout, static=True,
+                    extra_args=()):
     """Compiles (or reuses) a model for the feeds' fixed shapes (static), or
     with the model's symbolic dims left dynamic.
     Returns (artifact dir, None, seconds) or (None, error line, seconds)."""
@@ -308,6 +327,7 @@ def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout, static=
     args = []
     for name, arr in (feeds.items() if static else ()):
         args += ["--input-shape", f"{name}=" + "x".join(str(s) for s in arr.shape)]
+    args += list(extra_args)
     stamp = {"compiler": _sha256_file(compiler), "onnx": os.path.basename(onnx_path), "args": args}
     if os.path.exists(stamp_path):
         with open(stamp_path) as f:
@@ -365,6 +385,23 @@ def max_abs_error(got, ref):
     return (max(errs) if errs else 0.0), None
 
 
+def min_row_cosine(got, ref):
+    """The worst cosine between matching rows (last dim: tokens) of every
+    output of `got` and `ref` (name -> array)."""
+    import numpy as np
+    worst = 1.0
+    for name, r in ref.items():
+        g = got.get(name)
+        if g is None or g.shape != r.shape or r.size == 0:
+            return None
+        g2 = g.reshape(-1, g.shape[-1]).astype(np.float64)
+        r2 = r.reshape(-1, r.shape[-1]).astype(np.float64)
+        den = np.linalg.norm(g2, axis=1) * np.linalg.norm(r2, axis=1)
+        cos = np.where(den > 0, (g2 * r2).sum(axis=1) / np.where(den > 0, den, 1), 1.0)
+        worst = min(worst, float(cos.min()))
+    return worst
+
+
 def worker(spec_path, result_path):
     import numpy as np
     import onnxruntime as ort
@@ -382,6 +419,14 @@ def worker(spec_path, result_path):
             json.dump(rows, f)
         os.replace(result_path + ".tmp", result_path)
 
+    reference = None
+    if spec.get("reference_onnx"):
+        # The f32 outputs the quantized engines are measured against.
+        ref_sess = ort.InferenceSession(spec["reference_onnx"],
+                                        providers=["CPUExecutionProvider"])
+        reference = dict(zip([o.name for o in ref_sess.get_outputs()],
+                             ref_sess.run(None, feeds)))
+        del ref_sess
     for T in spec["threads"]:
         row = {"threads": T, "tessera_ms": [], "ort_ms": [], "tessera_error": spec["tessera_error"],
                "max_abs_err": None}
@@ -437,6 +482,8 @@ def worker(spec_path, result_path):
         label = f"{spec['label']} t{T}"
         t_ort, ref = ort_run()
         row["first_run_ort_ms"] = t_ort * 1e3
+        if reference is not None:
+            row["cosine_ort"] = min_row_cosine(dict(zip(out_names, ref)), reference)
         log(f"[run] {label}: ort first run {t_ort * 1e3:.1f} ms")
         binding = sess.io_binding()
         for name, arr in feeds.items():
@@ -453,6 +500,8 @@ def worker(spec_path, result_path):
                 got = ts.fetch_outputs()
                 row["max_abs_err"], row["tessera_error"] = max_abs_error(
                     got, dict(zip(out_names, ref)))
+                if reference is not None:
+                    row["cosine_tessera"] = min_row_cosine(got, reference)
         tsr_ok = ts is not None and row["tessera_error"] is None
         if tsr_ok:
             try:
@@ -611,12 +660,20 @@ def markdown(results):
             err = f"**{err} ⚠**"
         ratio = "-" if r["ratio"] is None else fmt_ratio(r["ratio"])
         n = "/".join(str(r[e]["n"]) if r[e] else "0" for e in ("tessera", "ort"))
+        if "cosine_ort" in r:
+            # Quantized rows: both engines against onnxruntime's f32 outputs.
+            ct, co = r.get("cosine_tessera"), r.get("cosine_ort")
+            err = ("-" if ct is None else f"{ct:.5f}") + " / " + \
+                  ("-" if co is None else f"{co:.5f}")
         lines.append(f"| {r['label']} | {r['threads']} | {tsr} | {fmt_ms(r['ort'])} | {ratio} | "
                      f"{fmt_spread(r)} | {err} | {r['gflop']:.2f} | {fmt_gf(r['tessera'])} | "
                      f"{fmt_gf(r['ort'])} | {n} |")
     pk = results["peak"]
-    notes = [f"Peak fp32 FMA ({pk['isa']}, bench/peak/fma_peak.c, one copy per thread): "
-             + "; ".join(f"{t} thread{'s' if int(t) > 1 else ''}: {g:.1f} GFLOP/s"
+    what = ("int8 dot products" if pk.get("probe") == "vnni_peak" else "fp32 FMA")
+    notes = [f"Peak {what} ({pk['isa']}, bench/peak/{pk.get('probe', 'fma_peak')}.c, "
+             "one copy per thread): "
+             + "; ".join(f"{t} thread{'s' if int(t) > 1 else ''}: {g:.1f} "
+                         + ("GOP/s" if pk.get("probe") == "vnni_peak" else "GFLOP/s")
                          for t, g in sorted(pk["gflops"].items(), key=lambda kv: int(kv[0])))
              + ". % peak = GFLOP/s / the peak at the row's thread count."]
     g = {int(t): v for t, v in pk["gflops"].items()}
@@ -635,6 +692,14 @@ def markdown(results):
     if other and other["steal_frac"] > 0.02:
         notes.append(f"**Warning: the hypervisor stole {100 * other['steal_frac']:.0f}% of the CPU "
                      "time during this run.**")
+    if results["args"].get("quantize"):
+        notes.append(f"Quantized rows ({results['args']['quantize']}): Tessera compiles the f32 "
+                     "model with `--quantize=int8` (per-channel int8 weights, per-token int8 "
+                     "activations); onnxruntime runs its own `quantize_dynamic` model (defaults: "
+                     "int8 weights per tensor, uint8 activations per tensor). The max abs err "
+                     "column holds instead the worst per-token cosine to onnxruntime's f32 "
+                     "outputs, Tessera / onnxruntime. % peak is against the int8 peak, the "
+                     "attention products (f32 on both sides) counted in.")
     noisy = [f"{r['label']} t{r['threads']}" for r in results["rows"] if r["noisy"]]
     if noisy:
         notes.append(f"**Noisy rows (p90 over {NOISY_P90_OVER_MEDIAN:g}× the median): "
@@ -790,7 +855,9 @@ def main(argv):
     work = tempfile.mkdtemp(prefix="tessera-bench-")
     cpu_use = CpuUse()
     try:
-        peak, isa = measure_peak(a.threads, work)
+        # Quantized rows are measured against the int8 dot-product peak.
+        probe = "vnni_peak" if a.quantize else "fma_peak"
+        peak, isa = measure_peak(a.threads, work, probe)
         log("[peak] " + ", ".join(f"{t} thread(s): {g:.1f} GFLOP/s" for t, g in peak.items())
             + f" ({isa})")
         results = {
@@ -800,7 +867,8 @@ def main(argv):
             "tessera": {"commit": commit, "dirty": bool(dirty), "dirty_paths": dirty,
                         "compiler_sha256": _sha256_file(compiler) if not a.no_tessera else None,
                         "runtime_lib": runtime_lib},
-            "peak": {"isa": isa, "gflops": {str(t): g for t, g in peak.items()}},
+            "peak": {"isa": isa, "probe": probe,
+                     "gflops": {str(t): g for t, g in peak.items()}},
             "args": {k: v for k, v in vars(a).items() if k != "worker"},
             "method": ("one accuracy run, then warm-up and timed runs interleaved A/B in one "
                        "process; perf_counter around InferenceSession.run_with_iobinding "
@@ -812,18 +880,24 @@ def main(argv):
         }
         for model, batch, seq, label, key, static in configs(a):
             onnx_path = onnx_file(model, seq, a.cache_dir)
+            ort_path, reference_path, extra = onnx_path, None, []
+            if a.quantize:
+                ort_path, reference_path = ort_quantized_file(onnx_path), onnx_path
+                extra = [f"--quantize={a.quantize}"]
+                label, key = f"{label} {a.quantize}", f"{key}-{a.quantize}"
             feeds = bm.make_inputs(model, batch, seq)
             tdir, terr, csecs = (None, "not run (--no-tessera)", None)
             if not a.no_tessera:
                 tdir, terr, csecs = tessera_compile(compiler, onnx_path, feeds, key, a.cache_dir,
-                                                    a.compile_timeout, static)
+                                                    a.compile_timeout, static, extra)
                 if terr and not terr.startswith(("compile timed out", "killed")):
                     terr = "unsupported: " + terr
             spec = {"model": model, "batch": batch, "seq": seq, "label": label,
-                    "onnx": onnx_path, "tessera_dir": tdir, "tessera_error": terr,
+                    "onnx": ort_path, "reference_onnx": reference_path,
+                    "tessera_dir": tdir, "tessera_error": terr,
                     "runtime_lib": runtime_lib, "threads": a.threads, "iters": a.iters,
                     "warmup": a.warmup, "settle_ms": a.settle_ms,
-                    "dim_overrides": symbolic_dims(onnx_path, feeds) if static else {}}
+                    "dim_overrides": symbolic_dims(ort_path, feeds) if static else {}}
             rows = run_group(spec, work)
             flops = bm.matmul_flops(model, batch, seq)
             for r in rows:
@@ -833,7 +907,7 @@ def main(argv):
                 results["rows"].append(r)
         # Peak again at the end; the best of both (load from other processes
         # only ever lowers it).
-        peak2, _ = measure_peak(a.threads, work)
+        peak2, _ = measure_peak(a.threads, work, probe)
         results["peak"]["start_end"] = {str(t): [peak[t], peak2[t]] for t in peak}
         for t in peak:
             peak[t] = max(peak[t], peak2[t])

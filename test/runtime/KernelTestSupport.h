@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// What the SGEMM and attention kernel tests share: the ISAs this CPU runs, a
-// fixture with one KernelRuntime per thread count, the sentinel that marks
-// memory a kernel must not write, random fills, and the loop that runs a
+// What the GEMM and attention kernel tests share: the ISAs this CPU runs, a
+// fixture with one KernelRuntime per thread count, the epilogues in double,
+// the sentinel that marks memory a kernel must not write, random fills, and
+// the loop that runs a
 // case on every ISA and thread count and stops at the first configuration
 // that mismatches (so that one bug does not print thousands of lines).
 //
@@ -17,6 +18,8 @@
 #include "KernelRuntime.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include <initializer_list>
 #include <memory>
@@ -37,6 +40,24 @@ inline std::vector<runtime::SgemmIsa> supportedIsas() {
     if (runtime::isSgemmIsaSupported(isa))
       isas.push_back(isa);
   return isas;
+}
+
+/// The GEMM epilogues (TSR_EPILOGUE_*) in double precision.
+inline double referenceEpilogue(double x, int64_t epilogue) {
+  switch (epilogue) {
+  case TSR_EPILOGUE_GELU:
+    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  case TSR_EPILOGUE_GELU_TANH:
+    return 0.5 * x *
+           (1.0 +
+            std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+  case TSR_EPILOGUE_SILU:
+    return x / (1.0 + std::exp(-x));
+  case TSR_EPILOGUE_RELU:
+    return x > 0 ? x : 0;
+  default:
+    return x;
+  }
 }
 
 /// Fills each of `vectors` in turn, uniform in [low, high].

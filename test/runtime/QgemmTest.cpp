@@ -59,23 +59,6 @@ struct QgemmCase {
   }
 };
 
-/// The scalar epilogue the portable kernel uses (libm), in double.
-double epilogueOf(double x, int64_t epilogue) {
-  switch (epilogue) {
-  case TSR_EPILOGUE_GELU:
-    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-  case TSR_EPILOGUE_GELU_TANH:
-    return 0.5 * x *
-           (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-  case TSR_EPILOGUE_SILU:
-    return x / (1.0 + std::exp(-x));
-  case TSR_EPILOGUE_RELU:
-    return x > 0 ? x : 0;
-  default:
-    return x;
-  }
-}
-
 /// The ABI's quantization of one row, written out independently of the
 /// runtime's.
 std::vector<int32_t> quantizeRow(const std::vector<float> &row, float &scale) {
@@ -169,7 +152,7 @@ bool QgemmTest::check(const QgemmCase &gemm) {
         if (gemm.bias)
           x += bias[j];
         expected[(b * m + i) * n + j] =
-            static_cast<float>(epilogueOf(x, gemm.epilogue));
+            static_cast<float>(referenceEpilogue(x, gemm.epilogue));
       }
     }
 

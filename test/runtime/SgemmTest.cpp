@@ -57,23 +57,6 @@ struct GemmCase {
   }
 };
 
-double referenceEpilogue(double x, int64_t epilogue) {
-  switch (epilogue) {
-  case TSR_EPILOGUE_GELU:
-    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-  case TSR_EPILOGUE_GELU_TANH:
-    return 0.5 * x *
-           (1.0 +
-            std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-  case TSR_EPILOGUE_SILU:
-    return x / (1.0 + std::exp(-x));
-  case TSR_EPILOGUE_RELU:
-    return x > 0 ? x : 0;
-  default:
-    return x;
-  }
-}
-
 class SgemmTest : public KernelTest {
 protected:
   /// Builds the operands of `gemm`, runs it on every ISA and thread count,

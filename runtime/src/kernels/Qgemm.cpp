@@ -21,7 +21,9 @@
 #include "kernels/Qgemm.h"
 
 #include "ThreadPool.h"
+#include "kernels/GemmPartition.h"
 #include "kernels/QgemmKernels.h"
+#include "kernels/Sgemm.h"
 #include "kernels/SgemmKernels.h"
 
 #include <algorithm>
@@ -40,8 +42,6 @@ constexpr int64_t kNcBytes = 256 * 1024;
 /// saves.
 constexpr double kMinParallelMacs = 262144;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 struct QgemmJob {
   const tsr_qgemm_args_t *args;
   const QgemmKernelSet *kernels;
@@ -52,18 +52,6 @@ struct QgemmJob {
   int64_t mParts;
   int64_t nParts;
 };
-
-/// Part `index` of `parts` near-equal parts of [0, total), cut at multiples
-/// of `unit`.
-void splitRange(int64_t total, int64_t unit, int64_t parts, int64_t index,
-                int64_t &begin, int64_t &end) {
-  int64_t units = ceilDiv(total, unit);
-  int64_t base = units / parts, extra = units % parts;
-  int64_t first = index * base + std::min(index, extra);
-  int64_t last = first + base + (index < extra ? 1 : 0);
-  begin = std::min(total, first * unit);
-  end = std::min(total, last * unit);
-}
 
 /// C[m0:m1, n0:n1] of batch element `batch`, on thread `thread`'s buffers.
 void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
@@ -136,6 +124,20 @@ void fillWithoutProduct(const tsr_qgemm_args_t &args) {
 
 } // namespace
 
+void tessera::runtime::finishQgemmTile(const QgemmTile &tile,
+                                       const int32_t *sums,
+                                       int64_t sumsStride) {
+  for (int64_t i = 0; i < tile.rows; ++i)
+    for (int64_t j = 0; j < tile.cols; ++j) {
+      float x = tile.aScale[i] * tile.bScale[j] *
+                static_cast<float>(sums[i * sumsStride + j] -
+                                   128 * tile.bSums[j]);
+      if (tile.bias)
+        x += tile.bias[j];
+      tile.c[i * tile.ldc + j] = applySgemmEpilogue(x, tile.epilogue);
+    }
+}
+
 void tessera::runtime::qgemmRowScale(float amax, float &scale,
                                      float &inverse) {
   scale = amax / 127.0f;
@@ -196,16 +198,13 @@ bool tessera::runtime::isQgemmIsaSupported(QgemmIsa isa) {
   case QgemmIsa::Generic:
     return true;
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
+  // The SGEMM kernels' ISAs (same compile flags), VNNI on top for AVX-512.
   case QgemmIsa::Avx2:
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return isSgemmIsaSupported(SgemmIsa::Avx2);
   case QgemmIsa::Avx512Vnni:
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma");
+    return isSgemmIsaSupported(SgemmIsa::Avx512) &&
+           __builtin_cpu_supports("avx512vnni");
 #else
   default:
     return false;
@@ -274,18 +273,9 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
     runTasks(&job, 0, args.batch, pool.currentThreadIndex());
     return;
   }
-  int64_t parts = args.batch % threads == 0 || args.batch >= 16 * threads
-                      ? 1
-                      : threads / std::gcd(args.batch, threads);
-  int64_t mUnits = ceilDiv(args.m, kernels.mr);
-  int64_t nUnits = ceilDiv(args.n, kernels.nr);
-  if (nUnits >= 2 * parts) {
-    job.nParts = parts;
-  } else if (mUnits >= 2 * parts) {
-    job.mParts = parts;
-  } else {
-    job.nParts = std::min(parts, nUnits);
-    job.mParts = std::min(ceilDiv(parts, job.nParts), mUnits);
-  }
+  GemmPartition split = partitionGemm(args.batch, args.m, args.n, threads,
+                                      kernels.mr, kernels.nr);
+  job.mParts = split.mParts;
+  job.nParts = split.nParts;
   pool.parallelFor(args.batch * job.mParts * job.nParts, runTasks, &job);
 }

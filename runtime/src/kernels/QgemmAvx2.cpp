@@ -67,14 +67,7 @@ void avx2Tile(const QgemmTile &tile) {
       _mm256_storeu_si256(reinterpret_cast<__m256i *>(&sums[i][q * 4]),
                           _mm256_permute4x64_epi64(pairs, 0xd8));
     }
-  for (int64_t i = 0; i < tile.rows; ++i)
-    for (int64_t j = 0; j < tile.cols; ++j) {
-      float x = tile.aScale[i] * tile.bScale[j] *
-                static_cast<float>(sums[i][j] - 128 * tile.bSums[j]);
-      if (tile.bias)
-        x += tile.bias[j];
-      tile.c[i * tile.ldc + j] = applySgemmEpilogue(x, tile.epilogue);
-    }
+  finishQgemmTile(tile, &sums[0][0], kNr);
 }
 
 } // namespace

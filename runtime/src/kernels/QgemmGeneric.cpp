@@ -31,14 +31,7 @@ void genericTile(const QgemmTile &tile) {
         for (int64_t q = 0; q < 4; ++q)
           acc[i][j] += int32_t(a[i * 4 + q]) * int32_t(b[j * 4 + q]);
   }
-  for (int64_t i = 0; i < tile.rows; ++i)
-    for (int64_t j = 0; j < tile.cols; ++j) {
-      float x = tile.aScale[i] * tile.bScale[j] *
-                static_cast<float>(acc[i][j] - 128 * tile.bSums[j]);
-      if (tile.bias)
-        x += tile.bias[j];
-      tile.c[i * tile.ldc + j] = applySgemmEpilogue(x, tile.epilogue);
-    }
+  finishQgemmTile(tile, &acc[0][0], kNr);
 }
 
 } // namespace

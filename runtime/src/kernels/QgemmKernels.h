@@ -65,6 +65,12 @@ struct QgemmKernelSet {
 void packQgemmARows(const float *a, int64_t rowStride, int64_t colStride,
                     int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
                     uint8_t *packed, float *scales);
+/// The float part of a tile from its int32 sums (sums[i * sumsStride + j] =
+/// sum_k (qa + 128) * qb): scales, bias and the scalar epilogue, in the
+/// order the vector kernels use ((aScale * bScale) * (sum - 128 * bSum)
+/// + bias), so that they match.
+void finishQgemmTile(const QgemmTile &tile, const int32_t *sums,
+                     int64_t sumsStride);
 /// A row's scale and the inverse the quantization multiplies by (0 for a
 /// row of zeros, or of values too small to scale).
 void qgemmRowScale(float amax, float &scale, float &inverse);

@@ -21,6 +21,7 @@
 #include "kernels/Sgemm.h"
 
 #include "ThreadPool.h"
+#include "kernels/GemmPartition.h"
 #include "kernels/SgemmKernels.h"
 
 #include <algorithm>
@@ -45,8 +46,6 @@ constexpr int64_t kNcMax = 768;
 /// saves.
 constexpr double kMinParallelFmas = 65536;
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 struct SgemmJob {
   const tsr_sgemm_args_t *args;
   const SgemmKernelSet *kernels;
@@ -56,18 +55,6 @@ struct SgemmJob {
   int64_t mParts;
   int64_t nParts;
 };
-
-/// Part `index` of `parts` near-equal parts of [0, total), cut at multiples
-/// of `unit`.
-void splitRange(int64_t total, int64_t unit, int64_t parts, int64_t index,
-                int64_t &begin, int64_t &end) {
-  int64_t units = ceilDiv(total, unit);
-  int64_t base = units / parts, extra = units % parts;
-  int64_t first = index * base + std::min(index, extra);
-  int64_t last = first + base + (index < extra ? 1 : 0);
-  begin = std::min(total, first * unit);
-  end = std::min(total, last * unit);
-}
 
 /// C[m0:m1, n0:n1] of batch element `batch`, on thread `thread`'s buffers.
 void runBlock(const SgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
@@ -239,20 +226,9 @@ void tessera::runtime::runSgemm(const tsr_sgemm_args_t &args,
     runTasks(&job, 0, args.batch, pool.currentThreadIndex());
     return;
   }
-  // Parts per batch element, so that the tasks divide evenly among the
-  // threads; many batch elements balance well enough by themselves.
-  int64_t parts = args.batch % threads == 0 || args.batch >= 16 * threads
-                      ? 1
-                      : threads / std::gcd(args.batch, threads);
-  int64_t mUnits = ceilDiv(args.m, kernels.mr);
-  int64_t nUnits = ceilDiv(args.n, TSR_SGEMM_PANEL_WIDTH);
-  if (nUnits >= 2 * parts) {
-    job.nParts = parts;
-  } else if (mUnits >= 2 * parts) {
-    job.mParts = parts;
-  } else {
-    job.nParts = std::min(parts, nUnits);
-    job.mParts = std::min(ceilDiv(parts, job.nParts), mUnits);
-  }
+  GemmPartition split = partitionGemm(args.batch, args.m, args.n, threads,
+                                      kernels.mr, TSR_SGEMM_PANEL_WIDTH);
+  job.mParts = split.mParts;
+  job.nParts = split.nParts;
   pool.parallelFor(args.batch * job.mParts * job.nParts, runTasks, &job);
 }

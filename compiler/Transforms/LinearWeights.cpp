@@ -62,4 +62,13 @@ std::optional<WeightSource> getWeightSource(Value w) {
   return s;
 }
 
+Operation *createBlobConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                              StringRef key, StringRef name,
+                              AsmResourceBlob blob) {
+  auto c = tsr::ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, key, std::move(blob)));
+  c->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name));
+  return c;
+}
+
 } // namespace tessera

@@ -10,6 +10,8 @@
 #ifndef TESSERA_COMPILER_TRANSFORMS_LINEARWEIGHTS_H
 #define TESSERA_COMPILER_TRANSFORMS_LINEARWEIGHTS_H
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -38,6 +40,13 @@ struct WeightSource {
 
 /// Where the weight operand `w` of a tsr.linear comes from, if constant.
 std::optional<WeightSource> getWeightSource(mlir::Value w);
+
+/// A tsr.constant holding `blob` (resource key `key`) and named `name`
+/// (tsr.name: the weight's name in model.tsr).
+mlir::Operation *createBlobConstant(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::RankedTensorType type,
+                                    llvm::StringRef key, llvm::StringRef name,
+                                    mlir::AsmResourceBlob blob);
 
 } // namespace tessera
 

@@ -75,7 +75,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       Value oldWeight = op.getWeight();
       op.replaceAllUsesWith(quantized.getResult());
       op.erase();
-      eraseIfDead(oldWeight);
+      blobUses.eraseIfUnused(oldWeight);
     }
   }
 
@@ -156,12 +156,9 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       b.setInsertionPointAfter(w.constant);
     auto make = [&](RankedTensorType type, StringRef suffix,
                     AsmResourceBlob blob) {
-      auto c = tsr::ConstantOp::create(
-          b, op.getLoc(),
-          DenseResourceElementsAttr::get(type, name + suffix.str(),
-                                         std::move(blob)));
-      c->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name + suffix.str()));
-      return c;
+      std::string full = name + suffix.str();
+      return cast<tsr::ConstantOp>(createBlobConstant(
+          b, op.getLoc(), type, full, full, std::move(blob)));
     };
     QuantizedWeight result;
     result.values = make(RankedTensorType::get({n, k}, b.getI8Type()), ".int8",
@@ -169,19 +166,6 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     result.scales = make(RankedTensorType::get({n}, b.getF32Type()), ".scale",
                          std::move(scalesBlob));
     return result;
-  }
-
-  /// The f32 weight (and its transpose) die when nothing else reads them.
-  void eraseIfDead(Value w) {
-    if (!w.use_empty())
-      return;
-    Operation *def = w.getDefiningOp();
-    if (!def)
-      return;
-    Value input = isa<tsr::TransposeOp>(def) ? def->getOperand(0) : Value();
-    blobUses.eraseOp(def);
-    if (input && input.use_empty())
-      blobUses.eraseOp(input.getDefiningOp());
   }
 };
 

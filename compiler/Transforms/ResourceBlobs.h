@@ -50,6 +50,20 @@ public:
     }
   }
 
+  /// Erases the op defining `value` if nothing uses it anymore, and then
+  /// the op defining its first operand if that is now unused too (a weight
+  /// under a transpose): what a pass that replaced a linear's weight leaves.
+  void eraseIfUnused(mlir::Value value) {
+    mlir::Operation *def = value.getDefiningOp();
+    if (!def || !value.use_empty())
+      return;
+    mlir::Value input =
+        def->getNumOperands() == 1 ? def->getOperand(0) : mlir::Value();
+    eraseOp(def);
+    if (input && input.use_empty() && input.getDefiningOp())
+      eraseOp(input.getDefiningOp());
+  }
+
 private:
   llvm::DenseMap<BlobEntry *, unsigned> uses;
 };

@@ -86,7 +86,7 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
           cached->second->isBeforeInBlock(op)) {
         op.getWeightMutable().assign(cached->second);
         op.setWeightPacked(true);
-        eraseIfDead(w);
+        blobUses.eraseIfUnused(w);
         return;
       }
       ArrayRef<int64_t> shape = value.getShapedType().getShape();
@@ -112,15 +112,12 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
       auto type = RankedTensorType::get({panels, k, tsr::kPackedPanelWidth},
                                         b.getF32Type());
       b.setInsertionPoint(op);
-      auto constant = tsr::ConstantOp::create(
-          b, op.getLoc(),
-          DenseResourceElementsAttr::get(type, name + ".packed",
-                                         std::move(blob)));
-      constant->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name));
+      auto constant = cast<tsr::ConstantOp>(createBlobConstant(
+          b, op.getLoc(), type, name + ".packed", name, std::move(blob)));
       op.getWeightMutable().assign(constant);
       op.setWeightPacked(true);
       packedCache[{value, transposed ? 1u : 0u}] = constant;
-      eraseIfDead(w);
+      blobUses.eraseIfUnused(w);
     });
     getOperation().walk(
         [&](tsr::QuantizedLinearOp op) { packQuantized(op, b); });
@@ -157,37 +154,18 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
     int64_t panels = (n + tsr::kPackedPanelWidth - 1) / tsr::kPackedPanelWidth;
     int64_t groups = (k + tsr::kQuantizedKGroup - 1) / tsr::kQuantizedKGroup;
     b.setInsertionPoint(op);
-    auto packed = tsr::ConstantOp::create(
+    Operation *packed = createBlobConstant(
         b, op.getLoc(),
-        DenseResourceElementsAttr::get(
-            RankedTensorType::get({panels, groups, tsr::kQuantizedGroupBytes},
-                                  b.getI8Type()),
-            name + ".packed", std::move(blob)));
-    packed->setAttr(tsr::kConstantNameAttr, b.getStringAttr(name));
-    auto sumsConstant = tsr::ConstantOp::create(
-        b, op.getLoc(),
-        DenseResourceElementsAttr::get(RankedTensorType::get({n}, b.getI32Type()),
-                                       name + ".sums", std::move(sums)));
-    sumsConstant->setAttr(tsr::kConstantNameAttr,
-                          b.getStringAttr(name + ".sums"));
-    op.getWeightMutable().assign(packed);
-    op.getWeightSumsMutable().assign(sumsConstant);
+        RankedTensorType::get({panels, groups, tsr::kQuantizedGroupBytes},
+                              b.getI8Type()),
+        name + ".packed", name, std::move(blob));
+    Operation *sumsConstant = createBlobConstant(
+        b, op.getLoc(), RankedTensorType::get({n}, b.getI32Type()),
+        name + ".sums", name + ".sums", std::move(sums));
+    op.getWeightMutable().assign(packed->getResult(0));
+    op.getWeightSumsMutable().assign(sumsConstant->getResult(0));
     op.setWeightPacked(true);
-    eraseIfDead(w);
-  }
-
-  /// The unpacked constant (and its transpose) die if nothing else uses
-  /// them.
-  void eraseIfDead(Value w) {
-    if (!w.use_empty())
-      return;
-    Operation *def = w.getDefiningOp();
-    if (!def)
-      return;
-    Value input = isa<tsr::TransposeOp>(def) ? def->getOperand(0) : Value();
-    blobUses.eraseOp(def);
-    if (input && input.use_empty())
-      blobUses.eraseOp(input.getDefiningOp());
+    blobUses.eraseIfUnused(w);
   }
 };
 

@@ -29,6 +29,8 @@ namespace tessera {
 void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createTsrFoldQuantizedMatmulsPass());
+  pm.addNestedPass<func::FuncOp>(createTsrLowerQuantizedOpsPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeGeluPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeLayerNormPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeRmsNormPass());

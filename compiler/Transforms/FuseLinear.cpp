@@ -61,25 +61,39 @@ Value biasVector(PatternRewriter &rewriter, Value bias, int64_t n,
       bias, ValueRange());
 }
 
-/// A linear with one use and nothing fused yet.
-tsr::LinearOp plainLinear(Value v) {
-  auto linear = v.getDefiningOp<tsr::LinearOp>();
+/// A linear (tsr.linear or tsr.quantized_linear) with one use.
+template <typename LinearOpTy> LinearOpTy plainLinear(Value v) {
+  auto linear = v.getDefiningOp<LinearOpTy>();
   if (!linear || !linear->hasOneUse())
     return {};
   return linear;
 }
 
+/// A copy of `linear` at the rewriter's insertion point, with `bias` and
+/// `epilogue`, replacing `op`; `linear` is erased.
+template <typename LinearOpTy>
+void replaceWithFused(PatternRewriter &rewriter, Operation *op,
+                      LinearOpTy linear, Value bias, tsr::Epilogue epilogue) {
+  auto fused = cast<LinearOpTy>(rewriter.clone(*linear));
+  if (bias)
+    fused.getBiasMutable().assign(bias);
+  fused.setEpilogue(epilogue);
+  rewriter.replaceOp(op, fused->getResults());
+  rewriter.eraseOp(linear);
+}
+
+template <typename LinearOpTy>
 struct FuseBias : OpRewritePattern<tsr::AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tsr::AddOp op,
                                 PatternRewriter &rewriter) const override {
     auto p = matchEither(op.getLhs(), op.getRhs(), [](Value v) {
-      tsr::LinearOp l = plainLinear(v);
+      LinearOpTy l = plainLinear<LinearOpTy>(v);
       return l && !l.getBias() && l.getEpilogue() == tsr::Epilogue::none;
     });
     if (!p)
       return rewriter.notifyMatchFailure(op, "no bias-free linear operand");
-    auto linear = p->first.getDefiningOp<tsr::LinearOp>();
+    auto linear = p->first.template getDefiningOp<LinearOpTy>();
     if (op.getType() != linear.getType())
       return rewriter.notifyMatchFailure(op, "the add broadcasts the linear");
     int64_t n = linear.getType().getShape().back();
@@ -88,16 +102,13 @@ struct FuseBias : OpRewritePattern<tsr::AddOp> {
     Value bias = biasVector(rewriter, p->second, n, linear.getType().getRank());
     if (!bias)
       return rewriter.notifyMatchFailure(op, "not a bias along N");
-    rewriter.replaceOpWithNewOp<tsr::LinearOp>(
-        op, linear.getType(), linear.getInput(), linear.getWeight(), bias,
-        tsr::Epilogue::none, linear.getWeightPacked());
-    rewriter.eraseOp(linear);
+    replaceWithFused(rewriter, op, linear, bias, tsr::Epilogue::none);
     return success();
   }
 };
 
 /// Folds an activation op into the epilogue of the linear it reads.
-template <typename OpTy>
+template <typename OpTy, typename LinearOpTy>
 struct FuseEpilogue : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
@@ -105,13 +116,10 @@ struct FuseEpilogue : OpRewritePattern<OpTy> {
     std::optional<tsr::Epilogue> epilogue = getEpilogue(op);
     if (!epilogue)
       return rewriter.notifyMatchFailure(op, "not an epilogue activation");
-    tsr::LinearOp linear = plainLinear(op.getInput());
+    LinearOpTy linear = plainLinear<LinearOpTy>(op.getInput());
     if (!linear || linear.getEpilogue() != tsr::Epilogue::none)
       return rewriter.notifyMatchFailure(op, "input is not a plain linear");
-    rewriter.replaceOpWithNewOp<tsr::LinearOp>(
-        op, linear.getType(), linear.getInput(), linear.getWeight(),
-        linear.getBias(), *epilogue, linear.getWeightPacked());
-    rewriter.eraseOp(linear);
+    replaceWithFused(rewriter, op, linear, Value(), *epilogue);
     return success();
   }
 
@@ -131,12 +139,21 @@ struct FuseEpilogue : OpRewritePattern<OpTy> {
   }
 };
 
+template <typename LinearOpTy>
+void addFusions(RewritePatternSet &patterns, MLIRContext *ctx) {
+  patterns.add<FuseBias<LinearOpTy>, FuseEpilogue<tsr::GeluOp, LinearOpTy>,
+               FuseEpilogue<tsr::SiluOp, LinearOpTy>,
+               FuseEpilogue<tsr::UnaryOp, LinearOpTy>>(ctx);
+}
+
 struct TsrFuseLinearPass : impl::TsrFuseLinearPassBase<TsrFuseLinearPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatmulToLinear, FuseBias, FuseEpilogue<tsr::GeluOp>,
-                 FuseEpilogue<tsr::SiluOp>, FuseEpilogue<tsr::UnaryOp>>(
-        &getContext());
+    patterns.add<MatmulToLinear>(&getContext());
+    // The quantized linears of already-quantized models
+    // (tsr-fold-quantized-matmuls) take their bias and activation alike.
+    addFusions<tsr::LinearOp>(patterns, &getContext());
+    addFusions<tsr::QuantizedLinearOp>(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -47,6 +47,55 @@ ArrayRef<char> constantBytes(ElementsAttr value, std::vector<char> &storage) {
   return storage;
 }
 
+/// The bytes of the constant `v` with `elementBytes` per element, if its
+/// element type passes `accept`.
+static std::optional<std::pair<ArrayRef<char>, Type>>
+rawConstant(Value v, std::vector<char> &storage,
+            llvm::function_ref<bool(Type)> accept) {
+  ElementsAttr attr = getConstantElements(v);
+  if (!attr || !accept(attr.getElementType()))
+    return std::nullopt;
+  ArrayRef<char> bytes = constantBytes(attr, storage);
+  if (bytes.size() !=
+      static_cast<size_t>(attr.getNumElements() *
+                          elementBytes(attr.getElementType())))
+    return std::nullopt;
+  return std::make_pair(bytes, attr.getElementType());
+}
+
+std::optional<SmallVector<int64_t>> constantIntegers(Value v) {
+  std::vector<char> storage;
+  auto raw = rawConstant(v, storage, [](Type t) {
+    return t.isInteger(8) || t.isInteger(32);
+  });
+  if (!raw)
+    return std::nullopt;
+  auto [bytes, type] = *raw;
+  SmallVector<int64_t> out;
+  bool isUnsigned = type.isUnsignedInteger();
+  if (type.isInteger(8)) {
+    for (char c : bytes)
+      out.push_back(isUnsigned ? int64_t(uint8_t(c)) : int64_t(int8_t(c)));
+    return out;
+  }
+  for (size_t i = 0; i < bytes.size(); i += 4) {
+    int32_t x;
+    std::memcpy(&x, bytes.data() + i, 4);
+    out.push_back(isUnsigned ? int64_t(uint32_t(x)) : int64_t(x));
+  }
+  return out;
+}
+
+std::optional<SmallVector<float>> constantFloats(Value v) {
+  std::vector<char> storage;
+  auto raw = rawConstant(v, storage, [](Type t) { return t.isF32(); });
+  if (!raw)
+    return std::nullopt;
+  SmallVector<float> out(raw->first.size() / 4);
+  std::memcpy(out.data(), raw->first.data(), raw->first.size());
+  return out;
+}
+
 std::optional<WeightSource> getWeightSource(Value w) {
   WeightSource s;
   if (auto t = w.getDefiningOp<tsr::TransposeOp>()) {

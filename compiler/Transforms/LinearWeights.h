@@ -30,6 +30,12 @@ int64_t elementBytes(mlir::Type t);
 llvm::ArrayRef<char> constantBytes(mlir::ElementsAttr value,
                                    std::vector<char> &storage);
 
+/// The elements of a compile-time tensor (tsr.constant) of 8- or 32-bit
+/// integers (signed or unsigned) or of f32, in row-major order; nullopt
+/// for anything else.
+std::optional<llvm::SmallVector<int64_t>> constantIntegers(mlir::Value v);
+std::optional<llvm::SmallVector<float>> constantFloats(mlir::Value v);
+
 /// A linear's constant weight: `[N, K]` as is, or a `[K, N]` constant
 /// under a `[1, 0]` transpose (`transposed`).
 struct WeightSource {

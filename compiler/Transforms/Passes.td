@@ -264,6 +264,63 @@ def TsrRecomposeSiluPass : Pass<"tsr-recompose-silu", "func::FuncOp"> {
 // Quantization
 //===----------------------------------------------------------------------===//
 
+def TsrFoldQuantizedMatmulsPass
+    : Pass<"tsr-fold-quantized-matmuls", "mlir::func::FuncOp"> {
+  let summary = "Folds the matmuls of already-quantized ONNX models into tsr.quantized_linear.";
+  let description = [{
+    Models that `onnxruntime.quantization` (and tools like it) quantized
+    multiply activations by int8 weights in one of two shapes, which the
+    importer keeps as quantization ops:
+
+    - QDQ (`quantize_static`): `matmul(dequantize(quantize(x, sx, zx)),
+      dequantize(Wq, sw, zw))`, activations with one constant scale and zero
+      point;
+    - QOperator (`quantize_dynamic`, `QLinearMatMul`):
+      `mul(cast<f32>(matmul_integer(q, Wq, zq, zw)), S)` with `q, sx, zq =
+      dynamic_quantize(x)` and `S = sx * sw`, or with `q = quantize(x, sx,
+      zx)` and a constant `S`.
+
+    Each becomes one `tsr.quantized_linear` that reads `x` and runs the int8
+    kernel with the model's own activation quantization (`static_tensor` or
+    `dynamic_tensor`: the same integers onnxruntime computes) instead of
+    fake quantization in f32. The weight must be a constant `[K, N]` of 8-bit
+    values with a per-tensor or per-column (`axis = 1`) scale, whose values
+    minus their zero points fit in int8 (signed weights always do; unsigned
+    ones when their zero point is 128). The bias add and activation that
+    follow fuse afterwards as for any linear (`tsr-fuse-linear`). What does
+    not match keeps its quantization ops, which `tsr-lower-quantized-ops`
+    then computes exactly as ONNX defines them.
+
+    Before:
+    ```mlir
+    %q = tsr.quantize %x, %sx, %zx : (tensor<4x64xf32>, tensor<f32>, tensor<ui8>) -> tensor<4x64xui8>
+    %xd = tsr.dequantize %q, %sx, %zx : (tensor<4x64xui8>, tensor<f32>, tensor<ui8>) -> tensor<4x64xf32>
+    %wd = tsr.dequantize %wq, %sw, %zw : (tensor<64x32xi8>, tensor<f32>, tensor<i8>) -> tensor<64x32xf32>
+    %y = tsr.matmul %xd, %wd : tensor<4x64xf32>, tensor<64x32xf32> -> tensor<4x32xf32>
+    ```
+    After:
+    ```mlir
+    %y = tsr.quantized_linear %x, %w scale %s {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.02 : f32, input_zero_point = 128 : i32} : (tensor<4x64xf32>, tensor<32x64xi8>, tensor<32xf32>) -> tensor<4x32xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::tsr::TsrDialect"];
+}
+
+def TsrLowerQuantizedOpsPass
+    : Pass<"tsr-lower-quantized-ops", "mlir::func::FuncOp"> {
+  let summary = "Computes the remaining quantization ops with integer and f32 tsr ops.";
+  let description = [{
+    `tsr.quantize`, `tsr.dequantize`, `tsr.dynamic_quantize` and
+    `tsr.matmul_integer` become the ops their ONNX definitions are written
+    in: division, round-half-to-even, add, clamp and cast; int32 subtraction
+    and conversion; min/max reductions; an int32 `tsr.matmul`. Exact, so a
+    model whose quantized parts do not fold into int8 kernels still computes
+    what onnxruntime computes; constant operands fold at compile time (a
+    dequantized weight becomes an f32 constant).
+  }];
+  let dependentDialects = ["mlir::tsr::TsrDialect"];
+}
+
 def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
   let summary = "Turns fp32 linears with constant weights into int8 tsr.quantized_linear.";
   let description = [{

@@ -71,7 +71,9 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       auto quantized = tsr::QuantizedLinearOp::create(
           b, op.getLoc(), op.getType(), op.getInput(), q.values, q.scales,
           op.getBias(), /*weight_sums=*/Value(), op.getEpilogueAttr(),
-          /*weight_packed=*/nullptr);
+          /*weight_packed=*/nullptr,
+          tsr::InputQuantAttr::get(b.getContext(), tsr::InputQuant::per_token),
+          /*input_scale=*/nullptr, /*input_zero_point=*/nullptr);
       Value oldWeight = op.getWeight();
       op.replaceAllUsesWith(quantized.getResult());
       op.erase();

@@ -161,6 +161,7 @@ void registerIndexingConverters(ConverterTable &table);
 void registerResizeConverters(ConverterTable &table);
 void registerEinsumConverters(ConverterTable &table);
 void registerAttentionConverters(ConverterTable &table);
+void registerQuantizeConverters(ConverterTable &table);
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

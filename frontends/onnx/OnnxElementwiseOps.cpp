@@ -732,8 +732,13 @@ Error checkOperandTypes(Importer &im, const onnx::NodeProto &node) {
       "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot",
       "Cast",       "CastLike",  "Pow",        "Where",
       "And",        "Or"}; // And/Or: what the Bitwise ops build
+  // The quantization ops check their own types (OnnxQuantizeOps.cpp).
+  static const llvm::StringSet<> quantization = {
+      "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
+      "MatMulInteger", "QLinearMatMul"};
   if (dataMovement.contains(node.op_type()) ||
-      unsignedAware.contains(node.op_type()))
+      unsignedAware.contains(node.op_type()) ||
+      quantization.contains(node.op_type()))
     return Error::success();
   for (int i = 0; i < node.input_size(); ++i) {
     if (node.input(i).empty())

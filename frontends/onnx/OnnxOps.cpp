@@ -35,6 +35,7 @@ const ConverterTable &converters() {
     registerResizeConverters(m);
     registerEinsumConverters(m);
     registerAttentionConverters(m);
+    registerQuantizeConverters(m);
     return m;
   }();
   return table;

@@ -14,6 +14,8 @@
 #include "kernels/AttentionKernels.h"
 #include "kernels/QgemmKernels.h"
 
+#include <cstddef>
+
 using namespace tessera::runtime;
 
 // Generated code fills tsr_sgemm_args_t as an array of 8-byte words.
@@ -23,6 +25,10 @@ static_assert(sizeof(tsr_attention_args_t) == TSR_ATTENTION_ARGS_WORDS * 8,
               "tsr_attention_args_t must be TSR_ATTENTION_ARGS_WORDS words");
 static_assert(sizeof(tsr_qgemm_args_t) == TSR_QGEMM_ARGS_WORDS * 8,
               "tsr_qgemm_args_t must be TSR_QGEMM_ARGS_WORDS words");
+// The compiler passes a_scale and a_zero_point as one word, scale low.
+static_assert(offsetof(tsr_qgemm_args_t, a_scale) == 17 * 8 &&
+                  offsetof(tsr_qgemm_args_t, a_zero_point) == 17 * 8 + 4,
+              "a_scale and a_zero_point share the last word");
 
 namespace {
 

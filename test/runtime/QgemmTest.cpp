@@ -6,7 +6,8 @@
 //
 // tsr_qgemm_args_t through the kernel context, on every ISA this CPU runs and
 // on 1 and 2 threads, against a reference that quantizes as the ABI says
-// (per row of A, float arithmetic) and multiplies in exact integers: without
+// (per row of A, or affine as ONNX's QuantizeLinear and
+// DynamicQuantizeLinear; float arithmetic) and multiplies in exact integers: without
 // an epilogue every kernel must give exactly the reference's floats, with
 // one the epilogue's rounding. Awkward sizes (edges of every micro-tile, K
 // not a multiple of 4), strided and transposed A, batches, bias, the empty
@@ -48,16 +49,33 @@ struct QgemmCase {
   bool bias = false;
   int64_t epilogue = TSR_EPILOGUE_NONE;
   bool zeroRow = false; // Row 0 of A is all zeros.
+  int64_t aQuant = TSR_QGEMM_A_PER_ROW;
+  float aScale = 0.0f;    // TSR_QGEMM_A_STATIC
+  int32_t aZero = 0;      // TSR_QGEMM_A_STATIC
+  float aLo = -2.0f, aHi = 2.0f; // the range A is drawn from
 
   std::string describe() const {
     std::ostringstream os;
     os << "batch " << batch << " m " << m << " n " << n << " k " << k
        << (aTransposed ? " A^T" : "") << " pad " << pad
        << (bias ? " bias" : "") << " epilogue " << epilogue
-       << (zeroRow ? " zero-row" : "");
+       << (zeroRow ? " zero-row" : "") << " a_quant " << aQuant << " scale "
+       << aScale << " zero " << aZero << " A in [" << aLo << ", " << aHi
+       << "]";
     return os.str();
   }
 };
+
+/// ONNX's QuantizeLinear to u8 of one value, written out independently of
+/// the runtime's: clamp(round(x / scale) + zero, 0, 255), NaN to 0; returns
+/// the value minus the zero point.
+int32_t quantizeAffine(float x, float scale, int32_t zero) {
+  float r = std::nearbyint(x / scale);
+  if (std::isnan(r))
+    return -zero;
+  return static_cast<int32_t>(std::max(0.0f, std::min(255.0f, r + zero))) -
+         zero;
+}
 
 /// The ABI's quantization of one row, written out independently of the
 /// runtime's.
@@ -95,7 +113,7 @@ bool QgemmTest::check(const QgemmCase &gemm) {
   int64_t aLd = (gemm.aTransposed ? m : k) + gemm.pad;
   int64_t aBatchStride = (gemm.aTransposed ? k : m) * aLd + 5;
   std::vector<float> a(batch * aBatchStride + 1);
-  fillUniform(rng, -2.0f, 2.0f, {&a});
+  fillUniform(rng, gemm.aLo, gemm.aHi, {&a});
   auto aIndex = [&](int64_t b, int64_t i, int64_t kk) {
     return b * aBatchStride + (gemm.aTransposed ? kk * aLd + i : i * aLd + kk);
   };
@@ -130,11 +148,30 @@ bool QgemmTest::check(const QgemmCase &gemm) {
   args.a_row_stride = gemm.aTransposed ? 1 : aLd;
   args.a_col_stride = gemm.aTransposed ? aLd : 1;
   args.epilogue = gemm.epilogue;
+  args.a_quant = gemm.aQuant;
+  args.a_scale = gemm.aScale;
+  args.a_zero_point = gemm.aZero;
   int64_t cLd = n + gemm.pad;
   int64_t cBatchStride = m * cLd + 2;
   args.c_batch_stride = cBatchStride;
   args.c_row_stride = cLd;
 
+  // DynamicQuantizeLinear's parameters over all of A.
+  float dynScale = 1.0f;
+  int32_t dynZero = 0;
+  if (gemm.aQuant == TSR_QGEMM_A_DYNAMIC) {
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t kk = 0; kk < k; ++kk) {
+          lo = std::min(lo, a[aIndex(b, i, kk)]);
+          hi = std::max(hi, a[aIndex(b, i, kk)]);
+        }
+    if (hi != lo)
+      dynScale = (hi - lo) / 255.0f;
+    dynZero = static_cast<int32_t>(
+        std::nearbyint(std::max(0.0f, std::min(255.0f, -lo / dynScale))));
+  }
   // The reference, in the kernels' float order: (sa * sb) * acc + bias.
   std::vector<float> expected(batch * m * n);
   for (int64_t b = 0; b < batch; ++b)
@@ -142,8 +179,18 @@ bool QgemmTest::check(const QgemmCase &gemm) {
       std::vector<float> row(k);
       for (int64_t kk = 0; kk < k; ++kk)
         row[kk] = a[aIndex(b, i, kk)];
-      float sa;
-      std::vector<int32_t> qa = quantizeRow(row, sa);
+      float sa = 1.0f;
+      std::vector<int32_t> qa;
+      if (gemm.aQuant == TSR_QGEMM_A_PER_ROW) {
+        qa = quantizeRow(row, sa);
+      } else {
+        float scale = gemm.aQuant == TSR_QGEMM_A_STATIC ? gemm.aScale : dynScale;
+        int32_t zero = gemm.aQuant == TSR_QGEMM_A_STATIC ? gemm.aZero : dynZero;
+        for (float v : row)
+          qa.push_back(quantizeAffine(v, scale, zero));
+        if (gemm.aQuant == TSR_QGEMM_A_DYNAMIC)
+          sa = dynScale;
+      }
       for (int64_t j = 0; j < n; ++j) {
         int64_t acc = 0;
         for (int64_t kk = 0; kk < k; ++kk)
@@ -284,6 +331,83 @@ TEST_F(QgemmTest, ZeroRowsAndEmptyReduction) {
   empty.bias = true;
   empty.epilogue = TSR_EPILOGUE_RELU;
   ASSERT_TRUE(check(empty));
+}
+
+TEST_F(QgemmTest, StaticAffineActivations) {
+  // QuantizeLinear's u8 and (shifted) s8 activations with a fixed scale:
+  // zero points at both ends and the middle, values past the range (which
+  // clamp), edge sizes, batches, strides, bias and an epilogue.
+  for (int32_t zero : {0, 3, 128, 200, 255})
+    for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
+                           {9, 49, 67},
+                           {33, 97, 5}}) {
+      QgemmCase gemm;
+      gemm.batch = 2;
+      gemm.m = m;
+      gemm.n = n;
+      gemm.k = k;
+      gemm.pad = 2;
+      gemm.bias = true;
+      gemm.epilogue = zero == 200 ? TSR_EPILOGUE_GELU : TSR_EPILOGUE_NONE;
+      gemm.aQuant = TSR_QGEMM_A_STATIC;
+      gemm.aScale = 0.0123f;
+      gemm.aZero = zero;
+      gemm.aTransposed = zero == 3;
+      ASSERT_TRUE(check(gemm));
+    }
+}
+
+TEST_F(QgemmTest, DynamicAffineActivations) {
+  // DynamicQuantizeLinear over the whole call: ranges on both sides of 0
+  // and all-positive, all-negative and all-zero A.
+  for (auto [lo, hi] : {std::pair<float, float>{-2.0f, 2.0f},
+                        {-0.5f, 3.0f},
+                        {0.25f, 1.0f},
+                        {-4.0f, -1.0f},
+                        {0.0f, 0.0f}})
+    for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 17, 3},
+                           {17, 48, 100},
+                           {64, 130, 768}}) {
+      QgemmCase gemm;
+      gemm.batch = m == 1 ? 3 : 1;
+      gemm.m = m;
+      gemm.n = n;
+      gemm.k = k;
+      gemm.bias = true;
+      gemm.aQuant = TSR_QGEMM_A_DYNAMIC;
+      gemm.aLo = lo;
+      gemm.aHi = hi;
+      ASSERT_TRUE(check(gemm));
+    }
+}
+
+TEST_F(QgemmTest, RejectsBadStaticParameters) {
+  // A scale that is not positive or a zero point outside [0, 255] computes
+  // nothing (the compiler never emits one).
+  float a = 1.0f, c = kSentinel, scale = 1.0f, bias = 0.0f;
+  int8_t packed[64] = {1};
+  int32_t sums = 1;
+  for (auto [s, z] : {std::pair<float, int32_t>{0.0f, 0},
+                      {-1.0f, 0},
+                      {NAN, 0},
+                      {1.0f, 256},
+                      {1.0f, -1}}) {
+    tsr_qgemm_args_t args = {};
+    args.a = &a;
+    args.b = packed;
+    args.b_scale = &scale;
+    args.b_sums = &sums;
+    args.bias = &bias;
+    args.c = &c;
+    args.batch = args.m = args.n = args.k = 1;
+    args.a_row_stride = args.a_col_stride = args.c_row_stride = 1;
+    args.a_quant = TSR_QGEMM_A_STATIC;
+    args.a_scale = s;
+    args.a_zero_point = z;
+    tsr_kernel_context_t *context = runtimes[0]->context();
+    context->qgemm(context->runtime, &args);
+    EXPECT_EQ(c, kSentinel) << "scale " << s << " zero " << z;
+  }
 }
 
 TEST_F(QgemmTest, RejectsTooLongReductions) {

@@ -172,6 +172,25 @@ static void printQuantizationReport(ModuleOp module,
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
 }
 
+/// "tessera-compile: N matmuls of the model's own quantization run in int8
+/// (S static, D dynamic)" for an already-quantized model
+/// (tsr-fold-quantized-matmuls), nothing when there are none.
+static void printFoldedQuantizationReport(ModuleOp module) {
+  int64_t staticCount = 0, dynamicCount = 0;
+  module.walk([&](tsr::QuantizedLinearOp op) {
+    if (op.getInputQuant() == tsr::InputQuant::static_tensor)
+      ++staticCount;
+    else if (op.getInputQuant() == tsr::InputQuant::dynamic_tensor)
+      ++dynamicCount;
+  });
+  if (staticCount + dynamicCount == 0)
+    return;
+  llvm::outs() << "tessera-compile: " << staticCount + dynamicCount
+               << " matmuls of the model's own quantization run in int8 ("
+               << staticCount << " with static, " << dynamicCount
+               << " with dynamic activation scales)\n";
+}
+
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "tessera-compile: error: " << msg << "\n";
   return 1;
@@ -337,6 +356,7 @@ int main(int argc, char **argv) {
     return fail(inputPath + ": the graph pipeline failed");
   graphTimer.stop();
   notePeakRss("the graph pipeline");
+  printFoldedQuantizationReport(*module);
   if (quantize != "none")
     printQuantizationReport(*module, keptFloat);
   auto description = tessera::describeModel(*module, modelName);

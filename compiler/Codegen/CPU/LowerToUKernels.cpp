@@ -230,10 +230,12 @@ func::FuncOp getOrCreateAttentionHelper(ModuleOp module) {
   return fn;
 }
 
-/// `@__tsr_qgemm(ctx, A, Bpacked, scale, sums, bias, C, flags)`: fills a
-/// tsr_qgemm_args_t and calls ctx->qgemm. A is [1, M, K] f32, B the packed
-/// int8 weight, C [1, M, N]; flags as the SGEMM helper's (bias bit,
-/// epilogue above kEpilogueShift).
+/// `@__tsr_qgemm(ctx, A, Bpacked, scale, sums, bias, C, flags, aQuant,
+/// aParams)`: fills a tsr_qgemm_args_t and calls ctx->qgemm. A is [1, M, K]
+/// f32, B the packed int8 weight, C [1, M, N]; flags as the SGEMM helper's
+/// (bias bit, epilogue above kEpilogueShift); aQuant and aParams the
+/// TSR_QGEMM_A_* scheme and the word holding a_scale (low half, its bits)
+/// and a_zero_point (high half).
 func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kQgemmHelper))
     return fn;
@@ -244,7 +246,8 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
   MemRefType sums = anyStridedMemRef(ctx, 1, IntegerType::get(ctx, 32));
   func::FuncOp fn = createHelper(
       module, kQgemmHelper,
-      {ptrType, m3, packed, m1, sums, m1, m3, IntegerType::get(ctx, 64)});
+      {ptrType, m3, packed, m1, sums, m1, m3, IntegerType::get(ctx, 64),
+       IntegerType::get(ctx, 64), IntegerType::get(ctx, 64)});
   Block *body = &fn.getBody().front();
   OpBuilder b = OpBuilder::atBlockBegin(body);
   HelperBodyBuilder h{b, fn.getLoc()};
@@ -271,6 +274,8 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
       mc.strides[0], // c_batch_stride
       mc.strides[1], // c_row_stride
       arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
+      body->getArgument(8), // a_quant
+      body->getArgument(9), // a_scale, a_zero_point
   };
   assert(words.size() == TSR_QGEMM_ARGS_WORDS && "tsr_qgemm_args_t changed");
   h.callKernel(kctx, offsetof(tsr_kernel_context_t, qgemm), words);
@@ -457,12 +462,33 @@ Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
     bias = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0}, b.getF32Type());
   memref::AllocOp c = cb.allocResult({one, m, n});
   Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
+  int64_t aQuant = TSR_QGEMM_A_PER_ROW;
+  uint64_t aParams = 0;
+  switch (op.getInputQuant()) {
+  case tsr::InputQuant::per_token:
+    break;
+  case tsr::InputQuant::static_tensor:
+    aQuant = TSR_QGEMM_A_STATIC;
+    // tsr_qgemm_args_t's a_scale (the low 4 bytes of the word, as the
+    // little-endian x86-64 lays it out) and a_zero_point (the high 4).
+    aParams = uint64_t(llvm::bit_cast<uint32_t>(
+                  op.getInputScale()->convertToFloat())) |
+              (uint64_t(uint32_t(*op.getInputZeroPoint())) << 32);
+    break;
+  case tsr::InputQuant::dynamic_tensor:
+    aQuant = TSR_QGEMM_A_DYNAMIC;
+    break;
+  }
+  Value aQuantValue =
+      arith::ConstantIntOp::create(b, loc, b.getI64Type(), aQuant);
+  Value aParamsValue = arith::ConstantIntOp::create(
+      b, loc, b.getI64Type(), static_cast<int64_t>(aParams));
   func::CallOp::create(
       b, loc, helper,
       ValueRange{kctx, cb.toBuffer(x3), cb.toBuffer(op.getWeight()),
                  cb.toBuffer(op.getWeightScale()),
                  cb.toBuffer(op.getWeightSums()), cb.toBuffer(bias),
-                 cb.resultView(c), flagsValue});
+                 cb.resultView(c), flagsValue, aQuantValue, aParamsValue});
   outer.push_back(n);
   return cb.reshape(cb.resultTensor(c), outer);
 }

@@ -42,6 +42,16 @@ def Tsr_Epilogue : I32EnumAttr<"Epilogue", "activation applied after a linear op
 }
 def Tsr_EpilogueAttr : EnumAttr<Tsr_Dialect, Tsr_Epilogue, "epilogue">;
 
+def Tsr_InputQuant : I32EnumAttr<"InputQuant", "how tsr.quantized_linear quantizes its input", [
+    I32EnumAttrCase<"per_token", 0>,
+    I32EnumAttrCase<"static_tensor", 1>,
+    I32EnumAttrCase<"dynamic_tensor", 2>
+  ]> {
+  let cppNamespace = "::mlir::tsr";
+  let genSpecializedAttr = 0;
+}
+def Tsr_InputQuantAttr : EnumAttr<Tsr_Dialect, Tsr_InputQuant, "input_quant">;
+
 def Tsr_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
     I32EnumAttrCase<"sum", 0>,
     I32EnumAttrCase<"mean", 1>,

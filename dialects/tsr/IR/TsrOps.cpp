@@ -13,6 +13,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tsr;
 
@@ -280,6 +282,126 @@ LogicalResult QuantizedLinearOp::verify() {
   expected.back() = n;
   if (!areShapesCompatible(expected, getType().getShape()))
     return emitOpError("result must be ") << shapeStr(expected);
+  bool isStatic = getInputQuant() == InputQuant::static_tensor;
+  bool hasScale = getInputScale().has_value(),
+       hasZero = getInputZeroPoint().has_value();
+  if (isStatic && !(hasScale && hasZero))
+    return emitOpError("static_tensor input quantization needs input_scale "
+                       "and input_zero_point");
+  if (!isStatic && (hasScale || hasZero))
+    return emitOpError("input_scale and input_zero_point go with "
+                       "static_tensor input quantization only");
+  if (isStatic) {
+    float scale = getInputScale()->convertToFloat();
+    if (!(scale > 0.0f) || !std::isfinite(scale))
+      return emitOpError("input_scale must be positive and finite, got ")
+             << scale;
+    int32_t zero = *getInputZeroPoint();
+    if (zero < 0 || zero > 255)
+      return emitOpError("input_zero_point must be in [0, 255] (unsigned "
+                         "bytes), got ")
+             << zero;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Quantize, dequantize
+//===----------------------------------------------------------------------===//
+
+/// Checks the scale and zero point of a quantize/dequantize of `input`:
+/// both rank 0, or both [C] with C the size of dim `axis`; a constant scale
+/// must be positive and finite.
+static LogicalResult verifyQuantParams(Operation *op, RankedTensorType input,
+                                       Value scale, Value zeroPoint,
+                                       int64_t axis) {
+  auto st = cast<RankedTensorType>(scale.getType());
+  auto zt = cast<RankedTensorType>(zeroPoint.getType());
+  if (st.getShape() != zt.getShape())
+    return op->emitOpError("scale ")
+           << shapeStr(st.getShape()) << " and zero point "
+           << shapeStr(zt.getShape()) << " differ in shape";
+  if (st.getRank() > 1)
+    return op->emitOpError("scale must be rank 0 (per tensor) or 1 (per "
+                           "axis), got rank ")
+           << st.getRank();
+  if (st.getRank() == 1) {
+    if (axis < 0 || axis >= input.getRank())
+      return op->emitOpError("axis ")
+             << axis << " is out of range for rank " << input.getRank();
+    if (!areShapesCompatible(st.getShape(), {input.getDimSize(axis)}))
+      return op->emitOpError("per-axis scale has ")
+             << st.getDimSize(0) << " elements but dim " << axis << " has "
+             << input.getDimSize(axis);
+  }
+  DenseElementsAttr values;
+  if (matchPattern(scale, m_Constant(&values)))
+    for (APFloat v : values.getValues<APFloat>())
+      if (!v.isFiniteNonZero() || v.isNegative())
+        return op->emitOpError("scale must be positive and finite, got ")
+               << v.convertToFloat();
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (getZeroPoint().getType().getElementType() !=
+      getType().getElementType())
+    return emitOpError("zero point type ")
+           << getZeroPoint().getType().getElementType()
+           << " differs from the result's " << getType().getElementType();
+  if (getInput().getType().getShape() != getType().getShape())
+    return emitOpError("result shape differs from the input's");
+  return verifyQuantParams(*this, getInput().getType(), getScale(),
+                           getZeroPoint(), getAxis());
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (getZeroPoint().getType().getElementType() !=
+      getInput().getType().getElementType())
+    return emitOpError("zero point type ")
+           << getZeroPoint().getType().getElementType()
+           << " differs from the input's "
+           << getInput().getType().getElementType();
+  if (getInput().getType().getShape() != getType().getShape())
+    return emitOpError("result shape differs from the input's");
+  return verifyQuantParams(*this, getInput().getType(), getScale(),
+                           getZeroPoint(), getAxis());
+}
+
+LogicalResult DynamicQuantizeOp::verify() {
+  if (getInput().getType().getShape() != getResult().getType().getShape())
+    return emitOpError("result shape differs from the input's");
+  return success();
+}
+
+LogicalResult MatmulIntegerOp::verify() {
+  RankedTensorType l = getLhs().getType(), r = getRhs().getType();
+  if (l.getRank() < 2 || r.getRank() < 2)
+    return emitOpError("operands must have rank >= 2");
+  auto checkZero = [&](Value zp, RankedTensorType data, int64_t dim,
+                       StringRef what) -> LogicalResult {
+    auto t = cast<RankedTensorType>(zp.getType());
+    if (t.getElementType() != data.getElementType())
+      return emitOpError(what) << " zero point type " << t.getElementType()
+                               << " differs from its operand's "
+                               << data.getElementType();
+    if (t.getRank() > 1 ||
+        (t.getRank() == 1 &&
+         !areShapesCompatible(t.getShape(), {data.getDimSize(dim)})))
+      return emitOpError(what)
+             << " zero point must be rank 0 or [" << data.getDimSize(dim)
+             << "], got " << shapeStr(t.getShape());
+    return success();
+  };
+  if (failed(checkZero(getLhsZeroPoint(), l, l.getRank() - 2, "lhs")) ||
+      failed(checkZero(getRhsZeroPoint(), r, r.getRank() - 1, "rhs")))
+    return failure();
+  std::string why;
+  auto shape = matmulResultShape(l.getShape(), r.getShape(), false, false, &why);
+  if (!shape)
+    return emitOpError(why);
+  if (!areShapesCompatible(*shape, getType().getShape()))
+    return emitOpError("result must be ") << shapeStr(*shape);
   return success();
 }
 

@@ -236,7 +236,7 @@ def Tsr_LinearOp : Tsr_Op<"linear", [Pure]> {
 
 def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
     [Pure, AttrSizedOperandSegments]> {
-  let summary = "tsr.linear with int8 weights and int8 activations quantized per token at run time.";
+  let summary = "tsr.linear with int8 weights and activations quantized to 8 bits at run time.";
   let description = [{
     The int8 form of `tsr.linear` that `tsr-quantize` makes. `weight` holds
     `[N, K]` int8 values, quantized symmetrically per output channel with
@@ -257,6 +257,23 @@ def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
     u8·s8 dot-product instructions. K is at most 65536, so the int32 sums
     cannot overflow.
 
+    `input_quant` says how the input becomes integers (the formula above is
+    `per_token`, what `tsr-quantize` makes). The other two are the
+    quantization of ONNX models that arrive quantized, folded by
+    `tsr-fold-quantized-matmuls`, with unsigned activations `u` and their
+    zero point `z`:
+
+        y[m, n] = epilogue(sx * weight_scale[n]
+                           * Σ_k (u[m, k] - z) * weight[n, k] + bias[n])
+
+    - `static_tensor`: QuantizeLinear's `u = clamp(round(x / input_scale)
+      + input_zero_point, 0, 255)` with a fixed scale and zero point, and
+      `sx = 1`: `weight_scale` holds the product of the input's and the
+      weight's scales. (An int8 activation with zero point `z'` is the same
+      bytes with `input_zero_point = z' + 128`.)
+    - `dynamic_tensor`: DynamicQuantizeLinear over the whole input at run
+      time (its scale is `sx`, its zero point `z`).
+
     ```mlir
     %y = tsr.quantized_linear %x, %wq scale %s bias %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x128x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
     ```
@@ -266,11 +283,99 @@ def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
       Optional<RankedTensorOf<[F32]>>:$bias,
       Optional<RankedTensorOf<[I32]>>:$weight_sums,
       DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,
-      UnitAttr:$weight_packed);
+      UnitAttr:$weight_packed,
+      DefaultValuedAttr<Tsr_InputQuantAttr, "::mlir::tsr::InputQuant::per_token">:$input_quant,
+      OptionalAttr<F32Attr>:$input_scale,
+      OptionalAttr<I32Attr>:$input_zero_point);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = [{
     $input `,` $weight `scale` $weight_scale (`bias` $bias^)? (`sums` $weight_sums^)?
     attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_QuantizeOp : Tsr_Op<"quantize", [Pure]> {
+  let summary = "ONNX's QuantizeLinear: saturate(round(x / scale) + zero_point).";
+  let description = [{
+    Rounds half to even and saturates to the result's 8-bit type (`i8` is
+    signed, `ui8` unsigned). `scale` (f32) and `zero_point` (the result's
+    element type) are both rank 0 (per tensor) or both `[C]` with `C` the
+    size of dim `axis` of the input (per axis). The scales must be positive.
+
+    ```mlir
+    %q = tsr.quantize %x, %s, %z {axis = 1 : i64} : (tensor<4x768xf32>, tensor<f32>, tensor<ui8>) -> tensor<4x768xui8>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[F32]>:$scale,
+                       RankedTensorOf<[I8, UI8]>:$zero_point,
+                       DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs RankedTensorOf<[I8, UI8]>:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $zero_point attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_DequantizeOp : Tsr_Op<"dequantize", [Pure]> {
+  let summary = "ONNX's DequantizeLinear: (x - zero_point) * scale.";
+  let description = [{
+    `input` is `i8`, `ui8` or `i32`; `zero_point` has its element type;
+    `scale` and `zero_point` are rank 0 or `[C]` along `axis`, as for
+    `tsr.quantize`.
+
+    ```mlir
+    %w = tsr.dequantize %wq, %s, %z {axis = 1 : i64} : (tensor<768x3072xi8>, tensor<3072xf32>, tensor<3072xi8>) -> tensor<768x3072xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI8, I32]>:$input,
+                       RankedTensorOf<[F32]>:$scale,
+                       RankedTensorOf<[I8, UI8, I32]>:$zero_point,
+                       DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $zero_point attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_DynamicQuantizeOp : Tsr_Op<"dynamic_quantize", [Pure]> {
+  let summary = "ONNX's DynamicQuantizeLinear: u8 values, scale and zero point from the range of the input.";
+  let description = [{
+    `lo = min(0, min x)`, `hi = max(0, max x)`, `scale = (hi - lo) / 255`
+    (1 when `hi == lo`), `zero_point = round(clamp(-lo / scale, 0, 255))`,
+    then `tsr.quantize` with them.
+
+    ```mlir
+    %q, %s, %z = tsr.dynamic_quantize %x : tensor<1x128x768xf32> -> tensor<1x128x768xui8>, tensor<f32>, tensor<ui8>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input);
+  let results = (outs RankedTensorOf<[UI8]>:$result, 0DTensorOf<[F32]>:$scale,
+                      0DTensorOf<[UI8]>:$zero_point);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result) `,` type($scale) `,` type($zero_point)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tsr_MatmulIntegerOp : Tsr_Op<"matmul_integer", [Pure]> {
+  let summary = "ONNX's MatMulInteger: (lhs - lhs_zero_point) · (rhs - rhs_zero_point) in int32.";
+  let description = [{
+    8-bit operands (`i8` or `ui8`) as `tsr.matmul`'s (batch dims broadcast;
+    rank >= 2), each with a zero point of its element type: rank 0, or
+    `[M]` (one per row of `lhs`) and `[N]` (one per column of `rhs`).
+
+    ```mlir
+    %acc = tsr.matmul_integer %a, %w, %za, %zw : (tensor<1x128x768xui8>, tensor<768x768xi8>, tensor<ui8>, tensor<i8>) -> tensor<1x128x768xi32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI8]>:$lhs, RankedTensorOf<[I8, UI8]>:$rhs,
+                       RankedTensorOf<[I8, UI8]>:$lhs_zero_point,
+                       RankedTensorOf<[I8, UI8]>:$rhs_zero_point);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $lhs_zero_point `,` $rhs_zero_point attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 4
+#define TSR_ABI_VERSION 5
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,20 +129,38 @@ typedef struct tsr_attention_args_t {
 #define TSR_QGEMM_PANEL_WIDTH 16
 #define TSR_QGEMM_K_GROUP 4
 
-/* Int8 GEMM with dynamic per-row quantization of A (tsr.quantized_linear):
- * for each batch index i,
- *   C_i[m, n] = epilogue(sa[m] * b_scale[n] * sum_k qa[m, k] * qb[k, n]
+/* Int8 GEMM (tsr.quantized_linear): for each batch index i,
+ *   C_i[m, n] = epilogue(sa[m] * b_scale[n]
+ *                        * (sum_k ua[m, k] * qb[k, n] - za * b_sums[n])
  *                        + bias[n])
- * where, in float arithmetic, sa[m] = max_k |A_i[m, k]| / 127 and qa[m, k]
- * = A_i[m, k] * (1 / sa[m]) rounded half to even and clamped to [-127, 127]
- * (symmetric, per row, computed on every call; a row of zeros gives qa = 0),
- * qb the int8 weights in the packed layout above,
- * shared by the batch, with b_scale[n] their per-column scale and b_sums[n]
- * = sum_k qb[k, n]: the kernels feed qa + 128 as unsigned bytes to the
- * u8 x s8 dot-product instructions and subtract 128 * b_sums[n]. A is
- * float32 with any strides; C is row-major with c_row_stride. K must be at
- * most 65536 (the int32 accumulators cannot overflow). Every field is 8
- * bytes, TSR_QGEMM_ARGS_WORDS in all. */
+ * with qb the int8 weights in the packed layout above, shared by the batch,
+ * b_scale[n] a per-column scale and b_sums[n] = sum_k qb[k, n]. ua are the
+ * activations quantized to unsigned bytes, za their zero point; a_quant says
+ * how (all in float arithmetic, rounding half to even):
+ *
+ * TSR_QGEMM_A_PER_ROW: symmetric int8 per row, computed on every call:
+ *   sa[m] = max_k |A_i[m, k]| / 127, ua = clamp(round(A * (1 / sa[m])),
+ *   -127, 127) + 128 (a row of zeros, or NaN, gives 128), za = 128.
+ * TSR_QGEMM_A_STATIC: the affine quantization of ONNX's QuantizeLinear with
+ *   a fixed scale s and zero point z (a_scale, a_zero_point in [0, 255]):
+ *   ua = clamp(round(A / s) + z, 0, 255) (NaN gives 0), za = z, sa[m] = 1
+ *   (b_scale then holds the product of the activation and weight scales).
+ *   An int8 activation with zero point z' is the same bytes with z = z' +
+ *   128.
+ * TSR_QGEMM_A_DYNAMIC: ONNX's DynamicQuantizeLinear over all of A (every
+ *   batch index): lo = min(0, min A), hi = max(0, max A), s = (hi - lo) /
+ *   255 (1 when hi == lo), z = round(clamp(-lo / s, 0, 255)), then as
+ *   TSR_QGEMM_A_STATIC but with sa[m] = s.
+ *
+ * The kernels feed ua to the u8 x s8 dot-product instructions and subtract
+ * za * b_sums[n]. A is float32 with any strides; C is row-major with
+ * c_row_stride. K must be at most 65536 (the int32 accumulators cannot
+ * overflow). Every field is 8 bytes (a_scale and a_zero_point share one),
+ * TSR_QGEMM_ARGS_WORDS in all. */
+#define TSR_QGEMM_A_PER_ROW 0
+#define TSR_QGEMM_A_STATIC 1
+#define TSR_QGEMM_A_DYNAMIC 2
+
 typedef struct tsr_qgemm_args_t {
   const float *a;
   const int8_t *b;
@@ -154,9 +172,12 @@ typedef struct tsr_qgemm_args_t {
   int64_t a_batch_stride, a_row_stride, a_col_stride;
   int64_t c_batch_stride, c_row_stride;
   int64_t epilogue; /* TSR_EPILOGUE_* */
+  int64_t a_quant;  /* TSR_QGEMM_A_* */
+  float a_scale;        /* TSR_QGEMM_A_STATIC */
+  int32_t a_zero_point; /* TSR_QGEMM_A_STATIC */
 } tsr_qgemm_args_t;
 
-#define TSR_QGEMM_ARGS_WORDS 16
+#define TSR_QGEMM_ARGS_WORDS 18
 #define TSR_QGEMM_MAX_K 65536
 
 /* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's

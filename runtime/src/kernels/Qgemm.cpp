@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <new>
 #include <numeric>
 
@@ -46,6 +47,8 @@ struct QgemmJob {
   const tsr_qgemm_args_t *args;
   const QgemmKernelSet *kernels;
   const QgemmWorkspace *workspace;
+  QgemmAQuant quant;
+  float outScale; // the rows' scale for the affine schemes
   int64_t kGroups;
   int64_t mcBlock; // rows per A block, a multiple of mr
   int64_t ncBlock; // columns per B block, a multiple of nr
@@ -70,10 +73,14 @@ void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
   tile.epilogue = args.epilogue;
   tile.kGroups = kGroups;
   tile.bPanelStride = panelBytes;
+  tile.aZero = job.quant.zero;
   for (int64_t ic = m0; ic < m1; ic += job.mcBlock) {
     const int64_t mc = std::min(job.mcBlock, m1 - ic);
     kernels.packA(a + ic * args.a_row_stride, args.a_row_stride,
-                  args.a_col_stride, mc, args.k, kGroups, mr, packedA, scales);
+                  args.a_col_stride, mc, args.k, kGroups, mr, job.quant,
+                  packedA, scales);
+    if (!job.quant.perRow)
+      std::fill_n(scales, mc, job.outScale);
     for (int64_t jc = n0; jc < n1; jc += job.ncBlock) {
       const int64_t nc = std::min(job.ncBlock, n1 - jc);
       for (int64_t ir = 0; ir < mc; ir += mr) {
@@ -122,6 +129,24 @@ void fillWithoutProduct(const tsr_qgemm_args_t &args) {
   }
 }
 
+/// The smallest and largest values of A over the whole call (NaN skipped),
+/// for TSR_QGEMM_A_DYNAMIC; both 0 when A is empty.
+void findMinMax(const tsr_qgemm_args_t &args, float &lo, float &hi) {
+  float mn = std::numeric_limits<float>::infinity(), mx = -mn;
+  for (int64_t batch = 0; batch < args.batch; ++batch)
+    for (int64_t i = 0; i < args.m; ++i) {
+      const float *row =
+          args.a + batch * args.a_batch_stride + i * args.a_row_stride;
+      for (int64_t kk = 0; kk < args.k; ++kk) {
+        float x = row[kk * args.a_col_stride];
+        mn = x < mn ? x : mn;
+        mx = x > mx ? x : mx;
+      }
+    }
+  lo = mn <= mx ? mn : 0.0f;
+  hi = mn <= mx ? mx : 0.0f;
+}
+
 } // namespace
 
 void tessera::runtime::finishQgemmTile(const QgemmTile &tile,
@@ -131,7 +156,7 @@ void tessera::runtime::finishQgemmTile(const QgemmTile &tile,
     for (int64_t j = 0; j < tile.cols; ++j) {
       float x = tile.aScale[i] * tile.bScale[j] *
                 static_cast<float>(sums[i * sumsStride + j] -
-                                   128 * tile.bSums[j]);
+                                   tile.aZero * tile.bSums[j]);
       if (tile.bias)
         x += tile.bias[j];
       tile.c[i * tile.ldc + j] = applySgemmEpilogue(x, tile.epilogue);
@@ -147,27 +172,59 @@ void tessera::runtime::qgemmRowScale(float amax, float &scale,
 void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
                                       int64_t colStride, int64_t rows,
                                       int64_t k, int64_t kGroups, int64_t mr,
+                                      const QgemmAQuant &quant,
                                       uint8_t *packed, float *scales) {
+  const uint8_t zero = static_cast<uint8_t>(quant.zero);
   for (int64_t i = 0; i < rows; ++i) {
     const float *row = a + i * rowStride;
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    int64_t r = i % mr;
+    if (!quant.perRow) {
+      for (int64_t kk = 0; kk < k; ++kk)
+        panel[((kk / 4) * mr + r) * 4 + kk % 4] =
+            quantizeAffineToU8(row[kk * colStride], quant.scale, quant.zero);
+      for (int64_t kk = k; kk < kGroups * 4; ++kk)
+        panel[((kk / 4) * mr + r) * 4 + kk % 4] = zero;
+      scales[i] = 1.0f;
+      continue;
+    }
     float amax = 0.0f;
     for (int64_t kk = 0; kk < k; ++kk)
       amax = std::max(amax, std::fabs(row[kk * colStride]));
     float inv;
     qgemmRowScale(amax, scales[i], inv);
-    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
-    int64_t r = i % mr;
     for (int64_t kk = 0; kk < k; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk * colStride], inv);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
   }
-  // The rows that pad the last panel to mr hold zeros (128).
+  // The rows that pad the last panel to mr hold zeros.
   for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
     for (int64_t g = 0; g < kGroups; ++g)
-      std::fill_n(panel + (g * mr + i % mr) * 4, 4, uint8_t(128));
+      std::fill_n(panel + (g * mr + i % mr) * 4, 4, zero);
   }
+}
+
+uint8_t tessera::runtime::quantizeAffineToU8(float x, float scale,
+                                             int32_t zero) {
+  // As onnxruntime's QuantizeLinear: a division (not a multiplication by
+  // the inverse), clamped to the range the zero point leaves, then rounded
+  // half to even; NaN goes to the low end.
+  float q = x / scale;
+  float lo = static_cast<float>(-zero), hi = static_cast<float>(255 - zero);
+  q = q >= lo ? q : lo; // NaN too
+  q = std::min(q, hi);
+  return static_cast<uint8_t>(static_cast<int32_t>(std::nearbyint(q)) + zero);
+}
+
+void tessera::runtime::dynamicQuantParams(float lo, float hi, float &scale,
+                                          int32_t &zero) {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  float z = std::min(255.0f, std::max(0.0f, 0.0f - lo / scale));
+  zero = static_cast<int32_t>(std::nearbyint(z));
 }
 
 uint8_t tessera::runtime::quantizeToU8(float x, float invScale) {
@@ -254,7 +311,20 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
     fillWithoutProduct(args);
     return;
   }
-  QgemmJob job = {&args, &kernels, &workspace, 0, 0, 0, 1, 1};
+  QgemmJob job = {&args, &kernels, &workspace, QgemmAQuant(), 1.0f, 0, 0, 0,
+                  1, 1};
+  if (args.a_quant == TSR_QGEMM_A_STATIC) {
+    if (!(args.a_scale > 0.0f) || args.a_zero_point < 0 ||
+        args.a_zero_point > 255)
+      return; // The compiler checks both; nonsense computes nothing.
+    job.quant = {false, args.a_scale, args.a_zero_point};
+  } else if (args.a_quant == TSR_QGEMM_A_DYNAMIC) {
+    float lo = 0.0f, hi = 0.0f;
+    findMinMax(args, lo, hi);
+    dynamicQuantParams(lo, hi, job.quant.scale, job.quant.zero);
+    job.quant.perRow = false;
+    job.outScale = job.quant.scale;
+  }
   job.kGroups = ceilDiv(args.k, 4);
   // As many rows as the workspace holds (at least mr: K <= 65536).
   int64_t rows = static_cast<int64_t>(QgemmWorkspace::kPackedABytes) /

@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The runtime's implementation of tsr_qgemm_args_t (tessera/abi.h): each
-// thread quantizes its rows of A per row (symmetric int8, shifted to u8) and
-// packs them, then sweeps micro-tiles over its share of the compile-time
+// thread quantizes its rows of A (per row, symmetric int8 shifted to u8, or
+// affine with one scale and zero point) and packs them, then sweeps micro-tiles over its share of the compile-time
 // packed int8 weights; the int32 products are scaled back to float with the
 // bias and the epilogue in registers. Micro-kernels per ISA are picked at
 // run time from CPUID (AVX-512 VNNI, AVX2, portable).
@@ -42,6 +42,11 @@ const QgemmKernelSet &getQgemmKernels(QgemmIsa isa);
 /// `invScale` (round half to even, clamped to [-127, 127]), plus 128: what
 /// every ISA feeds its kernel, so that they all see the same integers.
 uint8_t quantizeToU8(float x, float invScale);
+/// The affine quantization of TSR_QGEMM_A_STATIC: clamp(round(x / scale) +
+/// zero, 0, 255), NaN to 0.
+uint8_t quantizeAffineToU8(float x, float scale, int32_t zero);
+/// The scale and zero point DynamicQuantizeLinear gives values in [lo, hi].
+void dynamicQuantParams(float lo, float hi, float &scale, int32_t &zero);
 
 /// Per-thread buffers for the quantized, packed rows of A, allocated once
 /// per session (pages are touched only by the GEMMs that need them).

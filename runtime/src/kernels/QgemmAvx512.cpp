@@ -8,7 +8,7 @@
 // 16 columns), as the SGEMM kernel's 8 x 48 of floats: per group of 4 k
 // values, three 64-byte B loads, eight 4-byte A broadcasts and 24 vpdpbusd,
 // each 64 u8 x s8 products summed into 16 int32 lanes. The accumulators
-// then become floats once: (acc - 128 * column sum) x row scale x column
+// then become floats once: (acc - zero point x column sum) x row scale x column
 // scale + bias, then the epilogue, in registers, with masked stores at the
 // right edge.
 //
@@ -73,9 +73,9 @@ template <int Rows, int Panels> TSR_VNNI void vnniTile(const QgemmTile &tile) {
     __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
     int64_t col = p * TSR_QGEMM_PANEL_WIDTH;
     bScale[p] = _mm512_maskz_loadu_ps(mask, tile.bScale + col);
-    // 128 * sum: the zero point the +128 shift of A added to every product.
-    offset[p] =
-        _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask, tile.bSums + col), 7);
+    // zero point x sum: what A's zero point added to every product.
+    offset[p] = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, tile.bSums + col),
+                                   _mm512_set1_epi32(tile.aZero));
     bias[p] = tile.bias ? _mm512_maskz_loadu_ps(mask, tile.bias + col)
                         : _mm512_setzero_ps();
   }
@@ -115,10 +115,10 @@ void vnniTile(const QgemmTile &tile) {
 /// layouts and the k tail go through the portable code.
 void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
                  int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
-                 uint8_t *packed, float *scales) {
-  if (colStride != 1) {
-    packQgemmARows(a, rowStride, colStride, rows, k, kGroups, mr, packed,
-                   scales);
+                 const QgemmAQuant &quant, uint8_t *packed, float *scales) {
+  if (colStride != 1 || !quant.perRow) {
+    packQgemmARows(a, rowStride, colStride, rows, k, kGroups, mr, quant,
+                   packed, scales);
     return;
   }
   const int64_t kVector = k / 16 * 16;

@@ -19,9 +19,10 @@
 namespace tessera::runtime {
 
 /// One micro-tile over the whole reduction:
-///   C[i, j] = epilogue(aScale[i] * bScale[j] * (acc[i, j] - 128 * bSums[j])
+///   C[i, j] = epilogue(aScale[i] * bScale[j] * (acc[i, j] - aZero * bSums[j])
 ///                      + bias[j]),  acc[i, j] = sum_g dot4(A[i, g], B[g, j])
-/// with A unsigned (qa + 128) and B signed.
+/// with A unsigned (the quantized activations with their zero point aZero:
+/// qa + 128 for the per-row scheme) and B signed.
 struct QgemmTile {
   /// Packed A: kGroups groups of `mr` rows x 4 bytes (row i of group g at
   /// a[(g * mr + i) * 4]); rows past `rows` hold 128 (a zero).
@@ -40,15 +41,26 @@ struct QgemmTile {
   const int32_t *bSums; // from the tile's first column
   const float *bias;    // from the tile's first column, or null
   int64_t epilogue;     // TSR_EPILOGUE_*
+  int32_t aZero;        // the zero point of A's bytes
+};
+
+/// How A becomes bytes (tessera/abi.h, TSR_QGEMM_A_*): per row, or with one
+/// affine scale and zero point for the whole call.
+struct QgemmAQuant {
+  bool perRow = true;
+  float scale = 1.0f; // affine only
+  int32_t zero = 128; // the bytes' zero point (128 per row)
 };
 
 /// Quantizes rows [0, rows) of A (row i at a + i * rowStride, element k at
-/// + k * colStride) per row (tessera/abi.h: scale max |a| / 127, round half
-/// to even, +128) into panels of `mr` rows by `kGroups` 4-byte groups
-/// (QgemmTile::a), padding with 128, and stores the row scales.
+/// + k * colStride) as `quant` says (tessera/abi.h: per row, scale max |a|
+/// / 127, round half to even, +128; or affine) into panels of `mr` rows by
+/// `kGroups` 4-byte groups (QgemmTile::a), padding with the zero point, and
+/// stores the row scales (1 for the affine scheme).
 using QgemmPackAFn = void (*)(const float *a, int64_t rowStride,
                               int64_t colStride, int64_t rows, int64_t k,
-                              int64_t kGroups, int64_t mr, uint8_t *packed,
+                              int64_t kGroups, int64_t mr,
+                              const QgemmAQuant &quant, uint8_t *packed,
                               float *scales);
 
 /// What one ISA provides to the driver.
@@ -64,11 +76,11 @@ struct QgemmKernelSet {
 /// byte for byte.
 void packQgemmARows(const float *a, int64_t rowStride, int64_t colStride,
                     int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
-                    uint8_t *packed, float *scales);
+                    const QgemmAQuant &quant, uint8_t *packed, float *scales);
 /// The float part of a tile from its int32 sums (sums[i * sumsStride + j] =
-/// sum_k (qa + 128) * qb): scales, bias and the scalar epilogue, in the
-/// order the vector kernels use ((aScale * bScale) * (sum - 128 * bSum)
-/// + bias), so that they match.
+/// sum_k ua * qb): scales, bias and the scalar epilogue, in the order the
+/// vector kernels use ((aScale * bScale) * (sum - aZero * bSum) + bias), so
+/// that they match.
 void finishQgemmTile(const QgemmTile &tile, const int32_t *sums,
                      int64_t sumsStride);
 /// A row's scale and the inverse the quantization multiplies by (0 for a

@@ -3,7 +3,7 @@
 // Tests that a packed quantized linear with bias and GELU becomes a call of
 // @__tsr_qgemm with flags hasBias | gelu << 8 = 264: x enters as [1, M, K],
 // the packed int8 weight, its scales and column sums as they are, C is a
-// fresh [1, M, N] buffer reshaped back; the helper fills the 16 words of
+// fresh [1, M, N] buffer reshaped back; the helper fills the 18 words of
 // tsr_qgemm_args_t and calls the context's qgemm (offset 56).
 // CHECK-LABEL: func.func @quantized_bias_gelu
 //  CHECK-SAME:   (%[[X:[^:]+]]: tensor<2x5x8xf32>, %[[B:[^:]+]]: tensor<17xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
@@ -11,12 +11,13 @@
 //       CHECK:   %[[X3:.+]] = tsr.reshape %[[X]]{{.*}} : tensor<2x5x8xf32> -> tensor<1x10x8xf32>
 //       CHECK:   %[[C:.+]] = memref.alloc() : memref<1x10x17xf32>
 //       CHECK:   %[[FLAGS:.+]] = arith.constant 264 : i64
-//       CHECK:   call @__tsr_qgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]]) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xi8, {{.+}}>, memref<?xf32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64) -> ()
+//       CHECK:   %[[AQ:.+]] = arith.constant 0 : i64
+//       CHECK:   call @__tsr_qgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]], %[[AQ]], %{{.+}}) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xi8, {{.+}}>, memref<?xf32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64, i64, i64) -> ()
 //       CHECK:   %[[Y3:.+]] = bufferization.to_tensor %[[C]] restrict writable
 //       CHECK:   tsr.reshape %[[Y3]] : tensor<1x10x17xf32> -> tensor<2x5x17xf32>
 // CHECK-LABEL: func.func private @__tsr_qgemm
 //  CHECK-SAME:   (%[[HCTX:[^:]+]]: !llvm.ptr,
-//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<16 x i64>
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<18 x i64>
 //       CHECK:   llvm.getelementptr %[[HCTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
 //       CHECK:   llvm.getelementptr %[[HCTX]][56] : (!llvm.ptr) -> !llvm.ptr, i8
 func.func @quantized_bias_gelu(%x: tensor<2x5x8xf32>, %b: tensor<17xf32>) -> tensor<2x5x17xf32> {
@@ -35,4 +36,25 @@ func.func @quantized_unpacked(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tenso
   // expected-error @+1 {{'tsr.quantized_linear' op must be packed (tsr-pack-weights) with a static N to be lowered}}
   %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that the activation quantization of an already-quantized model
+// reaches the kernel: static_tensor is a_quant 1 with the word holding
+// a_scale's bits (0.5f = 0x3F000000) low and a_zero_point (130) high:
+// 130 << 32 | 0x3F000000 = 559402713088; dynamic_tensor is a_quant 2.
+// CHECK-LABEL: func.func @quantized_static_and_dynamic
+//   CHECK-DAG:   %[[ONE:.+]] = arith.constant 1 : i64
+//   CHECK-DAG:   %[[PARAMS:.+]] = arith.constant 559402713088 : i64
+//       CHECK:   call @__tsr_qgemm({{.*}}, %[[ONE]], %[[PARAMS]])
+//   CHECK-DAG:   %[[TWO:.+]] = arith.constant 2 : i64
+//       CHECK:   call @__tsr_qgemm({{.*}}, %[[TWO]], %{{.+}})
+func.func @quantized_static_and_dynamic(%x: tensor<3x8xf32>) -> (tensor<3x17xf32>, tensor<3x17xf32>) {
+  %p = tsr.constant {tsr.name = "p"} dense<1> : tensor<2x2x64xi8>
+  %s = tsr.constant {tsr.name = "s"} dense<0.5> : tensor<17xf32>
+  %c = tsr.constant {tsr.name = "c"} dense<8> : tensor<17xi32>
+  %0 = tsr.quantized_linear %x, %p scale %s sums %c {weight_packed, input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 130 : i32} : (tensor<3x8xf32>, tensor<2x2x64xi8>, tensor<17xf32>, tensor<17xi32>) -> tensor<3x17xf32>
+  %1 = tsr.quantized_linear %x, %p scale %s sums %c {weight_packed, input_quant = #tsr<input_quant dynamic_tensor>} : (tensor<3x8xf32>, tensor<2x2x64xi8>, tensor<17xf32>, tensor<17xi32>) -> tensor<3x17xf32>
+  return %0, %1 : tensor<3x17xf32>, tensor<3x17xf32>
 }

@@ -840,3 +840,85 @@ func.func @broadcast_dim(%x: tensor<3x8xf32>) {
   %0 = tsr.broadcast %x : tensor<3x8xf32> -> tensor<4x8xf32>
   return
 }
+
+// -----
+
+// Tests that static_tensor input quantization needs its scale and zero point.
+func.func @ql_static_missing(%x: tensor<2x4xf32>, %w: tensor<3x4xi8>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op static_tensor input quantization needs input_scale and input_zero_point}}
+  %0 = tsr.quantized_linear %x, %w scale %s {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32} : (tensor<2x4xf32>, tensor<3x4xi8>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a static input zero point is an unsigned byte.
+func.func @ql_static_zero(%x: tensor<2x4xf32>, %w: tensor<3x4xi8>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op input_zero_point must be in [0, 255] (unsigned bytes), got 256}}
+  %0 = tsr.quantized_linear %x, %w scale %s {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 256 : i32} : (tensor<2x4xf32>, tensor<3x4xi8>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a static input scale is positive.
+func.func @ql_static_scale(%x: tensor<2x4xf32>, %w: tensor<3x4xi8>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op input_scale must be positive and finite, got 0}}
+  %0 = tsr.quantized_linear %x, %w scale %s {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.0 : f32, input_zero_point = 1 : i32} : (tensor<2x4xf32>, tensor<3x4xi8>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that per-token quantization takes no input scale.
+func.func @ql_per_token_scale(%x: tensor<2x4xf32>, %w: tensor<3x4xi8>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op input_scale and input_zero_point go with static_tensor input quantization only}}
+  %0 = tsr.quantized_linear %x, %w scale %s {input_scale = 0.5 : f32} : (tensor<2x4xf32>, tensor<3x4xi8>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a quantize's zero point has the result's type.
+func.func @quantize_zero_type(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{'tsr.quantize' op zero point type 'i8' differs from the result's 'ui8'}}
+  %0 = tsr.quantize %x, %s, %z : (tensor<4xf32>, tensor<f32>, tensor<i8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+// Tests that a per-axis scale matches its dim.
+func.func @quantize_axis_size(%x: tensor<2x4xf32>, %s: tensor<3xf32>, %z: tensor<3xui8>) {
+  // expected-error @+1 {{'tsr.quantize' op per-axis scale has 3 elements but dim 1 has 4}}
+  %0 = tsr.quantize %x, %s, %z {axis = 1 : i64} : (tensor<2x4xf32>, tensor<3xf32>, tensor<3xui8>) -> tensor<2x4xui8>
+  return
+}
+
+// -----
+
+// Tests that a per-axis axis is in range.
+func.func @dequantize_axis(%x: tensor<2x4xi8>, %s: tensor<4xf32>, %z: tensor<4xi8>) {
+  // expected-error @+1 {{'tsr.dequantize' op axis 2 is out of range for rank 2}}
+  %0 = tsr.dequantize %x, %s, %z {axis = 2 : i64} : (tensor<2x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that a constant scale is positive.
+func.func @dequantize_zero_scale(%x: tensor<4xi8>, %z: tensor<i8>) {
+  %s = tsr.constant dense<0.0> : tensor<f32>
+  // expected-error @+1 {{'tsr.dequantize' op scale must be positive and finite, got 0}}
+  %0 = tsr.dequantize %x, %s, %z : (tensor<4xi8>, tensor<f32>, tensor<i8>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that matmul_integer's zero points are per row (lhs) or column (rhs).
+func.func @matmul_integer_zero(%a: tensor<3x4xui8>, %b: tensor<4x2xi8>, %za: tensor<4xui8>, %zb: tensor<i8>) {
+  // expected-error @+1 {{'tsr.matmul_integer' op lhs zero point must be rank 0 or [3], got 4}}
+  %0 = tsr.matmul_integer %a, %b, %za, %zb : (tensor<3x4xui8>, tensor<4x2xi8>, tensor<4xui8>, tensor<i8>) -> tensor<3x2xi32>
+  return
+}

@@ -1,0 +1,298 @@
+//===- OnnxQuantizeOps.cpp - Quantization ops -----------------------------===//
+//
+// Converters for the ops of already-quantized models: QuantizeLinear,
+// DequantizeLinear (per tensor and per axis, int8/uint8, and int32 for
+// DequantizeLinear), DynamicQuantizeLinear and MatMulInteger become the tsr
+// quantization ops of the same names; QLinearMatMul is written as
+// MatMulInteger, a rescale and QuantizeLinear, as its definition reads. The
+// graph passes fold the matmuls among them into int8 kernels
+// (tsr-fold-quantized-matmuls) and compute the rest exactly
+// (tsr-lower-quantized-ops).
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/NodeBuilder.h"
+#include "frontends/onnx/OnnxOpSupport.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using llvm::Error;
+using llvm::Expected;
+
+namespace tessera::onnx_import {
+namespace {
+
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+bool isInt8(Type t) { return t.isInteger(8); }
+
+/// Checks the scale and zero point operands of a (de)quantize: a f32
+/// scale, rank 0 or [C] along `axis`, constant ones positive and finite;
+/// returns the zero point, or a zero of `zeroType` when absent.
+Expected<Value> quantParams(Importer &im, const onnx::NodeProto &node,
+                            Value data, Value scale, int zeroInput,
+                            Type zeroType, int64_t &axis) {
+  RankedTensorType dt = typeOf(data), st = typeOf(scale);
+  if (!st.getElementType().isF32())
+    return im.nodeError(node, "scale must be float32, got " +
+                                  typeName(st.getElementType()));
+  if (st.getRank() > 1)
+    return im.nodeError(node, "scale must be a scalar or 1-D (blocked "
+                              "quantization is unsupported), got rank " +
+                                  llvm::Twine(st.getRank()));
+  axis = normalizeAxis(attrInt(node, "axis", 1), dt.getRank());
+  if (st.getRank() == 1) {
+    if (axis < 0 || axis >= dt.getRank())
+      return im.nodeError(node, "axis " + llvm::Twine(attrInt(node, "axis", 1)) +
+                                    " is out of range for rank " +
+                                    llvm::Twine(dt.getRank()));
+    if (!st.isDynamicDim(0) && !dt.isDynamicDim(axis) &&
+        st.getDimSize(0) != dt.getDimSize(axis))
+      return im.nodeError(node, llvm::formatv("per-axis scale has {0} "
+                                              "elements but dim {1} has {2}",
+                                              st.getDimSize(0), axis,
+                                              dt.getDimSize(axis))
+                                    .str());
+  }
+  // A constant scale must be positive and finite.
+  auto it = im.values.find(node.input(1));
+  if (it != im.values.end() && it->second.host)
+    for (double s : it->second.host->floats)
+      if (!(s > 0.0) || !std::isfinite(s))
+        return im.nodeError(node, llvm::formatv("scale must be positive and "
+                                                "finite, got {0}", s)
+                                      .str());
+  if (!im.hasInput(node, zeroInput))
+    return tsr::ConstantOp::create(
+               im.b, im.loc,
+               DenseElementsAttr::get(st.clone(zeroType),
+                                      im.b.getIntegerAttr(zeroType, 0)))
+        .getResult();
+  Expected<Value> zero = im.tensorOperand(node, zeroInput);
+  if (!zero)
+    return zero.takeError();
+  RankedTensorType zt = typeOf(*zero);
+  if (zt.getElementType() != zeroType)
+    return im.nodeError(node, "zero point type " +
+                                  typeName(zt.getElementType()) +
+                                  " does not match " + typeName(zeroType));
+  if (zt.getShape() != st.getShape())
+    return im.nodeError(node, "zero point and scale differ in shape");
+  return *zero;
+}
+
+Error convertQuantizeLinear(Importer &im, const onnx::NodeProto &node) {
+  if (attrInt(node, "block_size", 0) != 0)
+    return im.nodeError(node, "blocked quantization (block_size) is unsupported");
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> scale = im.tensorOperand(node, 1);
+  if (!scale)
+    return scale.takeError();
+  if (!typeOf(*x).getElementType().isF32())
+    return im.nodeError(node, "unsupported input type " +
+                                  typeName(typeOf(*x).getElementType()) +
+                                  " (float32 only)");
+  // The result type: the zero point's, else output_dtype (opset 21), else
+  // uint8.
+  Type resultType = im.b.getIntegerType(8, /*isSigned=*/false);
+  if (im.hasInput(node, 2)) {
+    Expected<ImportedValue *> z = im.lookup(node, node.input(2));
+    if (!z)
+      return z.takeError();
+    resultType = (*z)->tensor ? typeOf((*z)->tensor).getElementType()
+                              : (*z)->host->elementType;
+  } else if (int64_t dt = attrInt(node, "output_dtype", 0)) {
+    Expected<Type> t = im.elementType(dt, "output_dtype");
+    if (!t)
+      return t.takeError();
+    resultType = *t;
+  }
+  if (!isInt8(resultType))
+    return im.nodeError(node, "unsupported quantized type " +
+                                  typeName(resultType) +
+                                  " (int8 and uint8 only)");
+  int64_t axis = 1;
+  Expected<Value> zero =
+      quantParams(im, node, *x, *scale, 2, resultType, axis);
+  if (!zero)
+    return zero.takeError();
+  Value q = tsr::QuantizeOp::create(im.b, im.loc, typeOf(*x).clone(resultType),
+                                    *x, *scale, *zero, axis);
+  im.setTensor(node, 0, q);
+  return Error::success();
+}
+
+Error convertDequantizeLinear(Importer &im, const onnx::NodeProto &node) {
+  if (attrInt(node, "block_size", 0) != 0)
+    return im.nodeError(node, "blocked quantization (block_size) is unsupported");
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  Expected<Value> scale = im.tensorOperand(node, 1);
+  if (!scale)
+    return scale.takeError();
+  Type elt = typeOf(*x).getElementType();
+  if (!isInt8(elt) && !elt.isSignlessInteger(32))
+    return im.nodeError(node, "unsupported quantized type " + typeName(elt) +
+                                  " (int8, uint8 and int32 only)");
+  int64_t axis = 1;
+  Expected<Value> zero = quantParams(im, node, *x, *scale, 2, elt, axis);
+  if (!zero)
+    return zero.takeError();
+  Value r = tsr::DequantizeOp::create(
+      im.b, im.loc, typeOf(*x).clone(im.b.getF32Type()), *x, *scale, *zero,
+      axis);
+  im.setTensor(node, 0, r);
+  return Error::success();
+}
+
+Error convertDynamicQuantizeLinear(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> x = im.tensorOperand(node, 0);
+  if (!x)
+    return x.takeError();
+  if (!typeOf(*x).getElementType().isF32())
+    return im.nodeError(node, "unsupported input type " +
+                                  typeName(typeOf(*x).getElementType()) +
+                                  " (float32 only)");
+  Type u8 = im.b.getIntegerType(8, /*isSigned=*/false);
+  auto op = tsr::DynamicQuantizeOp::create(
+      im.b, im.loc, typeOf(*x).clone(u8),
+      RankedTensorType::get({}, im.b.getF32Type()), RankedTensorType::get({}, u8),
+      *x);
+  for (int i = 0; i < 3 && i < node.output_size(); ++i)
+    im.setTensor(node, i, op->getResult(i));
+  return Error::success();
+}
+
+/// The zero point of MatMulInteger's operand `data` (input `i`): rank 0,
+/// or 1-D per row (lhs) or per column (rhs); zero when absent.
+Expected<Value> matmulZero(Importer &im, const onnx::NodeProto &node, int i,
+                           Value data, bool isLhs) {
+  RankedTensorType dt = typeOf(data);
+  if (!im.hasInput(node, i))
+    return tsr::ConstantOp::create(
+               im.b, im.loc,
+               DenseElementsAttr::get(
+                   RankedTensorType::get({}, dt.getElementType()),
+                   im.b.getIntegerAttr(dt.getElementType(), 0)))
+        .getResult();
+  Expected<Value> z = im.tensorOperand(node, i);
+  if (!z)
+    return z.takeError();
+  RankedTensorType zt = typeOf(*z);
+  if (zt.getElementType() != dt.getElementType())
+    return im.nodeError(node, "zero point type " +
+                                  typeName(zt.getElementType()) +
+                                  " does not match its operand's " +
+                                  typeName(dt.getElementType()));
+  // [1] is a scalar written as a vector.
+  if (zt.getRank() == 1 && zt.getDimSize(0) == 1)
+    return im.reshape(*z, {});
+  int64_t dim = isLhs ? dt.getRank() - 2 : dt.getRank() - 1;
+  if (zt.getRank() > 1 ||
+      (zt.getRank() == 1 && !zt.isDynamicDim(0) && !dt.isDynamicDim(dim) &&
+       zt.getDimSize(0) != dt.getDimSize(dim)))
+    return im.nodeError(node, std::string(isLhs ? "a" : "b") +
+                                  "_zero_point must be a scalar or one per " +
+                                  (isLhs ? "row" : "column"));
+  return *z;
+}
+
+/// tsr.matmul_integer of inputs (a, b) with zero points (za, zb): rank-2+
+/// 8-bit operands.
+Expected<Value> integerMatmul(Importer &im, const onnx::NodeProto &node,
+                              int a, int za, int b, int zb) {
+  Expected<Value> lhs = im.tensorOperand(node, a);
+  if (!lhs)
+    return lhs.takeError();
+  Expected<Value> rhs = im.tensorOperand(node, b);
+  if (!rhs)
+    return rhs.takeError();
+  for (Value v : {*lhs, *rhs}) {
+    if (!isInt8(typeOf(v).getElementType()))
+      return im.nodeError(node, "unsupported operand type " +
+                                    typeName(typeOf(v).getElementType()) +
+                                    " (int8 and uint8 only)");
+    if (typeOf(v).getRank() < 2)
+      return im.nodeError(node, "operands of rank < 2 are unsupported");
+  }
+  Expected<Value> zl = matmulZero(im, node, za, *lhs, true);
+  if (!zl)
+    return zl.takeError();
+  Expected<Value> zr = matmulZero(im, node, zb, *rhs, false);
+  if (!zr)
+    return zr.takeError();
+  std::string why;
+  auto shape = tsr::matmulResultShape(typeOf(*lhs).getShape(),
+                                      typeOf(*rhs).getShape(), false, false,
+                                      &why);
+  if (!shape)
+    return im.nodeError(node, why);
+  return tsr::MatmulIntegerOp::create(
+             im.b, im.loc, RankedTensorType::get(*shape, im.b.getI32Type()),
+             *lhs, *rhs, *zl, *zr)
+      .getResult();
+}
+
+Error convertMatMulInteger(Importer &im, const onnx::NodeProto &node) {
+  Expected<Value> r = integerMatmul(im, node, 0, 2, 1, 3);
+  if (!r)
+    return r.takeError();
+  im.setTensor(node, 0, *r);
+  return Error::success();
+}
+
+/// QLinearMatMul(a, sa, za, b, sb, zb, sy, zy): quantize(float(acc) * (sa *
+/// sb), sy, zy) with acc the integer product, as onnxruntime computes it.
+Error convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
+  if (node.input_size() < 8)
+    return im.nodeError(node, "needs 8 inputs");
+  for (int i : {1, 4, 6}) {
+    Expected<Value> s = im.tensorOperand(node, i);
+    if (!s)
+      return s.takeError();
+    if (!typeOf(*s).getElementType().isF32() || typeOf(*s).getRank() > 1)
+      return im.nodeError(node, "scales must be float32 scalars or vectors");
+    if (i != 4 && typeOf(*s).getNumElements() != 1)
+      return im.nodeError(node, "per-row a_scale and y_scale are unsupported");
+    auto it = im.values.find(node.input(i));
+    if (it != im.values.end() && it->second.host)
+      for (double v : it->second.host->floats)
+        if (!(v > 0.0) || !std::isfinite(v))
+          return im.nodeError(
+              node, llvm::formatv("scale must be positive and finite, got {0}", v)
+                        .str());
+  }
+  Expected<Value> acc = integerMatmul(im, node, 0, 2, 3, 5);
+  if (!acc)
+    return acc.takeError();
+  NodeBuilder nb(im, node);
+  std::string accName = nb.tensor(*acc);
+  ASSIGN_OR_RETURN(accF, nb.add("Cast", {accName},
+                                {intAttr("to", onnx::TensorProto::FLOAT)}));
+  ASSIGN_OR_RETURN(scale, nb.add("Mul", {nb.input(1), nb.input(4)}));
+  ASSIGN_OR_RETURN(y, nb.add("Mul", {accF, scale}));
+  ASSIGN_OR_RETURN(q, nb.add("QuantizeLinear", {y, nb.input(6), nb.input(7)}));
+  nb.setOutput(0, q);
+  return Error::success();
+}
+
+} // namespace
+
+void registerQuantizeConverters(ConverterTable &m) {
+  m["QuantizeLinear"] = convertQuantizeLinear;
+  m["DequantizeLinear"] = convertDequantizeLinear;
+  m["DynamicQuantizeLinear"] = convertDynamicQuantizeLinear;
+  m["MatMulInteger"] = convertMatMulInteger;
+  m["QLinearMatMul"] = convertQLinearMatMul;
+}
+
+} // namespace tessera::onnx_import

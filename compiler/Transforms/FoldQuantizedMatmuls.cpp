@@ -57,22 +57,24 @@ std::optional<SmallVector<float>> constantScales(Value v, int64_t n) {
   return broadcastN(std::move(*values));
 }
 
-/// A constant [K, N] 8-bit weight with per-tensor or per-column zero points,
-/// as the [N, K] int8 values minus their zero points (which must fit).
+/// A constant [K, N] (or, `transposed`, [N, K]) 8-bit weight with
+/// per-tensor or per-output-column zero points, as the [N, K] int8 values
+/// minus their zero points (which must fit).
 struct FoldedWeight {
   int64_t n = 0, k = 0;
   std::vector<int8_t> values; // [N, K]
   std::string name;
 };
 
-std::optional<FoldedWeight> foldWeight(Value w, Value zeroPoint) {
+std::optional<FoldedWeight> foldWeight(Value w, Value zeroPoint,
+                                       bool transposed = false) {
   auto t = cast<RankedTensorType>(w.getType());
   if (t.getRank() != 2 || !t.hasStaticShape() ||
       !t.getElementType().isInteger(8))
     return std::nullopt;
   FoldedWeight f;
-  f.k = t.getDimSize(0);
-  f.n = t.getDimSize(1);
+  f.k = t.getDimSize(transposed ? 1 : 0);
+  f.n = t.getDimSize(transposed ? 0 : 1);
   if (f.k > tsr::kQuantizedMaxK)
     return std::nullopt;
   auto values = constantIntegers(w);
@@ -83,7 +85,8 @@ std::optional<FoldedWeight> foldWeight(Value w, Value zeroPoint) {
   f.values.resize(f.n * f.k);
   for (int64_t kk = 0; kk < f.k; ++kk)
     for (int64_t j = 0; j < f.n; ++j) {
-      int64_t v = (*values)[kk * f.n + j] - (*zeros)[zeros->size() == 1 ? 0 : j];
+      int64_t v = (*values)[transposed ? j * f.k + kk : kk * f.n + j] -
+                  (*zeros)[zeros->size() == 1 ? 0 : j];
       if (v < -128 || v > 127)
         return std::nullopt; // An unsigned weight whose zero point is not 128.
       f.values[j * f.k + kk] = static_cast<int8_t>(v);
@@ -159,9 +162,10 @@ struct FoldQdqMatmul : OpRewritePattern<tsr::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tsr::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getTransposeLhs() || op.getTransposeRhs() ||
-        !op.getType().getElementType().isF32())
-      return rewriter.notifyMatchFailure(op, "transposed or not f32");
+    if (op.getTransposeLhs() || !op.getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "transposed lhs or not f32");
+    // A Gemm with transB reads the weight as [N, K].
+    bool transposed = op.getTransposeRhs();
     auto dqx = op.getLhs().getDefiningOp<tsr::DequantizeOp>();
     auto dqw = op.getRhs().getDefiningOp<tsr::DequantizeOp>();
     if (!dqx || !dqw)
@@ -175,10 +179,10 @@ struct FoldQdqMatmul : OpRewritePattern<tsr::MatmulOp> {
       return rewriter.notifyMatchFailure(op, "activation quantization is not "
                                              "one constant scale and zero");
     auto wType = dqw.getInput().getType();
-    if (wType.getRank() != 2 ||
-        (dqw.getScale().getType().getRank() == 1 && dqw.getAxis() != 1))
+    if (wType.getRank() != 2 || (dqw.getScale().getType().getRank() == 1 &&
+                                 dqw.getAxis() != (transposed ? 0 : 1)))
       return rewriter.notifyMatchFailure(op, "weight is not per column");
-    auto weight = foldWeight(dqw.getInput(), dqw.getZeroPoint());
+    auto weight = foldWeight(dqw.getInput(), dqw.getZeroPoint(), transposed);
     if (!weight)
       return rewriter.notifyMatchFailure(op, "weight is not a foldable constant");
     auto scales = constantScales(dqw.getScale(), weight->n);

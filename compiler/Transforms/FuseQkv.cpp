@@ -19,6 +19,7 @@
 #include "llvm/ADT/SetVector.h"
 
 #include <cstring>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -76,8 +77,40 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
       });
       for (auto &entry : groups)
         if (entry.second.size() >= 2)
-          fuse(entry.second);
+          fuse(ArrayRef<tsr::LinearOp>(entry.second));
+      // The int8 linears of already-quantized models
+      // (tsr-fold-quantized-matmuls) that read one input with one
+      // activation quantization.
+      using QKey = std::tuple<Value, unsigned, Block *, unsigned, Attribute,
+                              Attribute>;
+      llvm::MapVector<QKey, SmallVector<tsr::QuantizedLinearOp>> qgroups;
+      func.walk([&](tsr::QuantizedLinearOp op) {
+        if (isCandidate(op))
+          qgroups[{op.getInput(), static_cast<unsigned>(op.getEpilogue()),
+                   op->getBlock(), static_cast<unsigned>(op.getInputQuant()),
+                   op.getInputScaleAttr(), op.getInputZeroPointAttr()}]
+              .push_back(op);
+      });
+      for (auto &entry : qgroups)
+        if (entry.second.size() >= 2)
+          fuse(ArrayRef<tsr::QuantizedLinearOp>(entry.second));
     }
+  }
+
+  /// An unpacked quantized linear with constant [N, K] int8 values, scales
+  /// (and bias) and a static N.
+  static bool isCandidate(tsr::QuantizedLinearOp op) {
+    if (op.getWeightPacked() || op.getWeightSums())
+      return false;
+    int64_t n = op.getType().getShape().back();
+    int64_t k = op.getInput().getType().getShape().back();
+    ElementsAttr w = getConstantElements(op.getWeight());
+    if (!w || ShapedType::isDynamic(n) || ShapedType::isDynamic(k) ||
+        w.getShapedType().getShape() != ArrayRef<int64_t>{n, k} ||
+        !getConstantElements(op.getWeightScale()))
+      return false;
+    Value bias = op.getBias();
+    return !bias || getConstantElements(bias);
   }
 
   /// An unpacked linear with a constant weight (and bias) and a static N.
@@ -120,21 +153,41 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
     return name;
   }
 
-  void fuse(ArrayRef<tsr::LinearOp> linears) {
+  /// Where part `op`'s [n] vector operand `v` (bias or scales) comes from:
+  /// its bytes, appended to `blob` at element `row`.
+  static bool copyVector(Value v, int64_t n, int64_t eb, int64_t row,
+                         AsmResourceBlob &blob,
+                         SmallVectorImpl<Operation *> &parts) {
+    std::vector<char> storage;
+    ArrayRef<char> b = constantBytes(getConstantElements(v), storage);
+    if (b.empty() && n != 0)
+      return false;
+    std::memcpy(blob.getMutableData().data() + row * eb, b.data(), n * eb);
+    parts.push_back(v.getDefiningOp());
+    return true;
+  }
+
+  template <typename LinearOpTy> void fuse(ArrayRef<LinearOpTy> linears) {
+    constexpr bool quantized =
+        std::is_same_v<LinearOpTy, tsr::QuantizedLinearOp>;
     // All parts are in one block; the first one in program order is where
     // the fused op goes (the shared input dominates it).
-    tsr::LinearOp first = linears.front();
-    for (tsr::LinearOp op : linears)
+    LinearOpTy first = linears.front();
+    for (LinearOpTy op : linears)
       if (op->isBeforeInBlock(first))
         first = op;
     RankedTensorType type = first.getType();
     Type elementType = type.getElementType();
-    int64_t eb = elementBytes(elementType);
+    Type weightType =
+        cast<RankedTensorType>(first.getWeight().getType()).getElementType();
+    if (!quantized)
+      weightType = elementType;
+    int64_t eb = elementBytes(elementType), web = elementBytes(weightType);
     int64_t k =
         cast<RankedTensorType>(first.getInput().getType()).getShape().back();
     int64_t total = 0;
     bool anyBias = false;
-    for (tsr::LinearOp op : linears) {
+    for (LinearOpTy op : linears) {
       total += op.getType().getShape().back();
       anyBias |= static_cast<bool>(op.getBias());
       // Same input, so the same leading dims; checked for safety.
@@ -142,38 +195,42 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
         return;
     }
 
-    auto weightBlob = HeapAsmResourceBlob::allocate(total * k * eb, 64);
+    auto weightBlob = HeapAsmResourceBlob::allocate(total * k * web, 64);
     auto biasBlob =
         anyBias ? HeapAsmResourceBlob::allocate(total * eb, 64) : AsmResourceBlob();
+    auto scaleBlob =
+        quantized ? HeapAsmResourceBlob::allocate(total * 4, 64) : AsmResourceBlob();
     if (anyBias)
       std::memset(biasBlob.getMutableData().data(), 0, total * eb);
-    SmallVector<Operation *> weightParts, biasParts;
+    SmallVector<Operation *> weightParts, biasParts, scaleParts;
     int64_t row = 0;
-    for (tsr::LinearOp op : linears) {
+    for (LinearOpTy op : linears) {
       int64_t n = op.getType().getShape().back();
-      WeightSource w = *getWeightSource(op.getWeight());
+      WeightSource w;
+      if constexpr (quantized) {
+        w.value = getConstantElements(op.getWeight());
+        w.constant = op.getWeight().getDefiningOp();
+        if (!copyVector(op.getWeightScale(), n, 4, row, scaleBlob, scaleParts))
+          return;
+      } else {
+        w = *getWeightSource(op.getWeight());
+      }
       std::vector<char> storage;
       ArrayRef<char> bytes = constantBytes(w.value, storage);
       if (bytes.empty() && n * k != 0)
         return;
-      copyRows(eb, bytes.data(), weightBlob.getMutableData().data(), n, k, row,
-               w.transposed);
+      copyRows(web, bytes.data(), weightBlob.getMutableData().data(), n, k,
+               row, w.transposed);
       weightParts.push_back(w.constant);
-      if (Value bias = op.getBias()) {
-        std::vector<char> biasStorage;
-        ArrayRef<char> b = constantBytes(getConstantElements(bias), biasStorage);
-        if (b.empty() && n != 0)
+      if (Value bias = op.getBias())
+        if (!copyVector(bias, n, eb, row, biasBlob, biasParts))
           return;
-        std::memcpy(biasBlob.getMutableData().data() + row * eb, b.data(),
-                    n * eb);
-        biasParts.push_back(bias.getDefiningOp());
-      }
       row += n;
     }
 
     OpBuilder b(first);
     Location loc = b.getFusedLoc(llvm::map_to_vector(
-        linears, [](tsr::LinearOp op) { return op.getLoc(); }));
+        linears, [](LinearOpTy op) { return op.getLoc(); }));
     auto makeConstant = [&](RankedTensorType t, std::string name,
                             AsmResourceBlob blob, bool named) {
       auto c = tsr::ConstantOp::create(
@@ -183,7 +240,7 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
       return c;
     };
     std::string weightName = fusedName(weightParts, "");
-    auto weight = makeConstant(RankedTensorType::get({total, k}, elementType),
+    auto weight = makeConstant(RankedTensorType::get({total, k}, weightType),
                                weightName.empty() ? "fused_weight" : weightName,
                                std::move(weightBlob), !weightName.empty());
     Value bias;
@@ -195,9 +252,23 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
     }
     SmallVector<int64_t> fusedShape(type.getShape());
     fusedShape.back() = total;
-    auto fused = tsr::LinearOp::create(
-        b, loc, RankedTensorType::get(fusedShape, elementType),
-        first.getInput(), weight, bias, first.getEpilogue(), false);
+    auto fusedType = RankedTensorType::get(fusedShape, elementType);
+    Value fused;
+    if constexpr (quantized) {
+      std::string scaleName = fusedName(scaleParts, "");
+      Value scales = makeConstant(
+          RankedTensorType::get({total}, b.getF32Type()),
+          scaleName.empty() ? "fused_scale" : scaleName, std::move(scaleBlob),
+          !scaleName.empty());
+      fused = tsr::QuantizedLinearOp::create(
+          b, loc, fusedType, first.getInput(), weight, scales, bias,
+          /*weight_sums=*/Value(), first.getEpilogueAttr(),
+          /*weight_packed=*/nullptr, first.getInputQuantAttr(),
+          first.getInputScaleAttr(), first.getInputZeroPointAttr());
+    } else {
+      fused = tsr::LinearOp::create(b, loc, fusedType, first.getInput(),
+                                    weight, bias, first.getEpilogue(), false);
+    }
 
     // Each part is a slice of the fused result along N.
     SmallVector<Value> dynamicSizes;
@@ -206,7 +277,7 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
         dynamicSizes.push_back(tensor::DimOp::create(b, loc, fused, d));
     SmallVector<int64_t> steps(type.getRank(), 1);
     int64_t offset = 0;
-    for (tsr::LinearOp op : linears) {
+    for (LinearOpTy op : linears) {
       SmallVector<int64_t> offsets(type.getRank(), 0);
       offsets.back() = offset;
       offset += op.getType().getShape().back();
@@ -219,8 +290,11 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
     // The parts, then their weights (and the constants under transposed
     // ones) and biases once nothing uses them.
     llvm::SetVector<Operation *> maybeDead;
-    for (tsr::LinearOp op : linears) {
-      for (Value v : {op.getWeight(), op.getBias()}) {
+    for (LinearOpTy op : linears) {
+      Value scales;
+      if constexpr (quantized)
+        scales = op.getWeightScale();
+      for (Value v : {Value(op.getWeight()), Value(op.getBias()), scales}) {
         Operation *def = v ? v.getDefiningOp() : nullptr;
         if (!def)
           continue;

@@ -34,10 +34,15 @@ bool isInt8(Type t) { return t.isInteger(8); }
 
 /// Checks the scale and zero point operands of a (de)quantize: a f32
 /// scale, rank 0 or [C] along `axis`, constant ones positive and finite;
-/// returns the zero point, or a zero of `zeroType` when absent.
+/// returns the zero point, or a zero of `zeroType` when absent. A scale of
+/// one element ([1]) is per tensor whatever the axis, as onnxruntime reads
+/// it (its quantizer writes bias scales so); `scale` and the zero point are
+/// then made rank 0.
 Expected<Value> quantParams(Importer &im, const onnx::NodeProto &node,
-                            Value data, Value scale, int zeroInput,
+                            Value data, Value &scale, int zeroInput,
                             Type zeroType, int64_t &axis) {
+  if (typeOf(scale).getRank() == 1 && typeOf(scale).getDimSize(0) == 1)
+    scale = im.reshape(scale, {});
   RankedTensorType dt = typeOf(data), st = typeOf(scale);
   if (!st.getElementType().isF32())
     return im.nodeError(node, "scale must be float32, got " +
@@ -77,14 +82,18 @@ Expected<Value> quantParams(Importer &im, const onnx::NodeProto &node,
   Expected<Value> zero = im.tensorOperand(node, zeroInput);
   if (!zero)
     return zero.takeError();
-  RankedTensorType zt = typeOf(*zero);
+  Value zeroValue = *zero;
+  if (st.getRank() == 0 && typeOf(zeroValue).getRank() == 1 &&
+      typeOf(zeroValue).getDimSize(0) == 1)
+    zeroValue = im.reshape(zeroValue, {});
+  RankedTensorType zt = typeOf(zeroValue);
   if (zt.getElementType() != zeroType)
     return im.nodeError(node, "zero point type " +
                                   typeName(zt.getElementType()) +
                                   " does not match " + typeName(zeroType));
   if (zt.getShape() != st.getShape())
     return im.nodeError(node, "zero point and scale differ in shape");
-  return *zero;
+  return zeroValue;
 }
 
 Error convertQuantizeLinear(Importer &im, const onnx::NodeProto &node) {
@@ -93,9 +102,10 @@ Error convertQuantizeLinear(Importer &im, const onnx::NodeProto &node) {
   Expected<Value> x = im.tensorOperand(node, 0);
   if (!x)
     return x.takeError();
-  Expected<Value> scale = im.tensorOperand(node, 1);
-  if (!scale)
-    return scale.takeError();
+  Expected<Value> scaleOrErr = im.tensorOperand(node, 1);
+  if (!scaleOrErr)
+    return scaleOrErr.takeError();
+  Value scale = *scaleOrErr;
   if (!typeOf(*x).getElementType().isF32())
     return im.nodeError(node, "unsupported input type " +
                                   typeName(typeOf(*x).getElementType()) +
@@ -121,11 +131,11 @@ Error convertQuantizeLinear(Importer &im, const onnx::NodeProto &node) {
                                   " (int8 and uint8 only)");
   int64_t axis = 1;
   Expected<Value> zero =
-      quantParams(im, node, *x, *scale, 2, resultType, axis);
+      quantParams(im, node, *x, scale, 2, resultType, axis);
   if (!zero)
     return zero.takeError();
   Value q = tsr::QuantizeOp::create(im.b, im.loc, typeOf(*x).clone(resultType),
-                                    *x, *scale, *zero, axis);
+                                    *x, scale, *zero, axis);
   im.setTensor(node, 0, q);
   return Error::success();
 }
@@ -136,19 +146,20 @@ Error convertDequantizeLinear(Importer &im, const onnx::NodeProto &node) {
   Expected<Value> x = im.tensorOperand(node, 0);
   if (!x)
     return x.takeError();
-  Expected<Value> scale = im.tensorOperand(node, 1);
-  if (!scale)
-    return scale.takeError();
+  Expected<Value> scaleOrErr = im.tensorOperand(node, 1);
+  if (!scaleOrErr)
+    return scaleOrErr.takeError();
+  Value scale = *scaleOrErr;
   Type elt = typeOf(*x).getElementType();
   if (!isInt8(elt) && !elt.isSignlessInteger(32))
     return im.nodeError(node, "unsupported quantized type " + typeName(elt) +
                                   " (int8, uint8 and int32 only)");
   int64_t axis = 1;
-  Expected<Value> zero = quantParams(im, node, *x, *scale, 2, elt, axis);
+  Expected<Value> zero = quantParams(im, node, *x, scale, 2, elt, axis);
   if (!zero)
     return zero.takeError();
   Value r = tsr::DequantizeOp::create(
-      im.b, im.loc, typeOf(*x).clone(im.b.getF32Type()), *x, *scale, *zero,
+      im.b, im.loc, typeOf(*x).clone(im.b.getF32Type()), *x, scale, *zero,
       axis);
   im.setTensor(node, 0, r);
   return Error::success();

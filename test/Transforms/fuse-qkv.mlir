@@ -97,3 +97,31 @@ func.func @shared_epilogue(%x: tensor<8x4xf32>) -> (tensor<8x3xf32>, tensor<8x3x
   %1 = tsr.linear %x, %d {epilogue = #tsr<epilogue silu>} : (tensor<8x4xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
   return %0, %1 : tensor<8x3xf32>, tensor<8x3xf32>
 }
+
+// -----
+
+// Tests that int8 linears of one input with one activation quantization
+// fuse too: values, scales and biases concatenated along N, the input
+// quantization kept; a third one with another zero point stays apart.
+// CHECK-LABEL: func.func @quantized_qkv
+//       CHECK:   %[[W:.+]] = tsr.constant {tsr.name = "q.w+k.w"} dense_resource<"q.w+k.w"> : tensor<3x2xi8>
+//       CHECK:   %[[B:.+]] = tsr.constant dense_resource<fused_bias> : tensor<3xf32>
+//       CHECK:   %[[S:.+]] = tsr.constant {tsr.name = "q.s+k.s"} dense_resource<"q.s+k.s"> : tensor<3xf32>
+//       CHECK:   %[[F:.+]] = tsr.quantized_linear %{{.+}}, %[[W]] scale %[[S]] bias %[[B]] {input_quant = #tsr<input_quant static_tensor>, input_scale = 5.000000e-01 : f32, input_zero_point = 3 : i32} : (tensor<4x2xf32>, tensor<3x2xi8>, tensor<3xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+//       CHECK:   tsr.slice %[[F]]
+//       CHECK:   tsr.slice %[[F]]
+//       CHECK:   tsr.quantized_linear {{.*}}input_zero_point = 4 : i32
+//       CHECK:   "q.w+k.w": "0x40000000010203040506"
+//       CHECK:   fused_bias: "0x400000000000803F0000000000000000"
+//       CHECK:   "q.s+k.s": "0x400000000000003F0000803E0000003E"
+func.func @quantized_qkv(%x: tensor<4x2xf32>) -> (tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>) {
+  %wq = tsr.constant {tsr.name = "q.w"} dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %wk = tsr.constant {tsr.name = "k.w"} dense<[[5, 6]]> : tensor<1x2xi8>
+  %sq = tsr.constant {tsr.name = "q.s"} dense<[0.5, 0.25]> : tensor<2xf32>
+  %sk = tsr.constant {tsr.name = "k.s"} dense<[0.125]> : tensor<1xf32>
+  %bq = tsr.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %q = tsr.quantized_linear %x, %wq scale %sq bias %bq {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 3 : i32} : (tensor<4x2xf32>, tensor<2x2xi8>, tensor<2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %k = tsr.quantized_linear %x, %wk scale %sk {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 3 : i32} : (tensor<4x2xf32>, tensor<1x2xi8>, tensor<1xf32>) -> tensor<4x1xf32>
+  %v = tsr.quantized_linear %x, %wk scale %sk {input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 4 : i32} : (tensor<4x2xf32>, tensor<1x2xi8>, tensor<1xf32>) -> tensor<4x1xf32>
+  return %q, %k, %v : tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>
+}

@@ -172,9 +172,10 @@ static void printQuantizationReport(ModuleOp module,
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
 }
 
-/// "tessera-compile: N matmuls of the model's own quantization run in int8
-/// (S static, D dynamic)" for an already-quantized model
-/// (tsr-fold-quantized-matmuls), nothing when there are none.
+/// "tessera-compile: the model's own quantization runs in N int8 linears (S
+/// with static, D with dynamic activation scales)" for an already-quantized
+/// model (tsr-fold-quantized-matmuls; after fusion, so Q, K and V reading
+/// one input count once), nothing when there are none.
 static void printFoldedQuantizationReport(ModuleOp module) {
   int64_t staticCount = 0, dynamicCount = 0;
   module.walk([&](tsr::QuantizedLinearOp op) {
@@ -185,8 +186,8 @@ static void printFoldedQuantizationReport(ModuleOp module) {
   });
   if (staticCount + dynamicCount == 0)
     return;
-  llvm::outs() << "tessera-compile: " << staticCount + dynamicCount
-               << " matmuls of the model's own quantization run in int8 ("
+  llvm::outs() << "tessera-compile: the model's own quantization runs in "
+               << staticCount + dynamicCount << " int8 linears ("
                << staticCount << " with static, " << dynamicCount
                << " with dynamic activation scales)\n";
 }

@@ -29,6 +29,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 #include <new>
 #include <numeric>
 
@@ -137,7 +140,27 @@ void findMinMax(const tsr_qgemm_args_t &args, float &lo, float &hi) {
     for (int64_t i = 0; i < args.m; ++i) {
       const float *row =
           args.a + batch * args.a_batch_stride + i * args.a_row_stride;
-      for (int64_t kk = 0; kk < args.k; ++kk) {
+      int64_t kk = 0;
+#if defined(__SSE__)
+      if (args.a_col_stride == 1) {
+        // The contiguous case 4 lanes at a time: minps/maxps return their
+        // second operand when the first is NaN, as the scalar code below.
+        __m128 lo = _mm_set1_ps(mn), hi = _mm_set1_ps(mx);
+        for (; kk + 4 <= args.k; kk += 4) {
+          __m128 x = _mm_loadu_ps(row + kk);
+          lo = _mm_min_ps(x, lo);
+          hi = _mm_max_ps(x, hi);
+        }
+        alignas(16) float l[4], h[4];
+        _mm_store_ps(l, lo);
+        _mm_store_ps(h, hi);
+        for (int j = 0; j < 4; ++j) {
+          mn = l[j] < mn ? l[j] : mn;
+          mx = h[j] > mx ? h[j] : mx;
+        }
+      }
+#endif
+      for (; kk < args.k; ++kk) {
         float x = row[kk * args.a_col_stride];
         mn = x < mn ? x : mn;
         mx = x > mx ? x : mx;

@@ -109,6 +109,49 @@ void vnniTile(const QgemmTile &tile) {
   kTiles[tile.rows - 1][(tile.cols - 1) / TSR_QGEMM_PANEL_WIDTH](tile);
 }
 
+/// packQgemmARows' affine scheme for contiguous rows, 16 values at a
+/// time: the same float operations (a division, the clamp to the range the
+/// zero point leaves with NaN to its low end, rounding half to even, plus
+/// the zero point), so the same bytes.
+void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
+                      int64_t k, int64_t kGroups, int64_t mr,
+                      const QgemmAQuant &quant, uint8_t *packed,
+                      float *scales) {
+  const int64_t kVector = k / 16 * 16;
+  const __m512 scale = _mm512_set1_ps(quant.scale);
+  const __m512 low = _mm512_set1_ps(static_cast<float>(-quant.zero));
+  const __m512 high = _mm512_set1_ps(static_cast<float>(255 - quant.zero));
+  const __m512i zero = _mm512_set1_epi32(quant.zero);
+  const uint8_t pad = static_cast<uint8_t>(quant.zero);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *row = a + i * rowStride;
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    const int64_t r = i % mr;
+    for (int64_t kk = 0; kk < kVector; kk += 16) {
+      __m512 q = _mm512_div_ps(_mm512_loadu_ps(row + kk), scale);
+      // max returns its second operand when the first is NaN.
+      q = _mm512_min_ps(_mm512_max_ps(q, low), high);
+      __m128i bytes = _mm512_cvtepi32_epi8(
+          _mm512_add_epi32(_mm512_cvtps_epi32(q), zero));
+      alignas(16) uint32_t quads[4];
+      _mm_store_si128(reinterpret_cast<__m128i *>(quads), bytes);
+      for (int j = 0; j < 4; ++j)
+        std::memcpy(panel + ((kk / 4 + j) * mr + r) * 4, &quads[j], 4);
+    }
+    for (int64_t kk = kVector; kk < k; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] =
+          quantizeAffineToU8(row[kk], quant.scale, quant.zero);
+    for (int64_t kk = k; kk < kGroups * 4; ++kk)
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = pad;
+    scales[i] = 1.0f;
+  }
+  for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    for (int64_t g = 0; g < kGroups; ++g)
+      std::memset(panel + (g * mr + i % mr) * 4, pad, 4);
+  }
+}
+
 /// packQgemmARows for contiguous rows, 16 values at a time: the same
 /// float operations (max |a|, the scalar scale and inverse, a * inverse
 /// rounded half to even, clamped, NaN to 0), so the same bytes. Other
@@ -116,9 +159,14 @@ void vnniTile(const QgemmTile &tile) {
 void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
                  int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
                  const QgemmAQuant &quant, uint8_t *packed, float *scales) {
-  if (colStride != 1 || !quant.perRow) {
+  if (colStride != 1) {
     packQgemmARows(a, rowStride, colStride, rows, k, kGroups, mr, quant,
                    packed, scales);
+    return;
+  }
+  if (!quant.perRow) {
+    avx512PackAffine(a, rowStride, rows, k, kGroups, mr, quant, packed,
+                     scales);
     return;
   }
   const int64_t kVector = k / 16 * 16;

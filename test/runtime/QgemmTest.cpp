@@ -375,6 +375,7 @@ TEST_F(QgemmTest, DynamicAffineActivations) {
       gemm.k = k;
       gemm.bias = true;
       gemm.aQuant = TSR_QGEMM_A_DYNAMIC;
+      gemm.aTransposed = m == 17; // the strided range search
       gemm.aLo = lo;
       gemm.aHi = hi;
       ASSERT_TRUE(check(gemm));

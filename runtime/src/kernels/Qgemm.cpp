@@ -134,33 +134,18 @@ void fillWithoutProduct(const tsr_qgemm_args_t &args) {
 
 /// The smallest and largest values of A over the whole call (NaN skipped),
 /// for TSR_QGEMM_A_DYNAMIC; both 0 when A is empty.
-void findMinMax(const tsr_qgemm_args_t &args, float &lo, float &hi) {
+void findMinMax(const tsr_qgemm_args_t &args, const QgemmKernelSet &kernels,
+                float &lo, float &hi) {
   float mn = std::numeric_limits<float>::infinity(), mx = -mn;
   for (int64_t batch = 0; batch < args.batch; ++batch)
     for (int64_t i = 0; i < args.m; ++i) {
       const float *row =
           args.a + batch * args.a_batch_stride + i * args.a_row_stride;
-      int64_t kk = 0;
-#if defined(__SSE__)
       if (args.a_col_stride == 1) {
-        // The contiguous case 4 lanes at a time: minps/maxps return their
-        // second operand when the first is NaN, as the scalar code below.
-        __m128 lo = _mm_set1_ps(mn), hi = _mm_set1_ps(mx);
-        for (; kk + 4 <= args.k; kk += 4) {
-          __m128 x = _mm_loadu_ps(row + kk);
-          lo = _mm_min_ps(x, lo);
-          hi = _mm_max_ps(x, hi);
-        }
-        alignas(16) float l[4], h[4];
-        _mm_store_ps(l, lo);
-        _mm_store_ps(h, hi);
-        for (int j = 0; j < 4; ++j) {
-          mn = l[j] < mn ? l[j] : mn;
-          mx = h[j] > mx ? h[j] : mx;
-        }
+        kernels.minMax(row, args.k, mn, mx);
+        continue;
       }
-#endif
-      for (; kk < args.k; ++kk) {
+      for (int64_t kk = 0; kk < args.k; ++kk) {
         float x = row[kk * args.a_col_stride];
         mn = x < mn ? x : mn;
         mx = x > mx ? x : mx;
@@ -184,6 +169,32 @@ void tessera::runtime::finishQgemmTile(const QgemmTile &tile,
         x += tile.bias[j];
       tile.c[i * tile.ldc + j] = applySgemmEpilogue(x, tile.epilogue);
     }
+}
+
+void tessera::runtime::qgemmMinMax(const float *x, int64_t n, float &lo,
+                                   float &hi) {
+  int64_t i = 0;
+#if defined(__SSE__)
+  // 4 lanes at a time: minps/maxps return their second operand when the
+  // first is NaN, as the scalar code below.
+  __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi);
+  for (; i + 4 <= n; i += 4) {
+    __m128 v = _mm_loadu_ps(x + i);
+    vlo = _mm_min_ps(v, vlo);
+    vhi = _mm_max_ps(v, vhi);
+  }
+  alignas(16) float l[4], h[4];
+  _mm_store_ps(l, vlo);
+  _mm_store_ps(h, vhi);
+  for (int j = 0; j < 4; ++j) {
+    lo = l[j] < lo ? l[j] : lo;
+    hi = h[j] > hi ? h[j] : hi;
+  }
+#endif
+  for (; i < n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
 }
 
 void tessera::runtime::qgemmRowScale(float amax, float &scale,
@@ -343,7 +354,7 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
     job.quant = {false, args.a_scale, args.a_zero_point};
   } else if (args.a_quant == TSR_QGEMM_A_DYNAMIC) {
     float lo = 0.0f, hi = 0.0f;
-    findMinMax(args, lo, hi);
+    findMinMax(args, kernels, lo, hi);
     dynamicQuantParams(lo, hi, job.quant.scale, job.quant.zero);
     job.quant.perRow = false;
     job.outScale = job.quant.scale;

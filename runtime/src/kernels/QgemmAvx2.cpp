@@ -73,6 +73,7 @@ void avx2Tile(const QgemmTile &tile) {
 } // namespace
 
 const QgemmKernelSet &tessera::runtime::getAvx2QgemmKernels() {
-  static const QgemmKernelSet kernels = {"avx2", kMr, kNr, avx2Tile, packQgemmARows};
+  static const QgemmKernelSet kernels = {"avx2", kMr, kNr, avx2Tile, packQgemmARows,
+                                         qgemmMinMax};
   return kernels;
 }

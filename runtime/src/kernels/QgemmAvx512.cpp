@@ -109,6 +109,25 @@ void vnniTile(const QgemmTile &tile) {
   kTiles[tile.rows - 1][(tile.cols - 1) / TSR_QGEMM_PANEL_WIDTH](tile);
 }
 
+/// qgemmMinMax 16 lanes at a time (vminps/vmaxps return their second
+/// operand when the first is NaN, as the portable code).
+void avx512MinMax(const float *x, int64_t n, float &lo, float &hi) {
+  __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_loadu_ps(x + i);
+    vlo = _mm512_min_ps(v, vlo);
+    vhi = _mm512_max_ps(v, vhi);
+  }
+  // The lanes hold no NaN (a NaN never replaces a number above).
+  lo = _mm512_reduce_min_ps(vlo);
+  hi = _mm512_reduce_max_ps(vhi);
+  for (; i < n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+}
+
 /// packQgemmARows' affine scheme for contiguous rows, 16 values at a
 /// time: the same float operations (a division, the clamp to the range the
 /// zero point leaves with NaN to its low end, rounding half to even, plus
@@ -216,6 +235,6 @@ void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
 
 const QgemmKernelSet &tessera::runtime::getAvx512VnniQgemmKernels() {
   static const QgemmKernelSet kernels = {"avx512-vnni", kMr, kNr, vnniTile,
-                                         avx512PackA};
+                                         avx512PackA, avx512MinMax};
   return kernels;
 }

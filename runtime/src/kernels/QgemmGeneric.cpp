@@ -37,6 +37,7 @@ void genericTile(const QgemmTile &tile) {
 } // namespace
 
 const QgemmKernelSet &tessera::runtime::getGenericQgemmKernels() {
-  static const QgemmKernelSet kernels = {"generic", kMr, kNr, genericTile, packQgemmARows};
+  static const QgemmKernelSet kernels = {"generic", kMr, kNr, genericTile,
+                                         packQgemmARows, qgemmMinMax};
   return kernels;
 }

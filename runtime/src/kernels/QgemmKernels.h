@@ -63,6 +63,11 @@ using QgemmPackAFn = void (*)(const float *a, int64_t rowStride,
                               const QgemmAQuant &quant, uint8_t *packed,
                               float *scales);
 
+/// Folds the n contiguous floats at `x` into [lo, hi] (NaN skipped), for
+/// DynamicQuantizeLinear's range (TSR_QGEMM_A_DYNAMIC).
+using QgemmMinMaxFn = void (*)(const float *x, int64_t n, float &lo,
+                               float &hi);
+
 /// What one ISA provides to the driver.
 struct QgemmKernelSet {
   const char *name;
@@ -70,6 +75,7 @@ struct QgemmKernelSet {
   int64_t nr; // Columns of a micro-tile, a multiple of 16.
   void (*tile)(const QgemmTile &tile);
   QgemmPackAFn packA;
+  QgemmMinMaxFn minMax;
 };
 
 /// The portable QgemmPackAFn: the definition the vector ones must match
@@ -77,6 +83,8 @@ struct QgemmKernelSet {
 void packQgemmARows(const float *a, int64_t rowStride, int64_t colStride,
                     int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
                     const QgemmAQuant &quant, uint8_t *packed, float *scales);
+/// The portable QgemmMinMaxFn.
+void qgemmMinMax(const float *x, int64_t n, float &lo, float &hi);
 /// The float part of a tile from its int32 sums (sums[i * sumsStride + j] =
 /// sum_k ua * qb): scales, bias and the scalar epilogue, in the order the
 /// vector kernels use ((aScale * bScale) * (sum - aZero * bSum) + bias), so

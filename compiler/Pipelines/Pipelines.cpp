@@ -45,10 +45,18 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildCpuPreparePipeline(OpPassManager &pm,
                              const PipelineOptions &options) {
-  if (options.quantize == "int8") {
+  llvm::StringRef scheme = options.quantize;
+  if (scheme == "int8" || scheme.starts_with("w4")) {
     TsrQuantizePassOptions quantize;
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
+    if (scheme != "int8") {
+      // w4 or w4:GROUP (tessera-compile checks the group).
+      quantize.scheme = "w4";
+      int64_t group = 32;
+      if (scheme.consume_front("w4:") && !scheme.getAsInteger(10, group))
+        quantize.groupSize = group;
+    }
     pm.addPass(createTsrQuantizePass(quantize));
   }
   pm.addPass(createTsrPackWeightsPass());

@@ -39,8 +39,9 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::init("native")};
   Option<std::string> quantize{
       *this, "quantize",
-      llvm::cl::desc("none, or int8: linears with constant weights become "
-                     "int8 quantized linears (tsr-quantize)"),
+      llvm::cl::desc("none; int8: linears with constant weights become "
+                     "int8 quantized linears; w4 or w4:GROUP: 4-bit "
+                     "weight-only linears (tsr-quantize)"),
       llvm::cl::init("none")};
   ListOption<std::string> quantizeSkip{
       *this, "quantize-skip",

@@ -354,6 +354,16 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
     and `q = round_half_even(W / scale)`; the f32 blob is freed once nothing
     references it.
 
+    With `scheme=w4` the same linears become `tsr.w4_linear` instead:
+    weight-only, asymmetric 4-bit per group of `group-size` consecutive k
+    values of an output channel, activations staying f32. Each group's
+    range `[min, max]` (with 0 in it), shrunk by a factor between 1 and 0.7
+    (the one with the least squared error: clipping a few outliers buys
+    resolution for the rest), maps exactly onto [0, 15]: `scale = range /
+    15`, `zero_point = -min / scale` (fractional; the kernels take it in
+    f32), `q = clamp(round(W / scale + zero_point), 0, 15)`. A linear whose
+    K is not a multiple of the group size stays f32, with a remark.
+
     Before:
     ```mlir
     %y = tsr.linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
@@ -367,7 +377,11 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
   }];
   let options = [
     ListOption<"skip", "skip", "std::string",
-               "Globs over weight names; matching linears stay f32">
+               "Globs over weight names; matching linears stay f32">,
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
+           "int8 (tsr.quantized_linear) or w4 (tsr.w4_linear)">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "w4: consecutive k values per scale and zero point">
   ];
 }
 

@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/GlobPattern.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -30,6 +31,55 @@ struct QuantizedWeight {
   tsr::ConstantOp scales; // [N] f32
 };
 
+/// The 4-bit quantization of one group of weights: q = clamp(round(w /
+/// scale + zero), 0, 15), w ≈ (q - zero) * scale, with a zero point that
+/// need not be an integer (the kernels take it in f32).
+struct W4Group {
+  float scale = 1.0f, zero = 8.0f;
+  uint8_t q(float w) const {
+    return static_cast<uint8_t>(
+        std::clamp(std::nearbyint(w / scale + zero), 0.0f, 15.0f));
+  }
+  double error(ArrayRef<float> ws) const {
+    double e = 0.0;
+    for (float w : ws) {
+      double d = w - (q(w) - zero) * static_cast<double>(scale);
+      e += d * d;
+    }
+    return e;
+  }
+};
+
+/// The range [lo, hi] of the group (with 0 in it) shrunk by factors from
+/// 1 down to 0.7, each mapped exactly onto [0, 15]; the one with the least
+/// squared error wins (clipping a few outliers buys resolution for the
+/// rest). An all-zero group gets scale 1 and zero point 8.
+W4Group quantizeW4Group(ArrayRef<float> ws) {
+  float lo = 0.0f, hi = 0.0f;
+  for (float w : ws) {
+    lo = std::min(lo, w);
+    hi = std::max(hi, w);
+  }
+  W4Group best;
+  if (!(hi - lo > 0.0f))
+    return best;
+  double bestError = -1.0;
+  for (int step = 0; step <= 15; ++step) {
+    float shrink = 1.0f - 0.02f * static_cast<float>(step);
+    W4Group c;
+    c.scale = (hi - lo) * shrink / 15.0f;
+    if (!(c.scale > 0.0f))
+      continue;
+    c.zero = -lo * shrink / c.scale + 0.0f; // (+ 0: no -0 for lo = 0)
+    double e = c.error(ws);
+    if (bestError < 0.0 || e < bestError) {
+      best = c;
+      bestError = e;
+    }
+  }
+  return best;
+}
+
 struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
   using Base::Base;
 
@@ -46,6 +96,17 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       }
       globs.push_back(std::move(*pattern));
     }
+    if (scheme != "int8" && scheme != "w4") {
+      getOperation().emitError("unknown quantization scheme '")
+          << scheme << "' (int8 or w4)";
+      return signalPassFailure();
+    }
+    if (scheme == "w4" && (groupSize <= 0 || groupSize % 2 != 0)) {
+      getOperation().emitError("the w4 group size must be even and "
+                               "positive, got ")
+          << groupSize;
+      return signalPassFailure();
+    }
     blobUses.count(getOperation());
     DenseMap<std::pair<Attribute, unsigned>, QuantizedWeight> cache;
     SmallVector<tsr::LinearOp> linears;
@@ -57,6 +118,10 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
         continue;
       }
       WeightSource w = *getWeightSource(op.getWeight());
+      if (scheme == "w4") {
+        quantizeW4(op, w);
+        continue;
+      }
       auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
       auto it = cache.find(key);
       QuantizedWeight q;
@@ -93,7 +158,11 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       return std::string("a linear whose weight is not a compile-time constant");
     ArrayRef<int64_t> shape = w->value.getShapedType().getShape();
     int64_t k = w->transposed ? shape[0] : shape[1];
-    if (k > tsr::kQuantizedMaxK)
+    if (scheme == "w4" && k % groupSize != 0)
+      return "'" + weightName(*w) + "': K = " + std::to_string(k) +
+             " is not a multiple of the group size " +
+             std::to_string(groupSize);
+    if (scheme == "int8" && k > tsr::kQuantizedMaxK)
       return "'" + weightName(*w) + "': K = " + std::to_string(k) +
              " is over the int8 kernels' limit of " +
              std::to_string(tsr::kQuantizedMaxK);
@@ -121,6 +190,65 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
             w.constant->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
       return attr.str();
     return "weight";
+  }
+
+  /// Replaces `op` by a tsr.w4_linear of its weight `w` ([N, K] after the
+  /// transpose, if any), quantized per group of groupSize k values of a
+  /// row (quantizeW4Group).
+  void quantizeW4(tsr::LinearOp op, const WeightSource &w) {
+    ArrayRef<int64_t> shape = w.value.getShapedType().getShape();
+    int64_t n = w.transposed ? shape[1] : shape[0];
+    int64_t k = w.transposed ? shape[0] : shape[1];
+    int64_t groups = k / groupSize;
+    std::vector<char> storage;
+    ArrayRef<char> bytes = constantBytes(w.value, storage);
+    const float *src = reinterpret_cast<const float *>(bytes.data());
+    auto at = [&](int64_t row, int64_t col) {
+      return w.transposed ? src[col * n + row] : src[row * k + col];
+    };
+    auto valuesBlob = HeapAsmResourceBlob::allocate(n * k, alignof(int64_t));
+    auto scalesBlob = HeapAsmResourceBlob::allocate(
+        groups * n * sizeof(float), alignof(float));
+    auto zerosBlob = HeapAsmResourceBlob::allocate(groups * n * sizeof(float),
+                                                   alignof(float));
+    auto *q = reinterpret_cast<uint8_t *>(valuesBlob.getMutableData().data());
+    auto *scales = reinterpret_cast<float *>(scalesBlob.getMutableData().data());
+    auto *zeros = reinterpret_cast<float *>(zerosBlob.getMutableData().data());
+    std::vector<float> group(groupSize);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t g = 0; g < groups; ++g) {
+        for (int64_t i = 0; i < groupSize; ++i)
+          group[i] = at(row, g * groupSize + i);
+        W4Group best = quantizeW4Group(group);
+        scales[g * n + row] = best.scale;
+        zeros[g * n + row] = best.zero;
+        for (int64_t i = 0; i < groupSize; ++i)
+          q[row * k + g * groupSize + i] = best.q(group[i]);
+      }
+    std::string name = weightName(w);
+    OpBuilder b(op);
+    auto make = [&](RankedTensorType type, StringRef suffix,
+                    AsmResourceBlob blob) {
+      std::string full = name + suffix.str();
+      return createBlobConstant(b, op.getLoc(), type, full, full,
+                                std::move(blob))
+          ->getResult(0);
+    };
+    Type u8 = b.getIntegerType(8, /*isSigned=*/false);
+    Value values =
+        make(RankedTensorType::get({n, k}, u8), ".w4", std::move(valuesBlob));
+    Value scaleValue = make(RankedTensorType::get({groups, n}, b.getF32Type()),
+                            ".scale", std::move(scalesBlob));
+    Value zeroValue = make(RankedTensorType::get({groups, n}, b.getF32Type()),
+                           ".zero", std::move(zerosBlob));
+    auto quantized = tsr::W4LinearOp::create(
+        b, op.getLoc(), op.getType(), op.getInput(), values, scaleValue,
+        zeroValue, op.getBias(), b.getI64IntegerAttr(groupSize),
+        op.getEpilogueAttr(), /*weight_packed=*/nullptr);
+    Value oldWeight = op.getWeight();
+    op.replaceAllUsesWith(quantized.getResult());
+    op.erase();
+    blobUses.eraseIfUnused(oldWeight);
   }
 
   /// Quantizes `w` ([N, K] after the transpose, if any) per row.

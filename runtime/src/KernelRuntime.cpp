@@ -26,6 +26,8 @@ static_assert(sizeof(tsr_attention_args_t) == TSR_ATTENTION_ARGS_WORDS * 8,
 static_assert(sizeof(tsr_qgemm_args_t) == TSR_QGEMM_ARGS_WORDS * 8,
               "tsr_qgemm_args_t must be TSR_QGEMM_ARGS_WORDS words");
 // The compiler passes a_scale and a_zero_point as one word, scale low.
+static_assert(sizeof(tsr_w4gemm_args_t) == TSR_W4GEMM_ARGS_WORDS * 8,
+              "tsr_w4gemm_args_t must be TSR_W4GEMM_ARGS_WORDS words");
 static_assert(offsetof(tsr_qgemm_args_t, a_scale) == 17 * 8 &&
                   offsetof(tsr_qgemm_args_t, a_zero_point) == 17 * 8 + 4,
               "a_scale and a_zero_point share the last word");
@@ -40,6 +42,11 @@ void sgemmEntry(void *runtime, const tsr_sgemm_args_t *args) {
 void qgemmEntry(void *runtime, const tsr_qgemm_args_t *args) {
   if (runtime && args)
     static_cast<KernelRuntime *>(runtime)->qgemm(*args);
+}
+
+void w4gemmEntry(void *runtime, const tsr_w4gemm_args_t *args) {
+  if (runtime && args)
+    static_cast<KernelRuntime *>(runtime)->w4gemm(*args);
 }
 
 void attentionEntry(void *runtime, const tsr_attention_args_t *args) {
@@ -81,6 +88,8 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
       sgemmIsa_(getBestSgemmIsa()), sgemmKernels_(&getSgemmKernels(sgemmIsa_)),
       qgemmWorkspace_(pool_.numThreads()), qgemmIsa_(getBestQgemmIsa()),
       qgemmKernels_(&getQgemmKernels(qgemmIsa_)),
+      w4gemmIsa_(getBestW4gemmIsa()),
+      w4gemmKernels_(&getW4gemmKernels(w4gemmIsa_)),
       attentionWorkspace_(pool_.numThreads()), attentionIsa_(sgemmIsa_),
       attentionKernels_(&getAttentionKernels(attentionIsa_)) {
   context_.abi_version = TSR_ABI_VERSION;
@@ -92,6 +101,7 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.free = freeEntry;
   context_.attention = attentionEntry;
   context_.qgemm = qgemmEntry;
+  context_.w4gemm = w4gemmEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
@@ -113,6 +123,14 @@ bool KernelRuntime::setQgemmIsa(QgemmIsa isa) {
     return false;
   qgemmIsa_ = isa;
   qgemmKernels_ = &getQgemmKernels(isa);
+  return true;
+}
+
+bool KernelRuntime::setW4gemmIsa(W4gemmIsa isa) {
+  if (!isW4gemmIsaSupported(isa))
+    return false;
+  w4gemmIsa_ = isa;
+  w4gemmKernels_ = &getW4gemmKernels(isa);
   return true;
 }
 

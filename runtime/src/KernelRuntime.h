@@ -18,6 +18,7 @@
 #include "ThreadPool.h"
 #include "kernels/Attention.h"
 #include "kernels/Qgemm.h"
+#include "kernels/W4gemm.h"
 #include "kernels/Sgemm.h"
 
 #include "tessera/abi.h"
@@ -41,6 +42,9 @@ public:
   void qgemm(const tsr_qgemm_args_t &args) {
     runQgemm(args, *qgemmKernels_, pool_, qgemmWorkspace_);
   }
+  void w4gemm(const tsr_w4gemm_args_t &args) {
+    runW4gemm(args, *w4gemmKernels_, pool_);
+  }
   void attention(const tsr_attention_args_t &args) {
     runAttention(args, *attentionKernels_, pool_, attentionWorkspace_);
   }
@@ -54,6 +58,8 @@ public:
   /// changing nothing, when the CPU cannot run them.
   bool setQgemmIsa(QgemmIsa isa);
   QgemmIsa qgemmIsa() const { return qgemmIsa_; }
+  bool setW4gemmIsa(W4gemmIsa isa);
+  W4gemmIsa w4gemmIsa() const { return w4gemmIsa_; }
   /// Forces the attention kernels of `isa` (tests, benchmarks); false,
   /// changing nothing, when the CPU cannot run them.
   bool setAttentionIsa(SgemmIsa isa);
@@ -76,6 +82,8 @@ private:
   QgemmWorkspace qgemmWorkspace_;
   QgemmIsa qgemmIsa_;
   const QgemmKernelSet *qgemmKernels_;
+  W4gemmIsa w4gemmIsa_;
+  const W4gemmKernelSet *w4gemmKernels_;
   AttentionWorkspace attentionWorkspace_;
   SgemmIsa attentionIsa_;
   const AttentionKernelSet *attentionKernels_;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""End-to-end test of int8 quantization (tessera-compile --quantize=int8):
-build an ONNX model, compile it with and without --quantize=int8, run both
-with tessera-run, and compare each with onnxruntime's float32 outputs.
+"""End-to-end test of quantization (tessera-compile --quantize=int8, or
+--quantize=w4[:GROUP] with --quantize): build an ONNX model, compile it with
+and without --quantize, run both with tessera-run, and compare each with
+onnxruntime's float32 outputs.
 
   quantized.py --model NAME [--model NAME ...] --tessera-compile PATH
                --tessera-run PATH --workdir DIR [--seq N] [--min-cosine C]
@@ -76,7 +77,7 @@ def check_model(name, args):
     ref = models.run_onnxruntime(onnx_path, arrays)
 
     results = {}
-    for label, extra in (("fp32", []), ("int8", ["--quantize=int8"])):
+    for label, extra in (("fp32", []), ("int8", [f"--quantize={args.quantize}"])):
         out_dir = os.path.join(args.workdir, f"{name}.{label}")
         res_dir = out_dir + ".results"
         _, err = compile_and_run(args, onnx_path, out_dir,
@@ -103,8 +104,9 @@ def check_model(name, args):
     ok = (f["min"] > 0.99999 and q["min"] >= args.min_cosine and
           q["mean"] >= args.min_mean_cosine and q["rel"] <= args.max_rel_l2)
     print(f"quantized {name}: fp32 min_cosine={f['min']:.6f} rel_l2={f['rel']:.2e} "
-          f"int8 min_cosine={q['min']:.6f} mean_cosine={q['mean']:.6f} rel_l2={q['rel']:.3e} "
-          f"model.tsr int8/fp32={q['size'] / f['size']:.3f} {'PASS' if ok else 'FAIL'}")
+          f"{args.quantize} min_cosine={q['min']:.6f} mean_cosine={q['mean']:.6f} "
+          f"rel_l2={q['rel']:.3e} model.tsr {args.quantize}/fp32={q['size'] / f['size']:.3f} "
+          f"{'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
@@ -119,6 +121,9 @@ def main():
     ap.add_argument("--min-mean-cosine", type=float, default=0.995)
     ap.add_argument("--max-rel-l2", type=float, default=0.1)
     ap.add_argument("--compile-arg", action="append", default=[])
+    ap.add_argument("--quantize", default="int8",
+                    help="the --quantize scheme (int8, w4, w4:GROUP); its rows are "
+                         "labelled int8 whatever the scheme")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)

@@ -6,7 +6,7 @@
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
 //                   [--time-report] [--plan-memory=false]
-//                   [--parallel-loops=false] [--quantize=int8]
+//                   [--parallel-loops=false] [--quantize=int8|w4[:GROUP]]
 //                   [--quantize-skip GLOB ...]
 //   tessera-compile --list-ops
 //
@@ -109,7 +109,9 @@ static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("int8: linears with constant weights get int8 weights (per "
              "output channel) and int8 activations (per token, at run time); "
-             "norms, softmax, GELU and residuals stay f32"),
+             "w4 or w4:GROUP: 4-bit weights per group of GROUP (default 32) "
+             "k values with f32 activations; norms, softmax, GELU and "
+             "residuals stay f32"),
     cl::init("none"), cl::cat(tesseraCategory));
 static cl::list<std::string> quantizeSkip(
     "quantize-skip",
@@ -139,23 +141,39 @@ static std::string formatBytes(int64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-/// "tessera-compile: quantized N of M linears to int8 (weights A -> B)",
-/// then one line per linear left in f32 and why (tsr-quantize's remarks),
-/// or a warning when there was nothing to quantize.
+/// "tessera-compile: quantized N of M linears to int8 (weights A -> B)" (or
+/// "to w4 (group G)"), then one line per linear left in f32 and why
+/// (tsr-quantize's remarks), or a warning when there was nothing to
+/// quantize.
 static void printQuantizationReport(ModuleOp module,
                                     llvm::ArrayRef<std::string> keptFloat) {
   int64_t quantized = 0, floatBytes = 0, intBytes = 0;
   auto bytesOf = [](Value v) {
+    if (!v)
+      return int64_t(0);
     auto t = cast<RankedTensorType>(v.getType());
     return t.getNumElements() * t.getElementTypeBitWidth() / 8;
   };
+  bool w4 = llvm::StringRef(quantize).starts_with("w4");
   module.walk([&](tsr::QuantizedLinearOp op) {
+    if (w4 || op.getInputQuant() != tsr::InputQuant::per_token)
+      return;
     ++quantized;
     int64_t k = op.getInput().getType().getShape().back();
     int64_t n = op.getType().getShape().back();
     floatBytes += n * k * 4;
     intBytes += bytesOf(op.getWeight()) + bytesOf(op.getWeightScale()) +
-                (op.getWeightSums() ? bytesOf(op.getWeightSums()) : 0);
+                bytesOf(op.getWeightSums());
+  });
+  int64_t group = 0;
+  module.walk([&](tsr::W4LinearOp op) {
+    ++quantized;
+    group = static_cast<int64_t>(op.getGroupSize());
+    int64_t k = op.getInput().getType().getShape().back();
+    int64_t n = op.getType().getShape().back();
+    floatBytes += n * k * 4;
+    intBytes += bytesOf(op.getWeight()) + bytesOf(op.getScale()) +
+                bytesOf(op.getZeroPoint());
   });
   int64_t total = quantized + static_cast<int64_t>(keptFloat.size());
   if (quantized == 0) {
@@ -164,9 +182,11 @@ static void printQuantizationReport(ModuleOp module,
                  << " linears with a constant weight)\n";
   } else {
     llvm::outs() << "tessera-compile: quantized " << quantized << " of "
-                 << total << " linears to int8 (their weights "
-                 << formatBytes(floatBytes) << " -> " << formatBytes(intBytes)
-                 << ")\n";
+                 << total << " linears to "
+                 << (w4 ? "w4 (group " + std::to_string(group) + ")"
+                        : std::string("int8"))
+                 << " (their weights " << formatBytes(floatBytes) << " -> "
+                 << formatBytes(intBytes) << ")\n";
   }
   for (const std::string &why : keptFloat)
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
@@ -228,9 +248,18 @@ int main(int argc, char **argv) {
     return fail("unsupported --emit '" + emit + "' (mlir, obj or lib)");
   if (!isIdentifier(modelName))
     return fail("--model-name must be a C identifier");
-  if (quantize != "none" && quantize != "int8")
+  if (llvm::StringRef scheme = quantize; scheme.consume_front("w4")) {
+    int64_t group = 32;
+    if (!scheme.empty() && (!scheme.consume_front(":") ||
+                            scheme.getAsInteger(10, group) || group <= 0 ||
+                            group % 2 != 0))
+      return fail("unsupported --quantize '" + quantize +
+                  "': the w4 group size must be an even positive number "
+                  "(w4:32, w4:128)");
+  } else if (quantize != "none" && quantize != "int8") {
     return fail("unsupported --quantize '" + quantize +
-                "' (supported: int8)");
+                "' (supported: int8, w4, w4:GROUP)");
+  }
   if (!quantizeSkip.empty() && quantize == "none")
     return fail("--quantize-skip needs --quantize");
 

@@ -32,6 +32,7 @@ namespace {
 constexpr llvm::StringLiteral kSgemmHelper = "__tsr_sgemm";
 constexpr llvm::StringLiteral kAttentionHelper = "__tsr_attention";
 constexpr llvm::StringLiteral kQgemmHelper = "__tsr_qgemm";
+constexpr llvm::StringLiteral kW4gemmHelper = "__tsr_w4gemm";
 
 // Bits of the helper's `flags` operand.
 enum : int64_t {
@@ -40,6 +41,12 @@ enum : int64_t {
   kPackedB = 4,
   kHasBias = 8,
   kEpilogueShift = 8,
+};
+
+// Bits of the 4-bit GEMM helper's `flags` operand, besides kHasBias and the
+// epilogue.
+enum : int64_t {
+  kHasZeroPoint = 16,
 };
 
 // Bits of the attention helper's `flags` operand.
@@ -283,6 +290,59 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
   return fn;
 }
 
+/// `@__tsr_w4gemm(ctx, A, Bpacked, scale, zero, bias, C, flags, group)`:
+/// fills a tsr_w4gemm_args_t and calls ctx->w4gemm. A is [1, M, K] f32, B
+/// the packed 4-bit weight, scale and zero [ceil(N/16), K / group, 16],
+/// C [1, M, N];
+/// flags: kHasBias, kHasZeroPoint, the epilogue above kEpilogueShift.
+func::FuncOp getOrCreateW4gemmHelper(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kW4gemmHelper))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
+  MemRefType packed = anyStridedMemRef(
+      ctx, 3, IntegerType::get(ctx, 8, IntegerType::Unsigned));
+  Type i64 = IntegerType::get(ctx, 64);
+  func::FuncOp fn = createHelper(module, kW4gemmHelper,
+                                 {ptrType, m3, packed, m3, m3, m1, m3, i64, i64});
+  Block *body = &fn.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  HelperBodyBuilder h{b, fn.getLoc()};
+  Value kctx = body->getArgument(0), flags = body->getArgument(7);
+  auto ma = h.meta(body->getArgument(1)), mb = h.meta(body->getArgument(2)),
+       mscale = h.meta(body->getArgument(3)),
+       mzero = h.meta(body->getArgument(4)),
+       mbias = h.meta(body->getArgument(5)), mc = h.meta(body->getArgument(6));
+  Value zero = h.cst(0);
+  Value epilogue = arith::AndIOp::create(
+      b, h.loc, arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
+      h.cst(255));
+  SmallVector<Value> words = {
+      ma.ptr,
+      mb.ptr,
+      mscale.ptr,
+      h.select(h.flagSet(flags, kHasZeroPoint), mzero.ptr, zero),
+      mc.ptr,
+      h.select(h.flagSet(flags, kHasBias), mbias.ptr, zero),
+      mc.sizes[0],           // batch
+      mc.sizes[1],           // m
+      mc.sizes[2],           // n
+      ma.sizes[2],           // k
+      body->getArgument(8),  // group
+      h.select(h.isOne(ma.sizes[0]), zero, ma.strides[0]), // a_batch_stride
+      ma.strides[1],         // a_row_stride
+      ma.strides[2],         // a_col_stride
+      mc.strides[0],         // c_batch_stride
+      mc.strides[1],         // c_row_stride
+      epilogue,
+  };
+  assert(words.size() == TSR_W4GEMM_ARGS_WORDS && "tsr_w4gemm_args_t changed");
+  h.callKernel(kctx, offsetof(tsr_kernel_context_t, w4gemm), words);
+  func::ReturnOp::create(b, h.loc);
+  return fn;
+}
+
 //===----------------------------------------------------------------------===//
 // Call sites
 //===----------------------------------------------------------------------===//
@@ -493,6 +553,44 @@ Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
   return cb.reshape(cb.resultTensor(c), outer);
 }
 
+/// A packed 4-bit linear as a call of @__tsr_w4gemm on [1, M, K] x packed.
+Value lowerW4Linear(tsr::W4LinearOp op, func::FuncOp helper, Value kctx) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  CallSiteBuilder cb{b, loc};
+  Value x = op.getInput();
+  int64_t rank = op.getType().getRank();
+  SmallVector<Value> outer;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    outer.push_back(cb.dim(x, d));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value m = cb.product(outer);
+  Value x3 = cb.reshape(x, {one, m, cb.dim(x, rank - 1)});
+  Value n = arith::ConstantIndexOp::create(b, loc, op.getType().getShape().back());
+  int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift;
+  Value bias = op.getBias(), zero = op.getZeroPoint();
+  if (bias)
+    flags |= kHasBias;
+  else
+    bias = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0}, b.getF32Type());
+  if (zero)
+    flags |= kHasZeroPoint;
+  else
+    zero = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0, 0, 0},
+                                   b.getF32Type());
+  memref::AllocOp c = cb.allocResult({one, m, n});
+  Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
+  Value group = arith::ConstantIntOp::create(
+      b, loc, b.getI64Type(), static_cast<int64_t>(op.getGroupSize()));
+  func::CallOp::create(
+      b, loc, helper,
+      ValueRange{kctx, cb.toBuffer(x3), cb.toBuffer(op.getWeight()),
+                 cb.toBuffer(op.getScale()), cb.toBuffer(zero),
+                 cb.toBuffer(bias), cb.resultView(c), flagsValue, group});
+  outer.push_back(n);
+  return cb.reshape(cb.resultTensor(c), outer);
+}
+
 /// A dim of a tensor named by where its size comes from: (tensor, dim),
 /// followed through the ops that keep a dim (a slice's size operand, a
 /// linear's leading dims, tensor.dim), or (index value, -1).
@@ -515,6 +613,9 @@ std::pair<Value, int64_t> dimOrigin(Value t, int64_t d) {
     if (d + 1 < type.getRank())
       return dimOrigin(linear.getInput(), d);
   if (auto linear = t.getDefiningOp<tsr::QuantizedLinearOp>())
+    if (d + 1 < type.getRank())
+      return dimOrigin(linear.getInput(), d);
+  if (auto linear = t.getDefiningOp<tsr::W4LinearOp>())
     if (d + 1 < type.getRank())
       return dimOrigin(linear.getInput(), d);
   if (auto reshape = t.getDefiningOp<tsr::ReshapeOp>()) {
@@ -814,6 +915,17 @@ struct TsrLowerToUKernelsPass
           return signalPassFailure();
         }
         Value r = lowerQuantizedLinear(op, getOrCreateQgemmHelper(module), kctx);
+        op.getResult().replaceAllUsesWith(r);
+        op.erase();
+      }
+      SmallVector<tsr::W4LinearOp> w4;
+      fn.walk([&](tsr::W4LinearOp op) { w4.push_back(op); });
+      for (tsr::W4LinearOp op : w4) {
+        if (!op.getWeightPacked()) {
+          op.emitOpError("must be packed (tsr-pack-weights) to be lowered");
+          return signalPassFailure();
+        }
+        Value r = lowerW4Linear(op, getOrCreateW4gemmHelper(module), kctx);
         op.getResult().replaceAllUsesWith(r);
         op.erase();
       }

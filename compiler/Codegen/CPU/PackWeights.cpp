@@ -15,6 +15,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "tessera/pack.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace mlir;
@@ -121,6 +122,89 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
     });
     getOperation().walk(
         [&](tsr::QuantizedLinearOp op) { packQuantized(op, b); });
+    getOperation().walk([&](tsr::W4LinearOp op) { packW4(op, b); });
+  }
+
+  /// A constant [groups, N] f32 parameter of a 4-bit linear in the
+  /// kernels' panel-major layout [ceil(N / 16), groups, 16], zero past N.
+  Value packParams(OpBuilder &b, Location loc, Value v) {
+    ElementsAttr value = getConstantElements(v);
+    if (!value)
+      return Value();
+    ArrayRef<int64_t> shape = value.getShapedType().getShape();
+    int64_t groups = shape[0], n = shape[1];
+    int64_t width = tsr::kPackedPanelWidth, panels = (n + width - 1) / width;
+    std::vector<char> storage;
+    ArrayRef<char> bytes = constantBytes(value, storage);
+    if (bytes.empty() && groups * n != 0)
+      return Value();
+    const float *src = reinterpret_cast<const float *>(bytes.data());
+    auto blob = HeapAsmResourceBlob::allocate(
+        panels * groups * width * sizeof(float), alignof(float));
+    auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+    std::fill_n(out, panels * groups * width, 0.0f);
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t j = 0; j < n; ++j)
+        out[((j / width) * groups + g) * width + j % width] = src[g * n + j];
+    std::string name = "param";
+    if (auto attr =
+            v.getDefiningOp()->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+      name = attr.str();
+    return createBlobConstant(
+               b, loc,
+               RankedTensorType::get({panels, groups, width}, b.getF32Type()),
+               name + ".packed", name, std::move(blob))
+        ->getResult(0);
+  }
+
+  /// A 4-bit linear's [N, K] values (one per byte) in the kernels' layout,
+  /// two per byte (tsr_pack_w4_panels), and its scales and zero points
+  /// panel-major (packParams).
+  void packW4(tsr::W4LinearOp op, OpBuilder &b) {
+    if (op.getWeightPacked())
+      return;
+    Value w = op.getWeight();
+    ElementsAttr value = getConstantElements(w);
+    if (!value)
+      return;
+    std::vector<char> storage;
+    ArrayRef<char> bytes = constantBytes(value, storage);
+    ArrayRef<int64_t> shape = value.getShapedType().getShape();
+    int64_t n = shape[0], k = shape[1];
+    if (bytes.empty() && n * k != 0)
+      return;
+    int64_t panels = (n + tsr::kPackedPanelWidth - 1) / tsr::kPackedPanelWidth;
+    b.setInsertionPoint(op);
+    Value scale = packParams(b, op.getLoc(), op.getScale());
+    Value zero = op.getZeroPoint()
+                     ? packParams(b, op.getLoc(), op.getZeroPoint())
+                     : Value();
+    if (!scale || (op.getZeroPoint() && !zero))
+      return;
+    auto blob = HeapAsmResourceBlob::allocate(tsr_packed_w4_size(k, n),
+                                              alignof(int64_t));
+    tsr_pack_w4_panels(reinterpret_cast<const uint8_t *>(bytes.data()), k, n,
+                       /*row_stride=*/1, /*col_stride=*/k,
+                       reinterpret_cast<uint8_t *>(blob.getMutableData().data()));
+    std::string name = "weight";
+    if (auto attr =
+            w.getDefiningOp()->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+      name = attr.str();
+    Operation *packed = createBlobConstant(
+        b, op.getLoc(),
+        RankedTensorType::get({panels, k / 2, tsr::kPackedPanelWidth},
+                              b.getIntegerType(8, /*isSigned=*/false)),
+        name + ".packed", name, std::move(blob));
+    Value oldScale = op.getScale(), oldZero = op.getZeroPoint();
+    op.getWeightMutable().assign(packed->getResult(0));
+    op.getScaleMutable().assign(scale);
+    if (zero)
+      op.getZeroPointMutable().assign(zero);
+    op.setWeightPacked(true);
+    blobUses.eraseIfUnused(w);
+    blobUses.eraseIfUnused(oldScale);
+    if (oldZero)
+      blobUses.eraseIfUnused(oldZero);
   }
 
   /// A quantized linear's [N, K] int8 weight in the int8 kernels' layout,

@@ -305,6 +305,46 @@ LogicalResult QuantizedLinearOp::verify() {
   return success();
 }
 
+LogicalResult W4LinearOp::verify() {
+  RankedTensorType in = getInput().getType();
+  RankedTensorType w = getWeight().getType();
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t k = in.getShape().back(), n = getType().getShape().back();
+  int64_t group = static_cast<int64_t>(getGroupSize());
+  if (group <= 0 || group % 2 != 0)
+    return emitOpError("group_size must be even and positive, got ") << group;
+  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
+    return emitOpError("K and N must be static");
+  if (k % group != 0)
+    return emitOpError("group_size ") << group << " does not divide K = " << k;
+  SmallVector<int64_t> params = {k / group, n};
+  if (getWeightPacked()) {
+    int64_t panels = (n + kPackedPanelWidth - 1) / kPackedPanelWidth;
+    SmallVector<int64_t> want = {panels, k / 2, kPackedPanelWidth};
+    if (!areShapesCompatible(w.getShape(), want))
+      return emitOpError("packed weight must be ") << shapeStr(want);
+    params = {panels, k / group, kPackedPanelWidth};
+  } else if (!areShapesCompatible(w.getShape(), {n, k})) {
+    return emitOpError("weight must be [N, K] = ") << shapeStr({n, k});
+  }
+  if (!areShapesCompatible(getScale().getType().getShape(), params))
+    return emitOpError("scale must be ") << shapeStr(params);
+  if (Value z = getZeroPoint();
+      z && !areShapesCompatible(cast<RankedTensorType>(z.getType()).getShape(),
+                                params))
+    return emitOpError("zero_point must be ") << shapeStr(params);
+  if (Value b = getBias();
+      b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
+                                {n}))
+    return emitOpError("bias must be [N] with N = ") << n;
+  SmallVector<int64_t> expected(in.getShape());
+  expected.back() = n;
+  if (!areShapesCompatible(expected, getType().getShape()))
+    return emitOpError("result must be ") << shapeStr(expected);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Quantize, dequantize
 //===----------------------------------------------------------------------===//

@@ -295,6 +295,45 @@ def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
   let hasVerifier = 1;
 }
 
+def Tsr_W4LinearOp : Tsr_Op<"w4_linear", [Pure, AttrSizedOperandSegments]> {
+  let summary = "tsr.linear with 4-bit group-quantized weights and f32 activations.";
+  let description = [{
+    The weight-only 4-bit form of `tsr.linear` (`--quantize=w4`, or an
+    imported `MatMulNBits`). `weight` holds `[N, K]` unsigned 4-bit values
+    `q` (0..15), one per `ui8` element; `scale` and the optional
+    `zero_point` (f32, 8 when absent) are `[K / group_size, N]`, one per
+    group of `group_size` consecutive k values of an output channel:
+
+        W[n, k] = (q[n, k] - zero_point[g, n]) * scale[g, n],  g = k / group_size
+        y = epilogue(x · Wᵀ + bias)
+
+    The kernels dequantize in registers and multiply in f32 (tessera/abi.h,
+    `tsr_w4gemm_args_t`). `group_size` is even and divides K.
+
+    With `weight_packed`, `weight` is in the kernels' layout
+    (`TSR_W4GEMM_*`): `[ceil(N/16), K/2, 16]` bytes, two k values per byte;
+    `scale` and `zero_point` are then panel-major like it, `[ceil(N/16),
+    K / group_size, 16]`, zero past N.
+
+    ```mlir
+    %y = tsr.w4_linear %x, %q scale %s zero %z bias %b {group_size = 32 : i64} : (tensor<1x4096xf32>, tensor<4096x4096xui8>, tensor<128x4096xf32>, tensor<128x4096xf32>, tensor<4096xf32>) -> tensor<1x4096xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[UI8]>:$weight,
+      RankedTensorOf<[F32]>:$scale,
+      Optional<RankedTensorOf<[F32]>>:$zero_point,
+      Optional<RankedTensorOf<[F32]>>:$bias,
+      I64Attr:$group_size,
+      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,
+      UnitAttr:$weight_packed);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `scale` $scale (`zero` $zero_point^)? (`bias` $bias^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tsr_QuantizeOp : Tsr_Op<"quantize", [Pure]> {
   let summary = "ONNX's QuantizeLinear: saturate(round(x / scale) + zero_point).";
   let description = [{

@@ -180,6 +180,41 @@ typedef struct tsr_qgemm_args_t {
 #define TSR_QGEMM_ARGS_WORDS 18
 #define TSR_QGEMM_MAX_K 65536
 
+/* The packed 4-bit B of tsr_w4gemm_args_t: ceil(N / 16) panels of K / 2
+ * rows of 16 bytes; byte j of row r of panel p holds column 16p + j's
+ * unsigned 4-bit values at k = 2r (low nibble) and k = 2r + 1 (high
+ * nibble): element (k, n) is in byte ((n / 16) * (K / 2) + k / 2) * 16 +
+ * n % 16. Columns past N are zero. */
+#define TSR_W4GEMM_PANEL_WIDTH 16
+
+/* GEMM with 4-bit weights and f32 activations (tsr.w4_linear): for each
+ * batch index i,
+ *   C_i[m, n] = epilogue(sum_k A_i[m, k] * w[k, n] + bias[n]),
+ *   w[k, n] = q[k, n] * s[g, n] - z[g, n] * s[g, n],  g = k / group,
+ * with q the unsigned 4-bit values in the packed layout above, s =
+ * b_scale[i] and z = b_zero[i] (8, the symmetric midpoint, when b_zero is
+ * NULL) per group of `group` consecutive k values of a column, panel-major
+ * as the weights, so that a tile reads them in order: i = ((n / 16) * (K /
+ * group) + g) * 16 + n % 16 (zero past N). The weights are dequantized in
+ * registers (each w one fused multiply-subtract) and the sum runs over k in
+ * order in f32 fused multiply-adds, the same on every ISA. K must be a
+ * multiple of `group`, and `group` even. Every field is 8 bytes,
+ * TSR_W4GEMM_ARGS_WORDS in all. */
+typedef struct tsr_w4gemm_args_t {
+  const float *a;
+  const uint8_t *b;
+  const float *b_scale;
+  const float *b_zero; /* NULL: 8 */
+  float *c;
+  const float *bias; /* NULL: no bias */
+  int64_t batch, m, n, k, group;
+  int64_t a_batch_stride, a_row_stride, a_col_stride;
+  int64_t c_batch_stride, c_row_stride;
+  int64_t epilogue; /* TSR_EPILOGUE_* */
+} tsr_w4gemm_args_t;
+
+#define TSR_W4GEMM_ARGS_WORDS 17
+
 /* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's
  * threads; returns when all chunks are done. */
 typedef void (*tsr_parallel_task_fn_t)(void *task_arg, int64_t begin,
@@ -201,6 +236,8 @@ typedef struct tsr_kernel_context_t {
   void (*attention)(void *runtime, const tsr_attention_args_t *args);
   /* Since ABI version 4. */
   void (*qgemm)(void *runtime, const tsr_qgemm_args_t *args);
+  /* Since ABI version 5. */
+  void (*w4gemm)(void *runtime, const tsr_w4gemm_args_t *args);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

@@ -96,6 +96,31 @@ static inline void tsr_pack_qb_panels(const int8_t *b, int64_t k, int64_t n,
   }
 }
 
+/* Bytes of the packed 4-bit form of a [k, n] matrix (TSR_W4GEMM panels;
+ * k even). */
+static inline int64_t tsr_packed_w4_size(int64_t k, int64_t n) {
+  return (n + TSR_W4GEMM_PANEL_WIDTH - 1) / TSR_W4GEMM_PANEL_WIDTH * (k / 2) *
+         TSR_W4GEMM_PANEL_WIDTH;
+}
+
+/* Packs the unsigned 4-bit values q (0..15, one per byte; element (k, n) at
+ * q[k * row_stride + n * col_stride]) into `out` (tsr_packed_w4_size(k, n)
+ * bytes, zero-padded); k must be even. */
+static inline void tsr_pack_w4_panels(const uint8_t *q, int64_t k, int64_t n,
+                                      int64_t row_stride, int64_t col_stride,
+                                      uint8_t *out) {
+  const int64_t width = TSR_W4GEMM_PANEL_WIDTH, rows = k / 2;
+  memset(out, 0, (size_t)tsr_packed_w4_size(k, n));
+  for (int64_t j = 0; j < n; ++j) {
+    uint8_t *panel = out + (j / width) * rows * width;
+    for (int64_t r = 0; r < rows; ++r) {
+      uint8_t lo = q[(2 * r) * row_stride + j * col_stride] & 15;
+      uint8_t hi = q[(2 * r + 1) * row_stride + j * col_stride] & 15;
+      panel[r * width + j % width] = (uint8_t)(lo | (hi << 4));
+    }
+  }
+}
+
 #ifdef __cplusplus
 }
 #endif

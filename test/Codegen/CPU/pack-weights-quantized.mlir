@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --tsr-pack-weights | FileCheck %s
+// RUN: tessera-opt %s --split-input-file --tsr-pack-weights | FileCheck %s
 
 // Tests that a quantized linear's [N, K] = [2, 5] int8 weight becomes the
 // int8 kernels' [ceil(N/16), ceil(K/4), 64] panels (group g holds, for each
@@ -20,5 +20,26 @@ func.func @pack_quantized(%x: tensor<3x5xf32>) -> tensor<3x2xf32> {
   %w = tsr.constant {tsr.name = "fc.weight.int8"} dense<[[1, 2, 3, 4, 5], [-1, -2, -3, -4, -5]]> : tensor<2x5xi8>
   %s = tsr.constant dense<[0.5, 0.25]> : tensor<2xf32>
   %0 = tsr.quantized_linear %x, %w scale %s : (tensor<3x5xf32>, tensor<2x5xi8>, tensor<2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that a w4 linear's [N, K] = [2, 4] values become the 4-bit kernels'
+// [ceil(N/16), K/2, 16] bytes, two k values per byte (k even low), and its
+// [K/group, N] scales and zero points become panel-major [ceil(N/16),
+// K/group, 16], zero past N.
+// Row 0 = [0, 15, 0, 14], row 1 = [8, 8, 8, 8]: byte row 0 is F0 88, byte
+// row 1 is E0 88, then zeros.
+// CHECK-LABEL: func.func @pack_w4
+//       CHECK:   %[[S:.+]] = tsr.constant {tsr.name = "s"} dense_resource<s.packed> : tensor<1x2x16xf32>
+//       CHECK:   %[[P:.+]] = tsr.constant {tsr.name = "q"} dense_resource<q.packed> : tensor<1x2x16xui8>
+//       CHECK:   tsr.w4_linear %{{.+}}, %[[P]] scale %[[S]] {group_size = 2 : i64, weight_packed}
+//   CHECK-DAG:   q.packed: "0x08000000F088[[Z14:(00){14}]]E088[[Z14]]"
+//   CHECK-DAG:   s.packed: "0x040000000000003F0000803E[[F14:(00000000){14}]]0000803F00000040[[F14]]"
+func.func @pack_w4(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %q = tsr.constant {tsr.name = "q"} dense<[[0, 15, 0, 14], [8, 8, 8, 8]]> : tensor<2x4xui8>
+  %s = tsr.constant {tsr.name = "s"} dense<[[0.5, 0.25], [1.0, 2.0]]> : tensor<2x2xf32>
+  %0 = tsr.w4_linear %x, %q scale %s {group_size = 2 : i64} : (tensor<3x4xf32>, tensor<2x4xui8>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }

@@ -922,3 +922,30 @@ func.func @matmul_integer_zero(%a: tensor<3x4xui8>, %b: tensor<4x2xi8>, %za: ten
   %0 = tsr.matmul_integer %a, %b, %za, %zb : (tensor<3x4xui8>, tensor<4x2xi8>, tensor<4xui8>, tensor<i8>) -> tensor<3x2xi32>
   return
 }
+
+// -----
+
+// Tests that a w4 group divides K.
+func.func @w4_group_k(%x: tensor<2x48xf32>, %q: tensor<3x48xui8>, %s: tensor<1x3xf32>) {
+  // expected-error @+1 {{'tsr.w4_linear' op group_size 32 does not divide K = 48}}
+  %0 = tsr.w4_linear %x, %q scale %s {group_size = 32 : i64} : (tensor<2x48xf32>, tensor<3x48xui8>, tensor<1x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a w4 group is even.
+func.func @w4_group_odd(%x: tensor<2x6xf32>, %q: tensor<3x6xui8>, %s: tensor<2x3xf32>) {
+  // expected-error @+1 {{'tsr.w4_linear' op group_size must be even and positive, got 3}}
+  %0 = tsr.w4_linear %x, %q scale %s {group_size = 3 : i64} : (tensor<2x6xf32>, tensor<3x6xui8>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that w4 scales are [K / group, N].
+func.func @w4_scale_shape(%x: tensor<2x64xf32>, %q: tensor<3x64xui8>, %s: tensor<3x2xf32>) {
+  // expected-error @+1 {{'tsr.w4_linear' op scale must be 2x3}}
+  %0 = tsr.w4_linear %x, %q scale %s {group_size = 32 : i64} : (tensor<2x64xf32>, tensor<3x64xui8>, tensor<3x2xf32>) -> tensor<2x3xf32>
+  return
+}

@@ -18,7 +18,8 @@ Subcommands:
               sentences with tessera-run, compare last_hidden_state and the
               sentence embeddings with the numpy reference; print the max
               errors and PASS/FAIL at --atol
-  quantized   compile it in f32 and with --quantize=int8, embed the 60
+  quantized   compile it in f32 and with --quantize=int8 (or --quantize
+              SCHEME), embed the 60
               varied sentences of VARIED_SENTENCES with both, and print the
               mean and worst cosine between each sentence's two embeddings;
               PASS when they reach --min-mean and --min-worst
@@ -304,7 +305,9 @@ def quantized(args):
         return 1
     inputs = tokenize(model_dir, VARIED_SENTENCES)
     emb = {}
-    for label, extra in (("f32", []), ("int8", ["--quantize=int8"])):
+    scheme = args.quantize
+    skips = [f"--quantize-skip={g}" for g in args.skip]
+    for label, extra in (("f32", []), (scheme, [f"--quantize={scheme}"] + skips)):
         out = os.path.join(args.workdir, label)
         p = subprocess.run([args.tessera_compile, model_dir, "-o", out] + extra,
                            check=True, capture_output=True, text=True)
@@ -313,12 +316,12 @@ def quantized(args):
                 print(line)
         emb[label] = embed_with(model_dir, out, os.path.join(args.workdir, label + ".run"),
                                 inputs, args.tessera_run)
-    cos = (emb["f32"] * emb["int8"]).sum(axis=1)
+    cos = (emb["f32"] * emb[scheme]).sum(axis=1)
     ok = cos.mean() >= args.min_mean and cos.min() >= args.min_worst
-    print(f"minilm int8: {len(VARIED_SENTENCES)} sentences, cosine to f32 "
+    print(f"minilm {scheme}: {len(VARIED_SENTENCES)} sentences, cosine to f32 "
           f"mean={cos.mean():.5f} worst={cos.min():.5f} "
           f"('{VARIED_SENTENCES[int(cos.argmin())][:40]}')")
-    print(f"minilm int8: {'PASS' if ok else 'FAIL'} at mean >= {args.min_mean}, "
+    print(f"minilm {scheme}: {'PASS' if ok else 'FAIL'} at mean >= {args.min_mean}, "
           f"worst >= {args.min_worst}")
     return 0 if ok else 1
 
@@ -342,6 +345,8 @@ def main():
     q.add_argument("--workdir", required=True)
     q.add_argument("--min-mean", type=float, default=0.995)
     q.add_argument("--min-worst", type=float, default=0.99)
+    q.add_argument("--quantize", default="int8", help="the --quantize scheme (int8, w4, w4:G)")
+    q.add_argument("--skip", action="append", default=[], help="a --quantize-skip glob")
     q.add_argument("--tessera-compile", default="tessera-compile")
     q.add_argument("--tessera-run", default="tessera-run")
     args = ap.parse_args()

@@ -151,9 +151,11 @@ struct TsrFuseLinearPass : impl::TsrFuseLinearPassBase<TsrFuseLinearPass> {
     RewritePatternSet patterns(&getContext());
     patterns.add<MatmulToLinear>(&getContext());
     // The quantized linears of already-quantized models
-    // (tsr-fold-quantized-matmuls) take their bias and activation alike.
+    // (tsr-fold-quantized-matmuls, MatMulNBits) take their bias and
+    // activation alike.
     addFusions<tsr::LinearOp>(patterns, &getContext());
     addFusions<tsr::QuantizedLinearOp>(patterns, &getContext());
+    addFusions<tsr::W4LinearOp>(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -162,6 +162,8 @@ void registerResizeConverters(ConverterTable &table);
 void registerEinsumConverters(ConverterTable &table);
 void registerAttentionConverters(ConverterTable &table);
 void registerQuantizeConverters(ConverterTable &table);
+/// The com.microsoft ops (a separate table: that domain only).
+void registerContribConverters(ConverterTable &table);
 
 /// Rejects, with an "unsupported" error, operands of an element type that
 /// the op's lowering cannot handle (unsigned integers outside data movement).

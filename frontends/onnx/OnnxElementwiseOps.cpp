@@ -735,7 +735,7 @@ Error checkOperandTypes(Importer &im, const onnx::NodeProto &node) {
   // The quantization ops check their own types (OnnxQuantizeOps.cpp).
   static const llvm::StringSet<> quantization = {
       "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
-      "MatMulInteger", "QLinearMatMul"};
+      "MatMulInteger", "QLinearMatMul", "MatMulNBits"};
   if (dataMovement.contains(node.op_type()) ||
       unsignedAware.contains(node.op_type()) ||
       quantization.contains(node.op_type()))

@@ -41,16 +41,31 @@ const ConverterTable &converters() {
   return table;
 }
 
+/// com.microsoft ops that quantized exports use (MatMulNBits).
+const ConverterTable &contribConverters() {
+  static const ConverterTable table = [] {
+    ConverterTable m;
+    registerContribConverters(m);
+    return m;
+  }();
+  return table;
+}
+
 } // namespace
 
 Error convertNode(Importer &im, const onnx::NodeProto &node) {
-  if (!node.domain().empty() && node.domain() != "ai.onnx")
+  bool contrib = node.domain() == "com.microsoft";
+  if (!node.domain().empty() && node.domain() != "ai.onnx" && !contrib)
     return im.nodeError(node, "unsupported op: domain '" + node.domain() +
                                   "' is not supported");
-  const auto &table = converters();
+  const auto &table = contrib ? contribConverters() : converters();
   auto it = table.find(node.op_type());
   if (it == table.end())
-    return im.nodeError(node, "unsupported op '" + node.op_type() + "'");
+    return im.nodeError(node, contrib ? "unsupported op: '" + node.op_type() +
+                                            "' of domain 'com.microsoft' is "
+                                            "not supported (MatMulNBits is)"
+                                      : "unsupported op '" + node.op_type() +
+                                            "'");
   for (int i = 0; i < node.input_size(); ++i)
     if (!node.input(i).empty() && !im.values.count(node.input(i)))
       return im.nodeError(node, "input '" + node.input(i) +

@@ -7,16 +7,23 @@
 // MatMulInteger, a rescale and QuantizeLinear, as its definition reads. The
 // graph passes fold the matmuls among them into int8 kernels
 // (tsr-fold-quantized-matmuls) and compute the rest exactly
-// (tsr-lower-quantized-ops).
+// (tsr-lower-quantized-ops). com.microsoft's MatMulNBits (4-bit LLM
+// exports) becomes a tsr.w4_linear with the model's own 4-bit values,
+// scales and zero points.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Transforms/LinearWeights.h"
+#include "compiler/Transforms/PatternUtils.h"
 #include "frontends/onnx/NodeBuilder.h"
 #include "frontends/onnx/OnnxOpSupport.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
+using namespace tessera;
 using llvm::Error;
 using llvm::Expected;
 
@@ -270,8 +277,12 @@ Error convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
     Expected<Value> s = im.tensorOperand(node, i);
     if (!s)
       return s.takeError();
-    if (!typeOf(*s).getElementType().isF32() || typeOf(*s).getRank() > 1)
-      return im.nodeError(node, "scales must be float32 scalars or vectors");
+    if (!typeOf(*s).getElementType().isF32())
+      return im.nodeError(node, "unsupported scale type " +
+                                    typeName(typeOf(*s).getElementType()) +
+                                    " (float32 only)");
+    if (typeOf(*s).getRank() > 1)
+      return im.nodeError(node, "scales must be scalars or vectors");
     if (i != 4 && typeOf(*s).getNumElements() != 1)
       return im.nodeError(node, "per-row a_scale and y_scale are unsupported");
     auto it = im.values.find(node.input(i));
@@ -296,7 +307,147 @@ Error convertQLinearMatMul(Importer &im, const onnx::NodeProto &node) {
   return Error::success();
 }
 
+/// The bytes of input `i`, a compile-time constant, or an error.
+Expected<std::vector<char>> constantInput(Importer &im,
+                                          const onnx::NodeProto &node, int i,
+                                          llvm::StringRef what) {
+  Expected<Value> v = im.tensorOperand(node, i);
+  if (!v)
+    return v.takeError();
+  ElementsAttr attr = getConstantElements(*v);
+  std::vector<char> storage;
+  ArrayRef<char> bytes = attr ? constantBytes(attr, storage) : ArrayRef<char>();
+  if (!attr || (bytes.empty() && attr.getNumElements() != 0))
+    return im.nodeError(node, what + " must be a constant (an initializer)");
+  return std::vector<char>(bytes.begin(), bytes.end());
+}
+
+/// com.microsoft MatMulNBits (4 bits): Y = A · W (+ bias) with W[k, n] =
+/// (q - zero) * scale per block of block_size k values of column n; B is
+/// [N, ceil(K / block), block / 2] bytes (low nibble first), scales [N *
+/// blocks], zero points absent (8), packed 4-bit [N * ceil(blocks / 2)] or
+/// float [N * blocks].
+Error convertMatMulNBits(Importer &im, const onnx::NodeProto &node) {
+  int64_t k = attrInt(node, "K", -1), n = attrInt(node, "N", -1);
+  int64_t bits = attrInt(node, "bits", 4), block = attrInt(node, "block_size", -1);
+  if (bits != 4)
+    return im.nodeError(node, "unsupported bits " + llvm::Twine(bits) +
+                                  " (4 only)");
+  if (k <= 0 || n <= 0 || block < 2 || block % 2 != 0)
+    return im.nodeError(node, llvm::formatv("invalid K = {0}, N = {1} or "
+                                            "block_size = {2}",
+                                            k, n, block)
+                                  .str());
+  if (k % block != 0)
+    return im.nodeError(node, llvm::formatv("block_size {0} does not divide "
+                                            "K = {1} (unsupported)",
+                                            block, k)
+                                  .str());
+  if (im.hasInput(node, 4))
+    return im.nodeError(node, "g_idx (act-order) is unsupported");
+  Expected<Value> a = im.tensorOperand(node, 0);
+  if (!a)
+    return a.takeError();
+  RankedTensorType at = typeOf(*a);
+  if (!at.getElementType().isF32() || at.getRank() < 1 ||
+      at.getShape().back() != k)
+    return im.nodeError(node, "A must be float32 [..., K] with K = " +
+                                  llvm::Twine(k));
+  const int64_t blocks = k / block;
+  Expected<std::vector<char>> b = constantInput(im, node, 1, "B");
+  if (!b)
+    return b.takeError();
+  if (static_cast<int64_t>(b->size()) != n * blocks * (block / 2))
+    return im.nodeError(node, llvm::formatv("B has {0} bytes, expected N x "
+                                            "blocks x block_size / 2 = {1}",
+                                            b->size(), n * blocks * (block / 2))
+                                  .str());
+  Expected<std::vector<char>> scales = constantInput(im, node, 2, "scales");
+  if (!scales)
+    return scales.takeError();
+  if (static_cast<int64_t>(scales->size()) != n * blocks * 4)
+    return im.nodeError(node, "scales must be float32 with N x blocks = " +
+                                  llvm::Twine(n * blocks) + " elements");
+  std::vector<float> zeroValues;
+  if (im.hasInput(node, 3)) {
+    Expected<std::vector<char>> z = constantInput(im, node, 3, "zero_points");
+    if (!z)
+      return z.takeError();
+    Type zt = typeOf(*im.tensorOperand(node, 3)).getElementType();
+    int64_t perColumn = (blocks + 1) / 2;
+    if (zt.isInteger(8) && static_cast<int64_t>(z->size()) == n * perColumn) {
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t g = 0; g < blocks; ++g) {
+          uint8_t byte = static_cast<uint8_t>((*z)[j * perColumn + g / 2]);
+          zeroValues.push_back(g % 2 ? byte >> 4 : byte & 15);
+        }
+    } else if (zt.isF32() && static_cast<int64_t>(z->size()) == n * blocks * 4) {
+      zeroValues.resize(n * blocks);
+      std::memcpy(zeroValues.data(), z->data(), z->size());
+    } else {
+      return im.nodeError(node, "zero_points must be packed uint8 [N x "
+                                "ceil(blocks / 2)] or float32 [N x blocks]");
+    }
+  }
+  // The w4_linear operands: q [N, K] one value per byte, scale and zero
+  // [blocks, N].
+  auto qBlob = HeapAsmResourceBlob::allocate(n * k, alignof(int64_t));
+  auto *q = reinterpret_cast<uint8_t *>(qBlob.getMutableData().data());
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t kk = 0; kk < k; ++kk) {
+      uint8_t byte = static_cast<uint8_t>((*b)[j * (k / 2) + kk / 2]);
+      q[j * k + kk] = kk % 2 ? byte >> 4 : byte & 15;
+    }
+  auto transposeParams = [&](const float *src) {
+    auto blob = HeapAsmResourceBlob::allocate(blocks * n * sizeof(float),
+                                              alignof(float));
+    auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t g = 0; g < blocks; ++g)
+        out[g * n + j] = src[j * blocks + g];
+    return blob;
+  };
+  std::string name = node.input(1);
+  Type u8 = im.b.getIntegerType(8, /*isSigned=*/false);
+  auto paramType = RankedTensorType::get({blocks, n}, im.b.getF32Type());
+  Value qv = createBlobConstant(im.b, im.loc, RankedTensorType::get({n, k}, u8),
+                                name + ".w4", name, std::move(qBlob))
+                 ->getResult(0);
+  Value sv = createBlobConstant(
+                 im.b, im.loc, paramType, name + ".scale", name + ".scale",
+                 transposeParams(reinterpret_cast<const float *>(scales->data())))
+                 ->getResult(0);
+  Value zv;
+  if (!zeroValues.empty())
+    zv = createBlobConstant(im.b, im.loc, paramType, name + ".zero",
+                            name + ".zero", transposeParams(zeroValues.data()))
+             ->getResult(0);
+  Value bias;
+  if (im.hasInput(node, 5)) {
+    Expected<Value> bv = im.tensorOperand(node, 5);
+    if (!bv)
+      return bv.takeError();
+    if (!typeOf(*bv).getElementType().isF32() ||
+        typeOf(*bv).getShape() != ArrayRef<int64_t>{n})
+      return im.nodeError(node, "bias must be float32 [N]");
+    bias = *bv;
+  }
+  SmallVector<int64_t> shape(at.getShape());
+  shape.back() = n;
+  Value y = tsr::W4LinearOp::create(
+      im.b, im.loc, RankedTensorType::get(shape, im.b.getF32Type()), *a, qv,
+      sv, zv, bias, im.b.getI64IntegerAttr(block),
+      tsr::EpilogueAttr::get(im.ctx, tsr::Epilogue::none),
+      /*weight_packed=*/nullptr);
+  im.setTensor(node, 0, y);
+  return Error::success();
+}
+
 } // namespace
+
+void registerContribConverters(ConverterTable &m) {
+  m["MatMulNBits"] = convertMatMulNBits;
+}
 
 void registerQuantizeConverters(ConverterTable &m) {
   m["QuantizeLinear"] = convertQuantizeLinear;

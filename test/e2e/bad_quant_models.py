@@ -12,6 +12,9 @@ axis_range        per-axis DequantizeLinear with axis 2 of a rank-2 input
 axis_size         per-axis scale with the wrong number of elements
 blocked           QuantizeLinear with block_size (opset 21)
 int16             QuantizeLinear to int16
+nbits_bits8       com.microsoft MatMulNBits with bits = 8
+nbits_block       MatMulNBits whose block_size does not divide K
+nbits_bytes       MatMulNBits whose B has the wrong number of bytes
 """
 
 import os
@@ -43,6 +46,19 @@ def q(name, scale, zero, attrs=None, opset=19):
                  [nh.from_array(scale, "s"), nh.from_array(zero, "z")], opset)
 
 
+def nbits(name, k, n, block, bits=4, b_bytes=None):
+    blocks = -(-k // block)
+    b = np.full((n, blocks, block * bits // 8), 0x88, np.uint8)
+    if b_bytes is not None:
+        b = np.zeros(b_bytes, np.uint8)
+    node = h.make_node("MatMulNBits", ["a", "b", "s"], ["y"], name=name, domain="com.microsoft",
+                       K=k, N=n, bits=bits, block_size=block)
+    g = h.make_graph([node], "g", [h.make_tensor_value_info("a", T.FLOAT, [2, k])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [2, n])],
+                     [nh.from_array(b, "b"), nh.from_array(np.ones(n * blocks, np.float32), "s")])
+    return h.make_model(g, opset_imports=[h.make_opsetid("", 17), h.make_opsetid("com.microsoft", 1)])
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -56,6 +72,9 @@ def main():
         "blocked": q("q_block", np.ones((2, 2), np.float32), np.zeros((2, 2), np.uint8),
                      {"block_size": 2, "axis": 1}, opset=21),
         "int16": q("q_16", np.array(0.5, np.float32), np.array(0, np.int16), opset=21),
+        "nbits_bits8": nbits("nb_8", 64, 8, 32, bits=8),
+        "nbits_block": nbits("nb_block", 48, 8, 32),
+        "nbits_bytes": nbits("nb_bytes", 64, 8, 32, b_bytes=7),
     }
     for name, m in cases.items():
         onnx.save(m, os.path.join(out, f"{name}.onnx"))

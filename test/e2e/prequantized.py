@@ -13,6 +13,9 @@ Schemes (onnxruntime.quantization):
   qdq        quantize_static, QDQ format: QuantizeLinear/DequantizeLinear
              pairs around MatMul (activations uint8, weights int8)
   qoperator  quantize_static, QOperator format: QLinearMatMul and friends
+  nbits      MatMulNBitsQuantizer: com.microsoft MatMulNBits, 4-bit weights
+             in blocks of 32 with zero points (onnxruntime dequantizes them
+             and multiplies in f32, as Tessera's w4 kernel does)
 
 Tessera runs the same integer arithmetic as onnxruntime (the activations'
 quantization, the int8 weights, exact int32 accumulation); what may differ
@@ -51,6 +54,12 @@ def quantize(name, scheme, src, dst, seq):
                                           quantize_static)
     if scheme == "dynamic":
         quantize_dynamic(src, dst, weight_type=QuantType.QInt8)
+        return
+    if scheme == "nbits":
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+        q = MatMulNBitsQuantizer(onnx.load(src), block_size=32, is_symmetric=False)
+        q.process()
+        q.model.save_model_to_file(dst)
         return
 
     class Reader(CalibrationDataReader):
@@ -104,8 +113,9 @@ def check(name, args):
     if not ok:
         print(f"prequantized {name} {args.scheme}: tessera-run failed: {msg} FAIL")
         return 1
-    m = re.search(r"the model's own quantization runs in (\d+) int8 linears", report)
-    folded = int(m.group(1)) if m else 0
+    m = re.search(r"the model's own (?:quantization runs in (\d+) int8|4-bit weights run "
+                  r"in (\d+) w4) linears", report)
+    folded = int(m.group(1) or m.group(2)) if m else 0
     cos, num, den = [], 0.0, 0.0
     for oname, r in ref.items():
         g = np.load(os.path.join(res_dir, f"{oname}.npy"))
@@ -127,7 +137,7 @@ def check(name, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", action="append", required=True, choices=sorted(models.MODELS))
-    ap.add_argument("--scheme", required=True, choices=["dynamic", "qdq", "qoperator"])
+    ap.add_argument("--scheme", required=True, choices=["dynamic", "qdq", "qoperator", "nbits"])
     ap.add_argument("--tessera-compile", required=True)
     ap.add_argument("--tessera-run", required=True)
     ap.add_argument("--workdir", required=True)

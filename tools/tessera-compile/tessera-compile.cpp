@@ -204,6 +204,16 @@ static void printFoldedQuantizationReport(ModuleOp module) {
     else if (op.getInputQuant() == tsr::InputQuant::dynamic_tensor)
       ++dynamicCount;
   });
+  if (quantize == "none") {
+    int64_t w4 = 0, group = 0;
+    module.walk([&](tsr::W4LinearOp op) {
+      ++w4;
+      group = static_cast<int64_t>(op.getGroupSize());
+    });
+    if (w4)
+      llvm::outs() << "tessera-compile: the model's own 4-bit weights run in "
+                   << w4 << " w4 linears (blocks of " << group << ")\n";
+  }
   if (staticCount + dynamicCount == 0)
     return;
   llvm::outs() << "tessera-compile: the model's own quantization runs in "

@@ -161,7 +161,7 @@ void buildMetadata(flatbuffers::FlatBufferBuilder &builder,
   auto model = fb::CreateModel(
       builder, TSR_MODEL_FORMAT_VERSION, builder.CreateString("tessera"),
       builder.CreateString(target), builder.CreateVector(fbEntries),
-      builder.CreateVector(fbWeights));
+      builder.CreateVector(fbWeights), TSR_ABI_VERSION);
   fb::FinishModelBuffer(builder, model);
 }
 

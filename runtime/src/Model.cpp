@@ -20,6 +20,7 @@
 #include "DType.h"
 #include "Status.h"
 
+#include "tessera/abi.h"
 #include "tessera/model_format.h"
 #include "tessera/model_generated.h"
 
@@ -134,6 +135,12 @@ private:
       return error(TSR_STATUS_CORRUPT_MODEL,
                    "metadata says format version %u but the header says %u",
                    root->format_version(), header.format_version);
+    if (root->abi_version() != TSR_ABI_VERSION)
+      return error(TSR_STATUS_UNSUPPORTED,
+                   "its code was compiled for kernel ABI version %u, but this "
+                   "runtime has version %u: recompile the model with this "
+                   "release's tessera-compile",
+                   root->abi_version(), static_cast<unsigned>(TSR_ABI_VERSION));
     model.producer = stringOrEmpty(root->producer());
     model.target = stringOrEmpty(root->target());
     if (tsr_status_t status =

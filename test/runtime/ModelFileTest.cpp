@@ -230,7 +230,8 @@ struct RawWeight {
 std::string rawModel(const std::vector<RawWeight> &weights, uint64_t dataSize,
                      std::vector<uint32_t> indices = {0},
                      const std::string &symbol = "scale_add",
-                     std::vector<int64_t> inputShape = {-1, 4}) {
+                     std::vector<int64_t> inputShape = {-1, 4},
+                     uint32_t abiVersion = TSR_ABI_VERSION) {
   namespace fb = tessera::fb;
   flatbuffers::FlatBufferBuilder builder;
   std::vector<flatbuffers::Offset<fb::Weight>> fbWeights;
@@ -253,9 +254,24 @@ std::string rawModel(const std::vector<RawWeight> &weights, uint64_t dataSize,
       builder, TSR_MODEL_FORMAT_VERSION, builder.CreateString("test"),
       builder.CreateString("cpu-x86_64"),
       builder.CreateVector(std::vector<decltype(entry)>{entry}),
-      builder.CreateVector(fbWeights));
+      builder.CreateVector(fbWeights), abiVersion);
   fb::FinishModelBuffer(builder, model);
   return sealChecksum(assembleModel(builder, dataSize));
+}
+
+TEST_F(RuntimeTest, RejectsCodeOfAnotherKernelAbi) {
+  // A model whose code expects other kernel argument structs (an older or
+  // newer runtime's) must not run: it would pass the wrong words.
+  std::string file = path("abi.tsr");
+  for (uint32_t abi : {0u, static_cast<uint32_t>(TSR_ABI_VERSION) - 1,
+                       static_cast<uint32_t>(TSR_ABI_VERSION) + 1}) {
+    writeFile(file, rawModel({{tessera::fb::DType::F32, {4}, 0, 16}}, 64, {0},
+                             "scale_add", {-1, 4}, abi));
+    EXPECT_TSR_ERROR(tryLoad(file), TSR_STATUS_UNSUPPORTED,
+                     "its code was compiled for kernel ABI version " +
+                         std::to_string(abi) + ", but this runtime has version " +
+                         std::to_string(TSR_ABI_VERSION));
+  }
 }
 
 TEST_F(RuntimeTest, ReportsBadWeightTables) {

@@ -44,7 +44,7 @@ import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
-from quantized import row_cosines  # noqa: E402
+from quantized import compare_outputs  # noqa: E402
 from run_e2e import run_tool, write_input  # noqa: E402
 
 
@@ -116,18 +116,11 @@ def check(name, args):
     m = re.search(r"the model's own (?:quantization runs in (\d+) int8|4-bit weights run "
                   r"in (\d+) w4) linears", report)
     folded = int(m.group(1) or m.group(2)) if m else 0
-    cos, num, den = [], 0.0, 0.0
-    for oname, r in ref.items():
-        g = np.load(os.path.join(res_dir, f"{oname}.npy"))
-        if g.shape != r.shape:
-            print(f"prequantized {name} {args.scheme}: output {oname} shape {g.shape}, "
-                  f"expected {r.shape} FAIL")
-            return 1
-        cos.append(row_cosines(g, r))
-        num += float(((g.astype(np.float64) - r) ** 2).sum())
-        den += float((r.astype(np.float64) ** 2).sum())
-    cos = np.concatenate(cos)
-    rel = float(np.sqrt(num / max(den, 1e-30)))
+    compared = compare_outputs(res_dir, ref)
+    if isinstance(compared, str):
+        print(f"prequantized {name} {args.scheme}: {compared} FAIL")
+        return 1
+    cos, rel = compared
     ok = rel <= args.max_rel_l2 and cos.min() >= args.min_cosine
     print(f"prequantized {name} {args.scheme}: folded={folded} rel_l2={rel:.2e} "
           f"min_cosine={cos.min():.6f} {'PASS' if ok else 'FAIL'}")

@@ -48,6 +48,21 @@ def row_cosines(got, ref):
     return np.where(both_zero, 1.0, num / np.where(both_zero, 1.0, den))
 
 
+def compare_outputs(res_dir, ref):
+    """Tessera's outputs in res_dir against `ref` (name -> array): (the
+    cosine of every output row, the relative L2 error over all outputs),
+    or a message naming the first output of the wrong shape."""
+    cos, num, den = [], 0.0, 0.0
+    for oname, r in ref.items():
+        g = np.load(os.path.join(res_dir, f"{oname}.npy"))
+        if g.shape != r.shape:
+            return f"output {oname} has shape {g.shape}, expected {r.shape}"
+        cos.append(row_cosines(g, r))
+        num += float(((g.astype(np.float64) - r) ** 2).sum())
+        den += float((r.astype(np.float64) ** 2).sum())
+    return np.concatenate(cos), float(np.sqrt(num / max(den, 1e-30)))
+
+
 def compile_and_run(args, onnx_path, out_dir, res_dir, inputs, extra):
     shutil.rmtree(out_dir, ignore_errors=True)
     cmd = [args.tessera_compile, onnx_path, "-o", out_dir] + extra + args.compile_arg
@@ -86,19 +101,12 @@ def check_model(name, args):
             print(f"{name}: {err}", file=sys.stderr)
             print(f"quantized {name}: {label} failed FAIL")
             return 1
-        cos, num, den = [], 0.0, 0.0
-        for oname, r in ref.items():
-            g = np.load(os.path.join(res_dir, f"{oname}.npy"))
-            if g.shape != r.shape:
-                print(f"quantized {name}: {label} output {oname} has shape {g.shape}, "
-                      f"expected {r.shape} FAIL")
-                return 1
-            cos.append(row_cosines(g, r))
-            num += float(((g.astype(np.float64) - r) ** 2).sum())
-            den += float((r.astype(np.float64) ** 2).sum())
-        cos = np.concatenate(cos)
-        results[label] = dict(min=float(cos.min()), mean=float(cos.mean()),
-                              rel=float(np.sqrt(num / max(den, 1e-30))),
+        compared = compare_outputs(res_dir, ref)
+        if isinstance(compared, str):
+            print(f"quantized {name}: {label} {compared} FAIL")
+            return 1
+        cos, rel = compared
+        results[label] = dict(min=float(cos.min()), mean=float(cos.mean()), rel=rel,
                               size=os.path.getsize(os.path.join(out_dir, "model.tsr")))
     f, q = results["fp32"], results["int8"]
     ok = (f["min"] > 0.99999 and q["min"] >= args.min_cosine and

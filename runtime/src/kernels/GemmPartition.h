@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// How the SGEMM and int8 GEMM drivers split their work: each batch element
+// How the GEMM drivers split their work (runGemmBlocks for the int8 and
+// 4-bit ones): each batch element
 // into mParts x nParts tasks, along N when it is wide enough (each thread
 // then streams its own share of the weights), else along M; batches alone
 // when there are enough of them to balance.
@@ -12,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #ifndef TESSERA_RUNTIME_KERNELS_GEMMPARTITION_H
 #define TESSERA_RUNTIME_KERNELS_GEMMPARTITION_H
+
+#include "ThreadPool.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -58,6 +61,52 @@ inline GemmPartition partitionGemm(int64_t batch, int64_t m, int64_t n,
     p.mParts = std::min(ceilDiv(parts, p.nParts), mUnits);
   }
   return p;
+}
+
+/// One task of a GEMM: rows [m0, m1) and columns [n0, n1) of one batch
+/// element, on thread `thread`.
+struct GemmBlock {
+  int64_t batch, m0, m1, n0, n1;
+  unsigned thread;
+};
+
+/// Runs `Block(job, block)` over a batch x m x n GEMM of k-long products:
+/// the whole of each batch element on the calling thread when one thread
+/// is all there is or the work (batch * m * n * k multiply-adds) is below
+/// `minParallelMacs`, else split by partitionGemm into parts cut at
+/// multiples of `mUnit` rows and `nUnit` columns (whole micro-tiles) on
+/// `pool`. Empty parts are skipped.
+template <typename Job, void (*Block)(const Job &, const GemmBlock &)>
+void runGemmBlocks(ThreadPool &pool, const Job &job, int64_t batch,
+                   int64_t m, int64_t n, int64_t k, int64_t mUnit,
+                   int64_t nUnit, double minParallelMacs) {
+  struct Tasks {
+    const Job *job;
+    int64_t m, n, mUnit, nUnit, mParts, nParts;
+    static void run(void *arg, int64_t begin, int64_t end, unsigned thread) {
+      const Tasks &t = *static_cast<const Tasks *>(arg);
+      int64_t perBatch = t.mParts * t.nParts;
+      for (int64_t task = begin; task < end; ++task) {
+        GemmBlock b = {task / perBatch, 0, 0, 0, 0, thread};
+        int64_t part = task % perBatch;
+        splitRange(t.m, t.mUnit, t.mParts, part / t.nParts, b.m0, b.m1);
+        splitRange(t.n, t.nUnit, t.nParts, part % t.nParts, b.n0, b.n1);
+        if (b.m0 < b.m1 && b.n0 < b.n1)
+          Block(*t.job, b);
+      }
+    }
+  };
+  Tasks tasks = {&job, m, n, mUnit, nUnit, 1, 1};
+  int64_t threads = pool.numThreads();
+  double macs = static_cast<double>(batch) * m * n * k;
+  if (threads == 1 || macs < minParallelMacs) {
+    Tasks::run(&tasks, 0, batch, pool.currentThreadIndex());
+    return;
+  }
+  GemmPartition split = partitionGemm(batch, m, n, threads, mUnit, nUnit);
+  tasks.mParts = split.mParts;
+  tasks.nParts = split.nParts;
+  pool.parallelFor(batch * tasks.mParts * tasks.nParts, Tasks::run, &tasks);
 }
 
 } // namespace tessera::runtime

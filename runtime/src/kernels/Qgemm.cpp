@@ -55,13 +55,11 @@ struct QgemmJob {
   int64_t kGroups;
   int64_t mcBlock; // rows per A block, a multiple of mr
   int64_t ncBlock; // columns per B block, a multiple of nr
-  int64_t mParts;
-  int64_t nParts;
 };
 
 /// C[m0:m1, n0:n1] of batch element `batch`, on thread `thread`'s buffers.
-void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
-              int64_t n0, int64_t n1, unsigned thread) {
+void runBlock(const QgemmJob &job, const GemmBlock &block) {
+  const auto [batch, m0, m1, n0, n1, thread] = block;
   const tsr_qgemm_args_t &args = *job.args;
   const QgemmKernelSet &kernels = *job.kernels;
   const int64_t mr = kernels.mr, nr = kernels.nr, kGroups = job.kGroups;
@@ -82,7 +80,7 @@ void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
     kernels.packA(a + ic * args.a_row_stride, args.a_row_stride,
                   args.a_col_stride, mc, args.k, kGroups, mr, job.quant,
                   packedA, scales);
-    if (!job.quant.perRow)
+    if (!job.quant.perRow) // One scale for every row.
       std::fill_n(scales, mc, job.outScale);
     for (int64_t jc = n0; jc < n1; jc += job.ncBlock) {
       const int64_t nc = std::min(job.ncBlock, n1 - jc);
@@ -102,21 +100,6 @@ void runBlock(const QgemmJob &job, int64_t batch, int64_t m0, int64_t m1,
         }
       }
     }
-  }
-}
-
-void runTasks(void *arg, int64_t begin, int64_t end, unsigned thread) {
-  const QgemmJob &job = *static_cast<const QgemmJob *>(arg);
-  const tsr_qgemm_args_t &args = *job.args;
-  int64_t partsPerBatch = job.mParts * job.nParts;
-  for (int64_t task = begin; task < end; ++task) {
-    int64_t batch = task / partsPerBatch, part = task % partsPerBatch;
-    int64_t m0, m1, n0, n1;
-    splitRange(args.m, job.kernels->mr, job.mParts, part / job.nParts, m0, m1);
-    // Whole micro-tiles, so that every tile starts on a panel.
-    splitRange(args.n, job.kernels->nr, job.nParts, part % job.nParts, n0, n1);
-    if (m0 < m1 && n0 < n1)
-      runBlock(job, batch, m0, m1, n0, n1, thread);
   }
 }
 
@@ -219,7 +202,6 @@ void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
             quantizeAffineToU8(row[kk * colStride], quant.scale, quant.zero);
       for (int64_t kk = k; kk < kGroups * 4; ++kk)
         panel[((kk / 4) * mr + r) * 4 + kk % 4] = zero;
-      scales[i] = 1.0f;
       continue;
     }
     float amax = 0.0f;
@@ -345,8 +327,7 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
     fillWithoutProduct(args);
     return;
   }
-  QgemmJob job = {&args, &kernels, &workspace, QgemmAQuant(), 1.0f, 0, 0, 0,
-                  1, 1};
+  QgemmJob job = {&args, &kernels, &workspace, QgemmAQuant(), 1.0f, 0, 0, 0};
   if (args.a_quant == TSR_QGEMM_A_STATIC) {
     if (!(args.a_scale > 0.0f) || args.a_zero_point < 0 ||
         args.a_zero_point > 255)
@@ -371,15 +352,8 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
   job.ncBlock = std::max(4 * kernels.nr, kNcBytes / (job.kGroups * 4) /
                                              kernels.nr * kernels.nr);
 
-  int64_t threads = pool.numThreads();
-  double macs = static_cast<double>(args.batch) * args.m * args.n * args.k;
-  if (threads == 1 || macs < kMinParallelMacs) {
-    runTasks(&job, 0, args.batch, pool.currentThreadIndex());
-    return;
-  }
-  GemmPartition split = partitionGemm(args.batch, args.m, args.n, threads,
-                                      kernels.mr, kernels.nr);
-  job.mParts = split.mParts;
-  job.nParts = split.nParts;
-  pool.parallelFor(args.batch * job.mParts * job.nParts, runTasks, &job);
+  // Whole micro-tiles per part, so that every tile starts on a panel.
+  runGemmBlocks<QgemmJob, runBlock>(pool, job, args.batch, args.m, args.n,
+                                    args.k, kernels.mr, kernels.nr,
+                                    kMinParallelMacs);
 }

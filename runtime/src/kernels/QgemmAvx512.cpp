@@ -134,8 +134,7 @@ void avx512MinMax(const float *x, int64_t n, float &lo, float &hi) {
 /// the zero point), so the same bytes.
 void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
                       int64_t k, int64_t kGroups, int64_t mr,
-                      const QgemmAQuant &quant, uint8_t *packed,
-                      float *scales) {
+                      const QgemmAQuant &quant, uint8_t *packed) {
   const int64_t kVector = k / 16 * 16;
   const __m512 scale = _mm512_set1_ps(quant.scale);
   const __m512 low = _mm512_set1_ps(static_cast<float>(-quant.zero));
@@ -162,7 +161,6 @@ void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
           quantizeAffineToU8(row[kk], quant.scale, quant.zero);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] = pad;
-    scales[i] = 1.0f;
   }
   for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
@@ -184,8 +182,7 @@ void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
     return;
   }
   if (!quant.perRow) {
-    avx512PackAffine(a, rowStride, rows, k, kGroups, mr, quant, packed,
-                     scales);
+    avx512PackAffine(a, rowStride, rows, k, kGroups, mr, quant, packed);
     return;
   }
   const int64_t kVector = k / 16 * 16;

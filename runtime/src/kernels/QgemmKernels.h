@@ -55,8 +55,9 @@ struct QgemmAQuant {
 /// Quantizes rows [0, rows) of A (row i at a + i * rowStride, element k at
 /// + k * colStride) as `quant` says (tessera/abi.h: per row, scale max |a|
 /// / 127, round half to even, +128; or affine) into panels of `mr` rows by
-/// `kGroups` 4-byte groups (QgemmTile::a), padding with the zero point, and
-/// stores the row scales (1 for the affine scheme).
+/// `kGroups` 4-byte groups (QgemmTile::a), padding with the zero point;
+/// per row it also stores the row scales (the affine scheme's single scale
+/// the driver sets).
 using QgemmPackAFn = void (*)(const float *a, int64_t rowStride,
                               int64_t colStride, int64_t rows, int64_t k,
                               int64_t kGroups, int64_t mr,

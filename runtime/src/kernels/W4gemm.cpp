@@ -15,7 +15,6 @@
 //===----------------------------------------------------------------------===//
 #include "kernels/W4gemm.h"
 
-#include "ThreadPool.h"
 #include "kernels/GemmPartition.h"
 #include "kernels/Sgemm.h"
 #include "kernels/SgemmKernels.h"
@@ -61,15 +60,15 @@ void genericTile(const W4gemmTile &t) {
 struct W4gemmJob {
   const tsr_w4gemm_args_t *args;
   const W4gemmKernelSet *kernels;
-  int64_t mParts, nParts;
 };
 
 /// Columns per block: the weights of this many columns (K / 2 bytes each)
 /// stay in L2 while every row block of A meets them.
 constexpr int64_t kNcBytes = 256 * 1024;
 
-void runPart(const W4gemmJob &job, int64_t batch, int64_t m0, int64_t m1,
-             int64_t n0, int64_t n1) {
+void runBlock(const W4gemmJob &job, const GemmBlock &block) {
+  const auto [batch, m0, m1, n0, n1, thread] = block;
+  (void)thread;
   const tsr_w4gemm_args_t &args = *job.args;
   const W4gemmKernelSet &kernels = *job.kernels;
   const int64_t panelParams = args.k / args.group * TSR_W4GEMM_PANEL_WIDTH;
@@ -103,20 +102,6 @@ void runPart(const W4gemmJob &job, int64_t batch, int64_t m0, int64_t m1,
         kernels.tile(t);
       }
     }
-  }
-}
-
-void runTasks(void *arg, int64_t begin, int64_t end, unsigned) {
-  const W4gemmJob &job = *static_cast<const W4gemmJob *>(arg);
-  const tsr_w4gemm_args_t &args = *job.args;
-  int64_t perBatch = job.mParts * job.nParts;
-  for (int64_t task = begin; task < end; ++task) {
-    int64_t batch = task / perBatch, part = task % perBatch;
-    int64_t m0, m1, n0, n1;
-    splitRange(args.m, job.kernels->mr, job.mParts, part / job.nParts, m0, m1);
-    splitRange(args.n, job.kernels->nr, job.nParts, part % job.nParts, n0, n1);
-    if (m0 < m1 && n0 < n1)
-      runPart(job, batch, m0, m1, n0, n1);
   }
 }
 
@@ -162,16 +147,8 @@ void tessera::runtime::runW4gemm(const tsr_w4gemm_args_t &args,
       args.group <= 0 || args.group % 2 != 0 || args.k % args.group != 0 ||
       kernels.nr % TSR_W4GEMM_PANEL_WIDTH != 0)
     return;
-  W4gemmJob job = {&args, &kernels, 1, 1};
-  int64_t threads = pool.numThreads();
-  double macs = static_cast<double>(args.batch) * args.m * args.n * args.k;
-  if (threads == 1 || macs < kMinParallelMacs) {
-    runTasks(&job, 0, args.batch, pool.currentThreadIndex());
-    return;
-  }
-  GemmPartition split = partitionGemm(args.batch, args.m, args.n, threads,
-                                      kernels.mr, kernels.nr);
-  job.mParts = split.mParts;
-  job.nParts = split.nParts;
-  pool.parallelFor(args.batch * job.mParts * job.nParts, runTasks, &job);
+  W4gemmJob job = {&args, &kernels};
+  runGemmBlocks<W4gemmJob, runBlock>(pool, job, args.batch, args.m, args.n,
+                                     args.k, kernels.mr, kernels.nr,
+                                     kMinParallelMacs);
 }

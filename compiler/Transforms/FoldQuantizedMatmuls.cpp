@@ -150,7 +150,7 @@ void replaceWithQuantizedLinear(PatternRewriter &rewriter, Operation *op,
   }
   rewriter.replaceOpWithNewOp<tsr::QuantizedLinearOp>(
       op, op->getResult(0).getType(), input, w->getResult(0), s->getResult(0),
-      Value(), Value(),
+      Value(), Value(), /*input_smooth=*/Value(),
       tsr::EpilogueAttr::get(rewriter.getContext(), tsr::Epilogue::none),
       /*weight_packed=*/nullptr,
       tsr::InputQuantAttr::get(rewriter.getContext(), quant), inputScale,

@@ -100,7 +100,7 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
   /// An unpacked quantized linear with constant [N, K] int8 values, scales
   /// (and bias) and a static N.
   static bool isCandidate(tsr::QuantizedLinearOp op) {
-    if (op.getWeightPacked() || op.getWeightSums())
+    if (op.getWeightPacked() || op.getWeightSums() || op.getInputSmooth())
       return false;
     int64_t n = op.getType().getShape().back();
     int64_t k = op.getInput().getType().getShape().back();
@@ -262,7 +262,8 @@ struct TsrFuseQkvPass : impl::TsrFuseQkvPassBase<TsrFuseQkvPass> {
           !scaleName.empty());
       fused = tsr::QuantizedLinearOp::create(
           b, loc, fusedType, first.getInput(), weight, scales, bias,
-          /*weight_sums=*/Value(), first.getEpilogueAttr(),
+          /*weight_sums=*/Value(), /*input_smooth=*/Value(),
+          first.getEpilogueAttr(),
           /*weight_packed=*/nullptr, first.getInputQuantAttr(),
           first.getInputScaleAttr(), first.getInputZeroPointAttr());
     } else {

@@ -135,7 +135,8 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       OpBuilder b(op);
       auto quantized = tsr::QuantizedLinearOp::create(
           b, op.getLoc(), op.getType(), op.getInput(), q.values, q.scales,
-          op.getBias(), /*weight_sums=*/Value(), op.getEpilogueAttr(),
+          op.getBias(), /*weight_sums=*/Value(), /*input_smooth=*/Value(),
+          op.getEpilogueAttr(),
           /*weight_packed=*/nullptr,
           tsr::InputQuantAttr::get(b.getContext(), tsr::InputQuant::per_token),
           /*input_scale=*/nullptr, /*input_zero_point=*/nullptr);

@@ -53,6 +53,7 @@ struct QgemmCase {
   float aScale = 0.0f;    // TSR_QGEMM_A_STATIC
   int32_t aZero = 0;      // TSR_QGEMM_A_STATIC
   float aLo = -2.0f, aHi = 2.0f; // the range A is drawn from
+  bool smooth = false; // a_smooth: per-k multipliers in [0.25, 4]
 
   std::string describe() const {
     std::ostringstream os;
@@ -61,7 +62,7 @@ struct QgemmCase {
        << (bias ? " bias" : "") << " epilogue " << epilogue
        << (zeroRow ? " zero-row" : "") << " a_quant " << aQuant << " scale "
        << aScale << " zero " << aZero << " A in [" << aLo << ", " << aHi
-       << "]";
+       << "]" << (smooth ? " smooth" : "");
     return os.str();
   }
 };
@@ -151,6 +152,10 @@ bool QgemmTest::check(const QgemmCase &gemm) {
   args.a_quant = gemm.aQuant;
   args.a_scale = gemm.aScale;
   args.a_zero_point = gemm.aZero;
+  std::vector<float> smooth(k + 1);
+  fillUniform(rng, 0.25f, 4.0f, {&smooth});
+  if (gemm.smooth)
+    args.a_smooth = smooth.data();
   int64_t cLd = n + gemm.pad;
   int64_t cBatchStride = m * cLd + 2;
   args.c_batch_stride = cBatchStride;
@@ -178,7 +183,10 @@ bool QgemmTest::check(const QgemmCase &gemm) {
     for (int64_t i = 0; i < m; ++i) {
       std::vector<float> row(k);
       for (int64_t kk = 0; kk < k; ++kk)
-        row[kk] = a[aIndex(b, i, kk)];
+        row[kk] = a[aIndex(b, i, kk)] *
+                  (gemm.smooth && gemm.aQuant != TSR_QGEMM_A_DYNAMIC
+                       ? smooth[kk]
+                       : 1.0f);
       float sa = 1.0f;
       std::vector<int32_t> qa;
       if (gemm.aQuant == TSR_QGEMM_A_PER_ROW) {
@@ -355,6 +363,30 @@ TEST_F(QgemmTest, StaticAffineActivations) {
       gemm.aTransposed = zero == 3;
       ASSERT_TRUE(check(gemm));
     }
+}
+
+TEST_F(QgemmTest, SmoothedActivations) {
+  // a_smooth multiplies A's columns before the per-row and static
+  // quantizations (contiguous rows take the vector packing, transposed ones
+  // the portable one); the dynamic scheme ignores it.
+  for (int64_t aQuant :
+       {TSR_QGEMM_A_PER_ROW, TSR_QGEMM_A_STATIC, TSR_QGEMM_A_DYNAMIC})
+    for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 17, 3},
+                           {9, 49, 67},
+                           {20, 64, 768}})
+      for (bool transposed : {false, true}) {
+        QgemmCase gemm;
+        gemm.m = m;
+        gemm.n = n;
+        gemm.k = k;
+        gemm.bias = true;
+        gemm.aQuant = aQuant;
+        gemm.aScale = 0.031f;
+        gemm.aZero = 120;
+        gemm.aTransposed = transposed;
+        gemm.smooth = true;
+        ASSERT_TRUE(check(gemm));
+      }
 }
 
 TEST_F(QgemmTest, DynamicAffineActivations) {

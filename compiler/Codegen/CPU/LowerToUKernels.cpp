@@ -44,9 +44,10 @@ enum : int64_t {
 };
 
 // Bits of the 4-bit GEMM helper's `flags` operand, besides kHasBias and the
-// epilogue.
+// epilogue; and of the int8 one's.
 enum : int64_t {
-  kHasZeroPoint = 16,
+  kHasZeroPoint = 16, // w4
+  kHasSmooth = 16,    // int8: a_smooth
 };
 
 // Bits of the attention helper's `flags` operand.
@@ -238,9 +239,10 @@ func::FuncOp getOrCreateAttentionHelper(ModuleOp module) {
 }
 
 /// `@__tsr_qgemm(ctx, A, Bpacked, scale, sums, bias, C, flags, aQuant,
-/// aParams)`: fills a tsr_qgemm_args_t and calls ctx->qgemm. A is [1, M, K]
-/// f32, B the packed int8 weight, C [1, M, N]; flags as the SGEMM helper's
-/// (bias bit, epilogue above kEpilogueShift); aQuant and aParams the
+/// aParams, smooth)`: fills a tsr_qgemm_args_t and calls ctx->qgemm. A is
+/// [1, M, K] f32, B the packed int8 weight, C [1, M, N]; flags as the SGEMM
+/// helper's (bias bit, epilogue above kEpilogueShift) plus kHasSmooth (the
+/// K multipliers `smooth` are a_smooth); aQuant and aParams the
 /// TSR_QGEMM_A_* scheme and the word holding a_scale (low half, its bits)
 /// and a_zero_point (high half).
 func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
@@ -254,7 +256,7 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
   func::FuncOp fn = createHelper(
       module, kQgemmHelper,
       {ptrType, m3, packed, m1, sums, m1, m3, IntegerType::get(ctx, 64),
-       IntegerType::get(ctx, 64), IntegerType::get(ctx, 64)});
+       IntegerType::get(ctx, 64), IntegerType::get(ctx, 64), m1});
   Block *body = &fn.getBody().front();
   OpBuilder b = OpBuilder::atBlockBegin(body);
   HelperBodyBuilder h{b, fn.getLoc()};
@@ -262,7 +264,8 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
   auto ma = h.meta(body->getArgument(1)), mb = h.meta(body->getArgument(2)),
        mscale = h.meta(body->getArgument(3)),
        msums = h.meta(body->getArgument(4)),
-       mbias = h.meta(body->getArgument(5)), mc = h.meta(body->getArgument(6));
+       mbias = h.meta(body->getArgument(5)), mc = h.meta(body->getArgument(6)),
+       msmooth = h.meta(body->getArgument(10));
   Value zero = h.cst(0);
   SmallVector<Value> words = {
       ma.ptr,
@@ -283,6 +286,7 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
       arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
       body->getArgument(8), // a_quant
       body->getArgument(9), // a_scale, a_zero_point
+      h.select(h.flagSet(flags, kHasSmooth), msmooth.ptr, zero),
   };
   assert(words.size() == TSR_QGEMM_ARGS_WORDS && "tsr_qgemm_args_t changed");
   h.callKernel(kctx, offsetof(tsr_kernel_context_t, qgemm), words);
@@ -521,7 +525,6 @@ Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
   else
     bias = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0}, b.getF32Type());
   memref::AllocOp c = cb.allocResult({one, m, n});
-  Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
   int64_t aQuant = TSR_QGEMM_A_PER_ROW;
   uint64_t aParams = 0;
   switch (op.getInputQuant()) {
@@ -539,6 +542,13 @@ Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
     aQuant = TSR_QGEMM_A_DYNAMIC;
     break;
   }
+  Value smooth = op.getInputSmooth();
+  if (smooth)
+    flags |= kHasSmooth;
+  else
+    smooth = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0},
+                                     b.getF32Type());
+  Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
   Value aQuantValue =
       arith::ConstantIntOp::create(b, loc, b.getI64Type(), aQuant);
   Value aParamsValue = arith::ConstantIntOp::create(
@@ -548,7 +558,8 @@ Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
       ValueRange{kctx, cb.toBuffer(x3), cb.toBuffer(op.getWeight()),
                  cb.toBuffer(op.getWeightScale()),
                  cb.toBuffer(op.getWeightSums()), cb.toBuffer(bias),
-                 cb.resultView(c), flagsValue, aQuantValue, aParamsValue});
+                 cb.resultView(c), flagsValue, aQuantValue, aParamsValue,
+                 cb.toBuffer(smooth)});
   outer.push_back(n);
   return cb.reshape(cb.resultTensor(c), outer);
 }

@@ -302,6 +302,14 @@ LogicalResult QuantizedLinearOp::verify() {
                          "bytes), got ")
              << zero;
   }
+  if (Value smooth = getInputSmooth()) {
+    auto t = cast<RankedTensorType>(smooth.getType());
+    if (t.getRank() != 1 || !areShapesCompatible(t.getShape(), {k}))
+      return emitOpError("input_smooth must be [K] with K = ") << k;
+    if (getInputQuant() == InputQuant::dynamic_tensor)
+      return emitOpError("input_smooth goes with per_token or static_tensor "
+                         "input quantization only");
+  }
   return success();
 }
 

@@ -274,6 +274,12 @@ def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
     - `dynamic_tensor`: DynamicQuantizeLinear over the whole input at run
       time (its scale is `sx`, its zero point `z`).
 
+    With `input_smooth` (`[K]` f32, per_token and static_tensor only), the
+    input is `x[m, k] * input_smooth[k]` wherever `x` appears above:
+    SmoothQuant's migration of activation outliers into the weights, whose
+    k-th input channel `tsr-quantize` has multiplied by `1 / input_smooth[k]`
+    before quantizing them.
+
     ```mlir
     %y = tsr.quantized_linear %x, %wq scale %s bias %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x128x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
     ```
@@ -282,6 +288,7 @@ def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
       RankedTensorOf<[F32]>:$weight_scale,
       Optional<RankedTensorOf<[F32]>>:$bias,
       Optional<RankedTensorOf<[I32]>>:$weight_sums,
+      Optional<RankedTensorOf<[F32]>>:$input_smooth,
       DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,
       UnitAttr:$weight_packed,
       DefaultValuedAttr<Tsr_InputQuantAttr, "::mlir::tsr::InputQuant::per_token">:$input_quant,
@@ -290,7 +297,7 @@ def Tsr_QuantizedLinearOp : Tsr_Op<"quantized_linear",
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = [{
     $input `,` $weight `scale` $weight_scale (`bias` $bias^)? (`sums` $weight_sums^)?
-    attr-dict `:` functional-type(operands, results)
+    (`smooth` $input_smooth^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 5
+#define TSR_ABI_VERSION 6
 
 #ifdef __cplusplus
 extern "C" {
@@ -152,6 +152,11 @@ typedef struct tsr_attention_args_t {
  *   255 (1 when hi == lo), z = round(clamp(-lo / s, 0, 255)), then as
  *   TSR_QGEMM_A_STATIC but with sa[m] = s.
  *
+ * With a_smooth (not NULL; K floats), A[m, k] * a_smooth[k] takes A's place
+ * in the per-row and static schemes (SmoothQuant's migration of activation
+ * outliers into the weights: the compiler scales row k of B by the
+ * inverse); the dynamic scheme ignores it.
+ *
  * The kernels feed ua to the u8 x s8 dot-product instructions and subtract
  * za * b_sums[n]. A is float32 with any strides; C is row-major with
  * c_row_stride. K must be at most 65536 (the int32 accumulators cannot
@@ -175,9 +180,10 @@ typedef struct tsr_qgemm_args_t {
   int64_t a_quant;  /* TSR_QGEMM_A_* */
   float a_scale;        /* TSR_QGEMM_A_STATIC */
   int32_t a_zero_point; /* TSR_QGEMM_A_STATIC */
+  const float *a_smooth; /* NULL, or K multipliers of A's columns */
 } tsr_qgemm_args_t;
 
-#define TSR_QGEMM_ARGS_WORDS 18
+#define TSR_QGEMM_ARGS_WORDS 19
 #define TSR_QGEMM_MAX_K 65536
 
 /* The packed 4-bit B of tsr_w4gemm_args_t: ceil(N / 16) panels of K / 2

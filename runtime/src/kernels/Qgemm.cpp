@@ -196,21 +196,25 @@ void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
     const float *row = a + i * rowStride;
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
     int64_t r = i % mr;
+    auto at = [&](int64_t kk) {
+      float x = row[kk * colStride];
+      return quant.smooth ? x * quant.smooth[kk] : x;
+    };
     if (!quant.perRow) {
       for (int64_t kk = 0; kk < k; ++kk)
         panel[((kk / 4) * mr + r) * 4 + kk % 4] =
-            quantizeAffineToU8(row[kk * colStride], quant.scale, quant.zero);
+            quantizeAffineToU8(at(kk), quant.scale, quant.zero);
       for (int64_t kk = k; kk < kGroups * 4; ++kk)
         panel[((kk / 4) * mr + r) * 4 + kk % 4] = zero;
       continue;
     }
     float amax = 0.0f;
     for (int64_t kk = 0; kk < k; ++kk)
-      amax = std::max(amax, std::fabs(row[kk * colStride]));
+      amax = std::max(amax, std::fabs(at(kk)));
     float inv;
     qgemmRowScale(amax, scales[i], inv);
     for (int64_t kk = 0; kk < k; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk * colStride], inv);
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(at(kk), inv);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
   }
@@ -328,16 +332,18 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
     return;
   }
   QgemmJob job = {&args, &kernels, &workspace, QgemmAQuant(), 1.0f, 0, 0, 0};
+  job.quant.smooth = args.a_smooth;
   if (args.a_quant == TSR_QGEMM_A_STATIC) {
     if (!(args.a_scale > 0.0f) || args.a_zero_point < 0 ||
         args.a_zero_point > 255)
       return; // The compiler checks both; nonsense computes nothing.
-    job.quant = {false, args.a_scale, args.a_zero_point};
+    job.quant = {false, args.a_scale, args.a_zero_point, args.a_smooth};
   } else if (args.a_quant == TSR_QGEMM_A_DYNAMIC) {
     float lo = 0.0f, hi = 0.0f;
     findMinMax(args, kernels, lo, hi);
     dynamicQuantParams(lo, hi, job.quant.scale, job.quant.zero);
     job.quant.perRow = false;
+    job.quant.smooth = nullptr; // a_smooth is for the other two schemes
     job.outScale = job.quant.scale;
   }
   job.kGroups = ceilDiv(args.k, 4);

@@ -128,6 +128,16 @@ void avx512MinMax(const float *x, int64_t n, float &lo, float &hi) {
   }
 }
 
+/// 16 values of a row times the smoothing multipliers, if any (the same
+/// float product as the portable code).
+struct SmoothedRow {
+  const float *smooth;
+  __m512 operator()(const float *row, int64_t kk) const {
+    __m512 x = _mm512_loadu_ps(row + kk);
+    return smooth ? _mm512_mul_ps(x, _mm512_loadu_ps(smooth + kk)) : x;
+  }
+};
+
 /// packQgemmARows' affine scheme for contiguous rows, 16 values at a
 /// time: the same float operations (a division, the clamp to the range the
 /// zero point leaves with NaN to its low end, rounding half to even, plus
@@ -141,12 +151,16 @@ void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
   const __m512 high = _mm512_set1_ps(static_cast<float>(255 - quant.zero));
   const __m512i zero = _mm512_set1_epi32(quant.zero);
   const uint8_t pad = static_cast<uint8_t>(quant.zero);
+  const SmoothedRow load{quant.smooth};
+  const auto at = [&](const float *row, int64_t kk) {
+    return quant.smooth ? row[kk] * quant.smooth[kk] : row[kk];
+  };
   for (int64_t i = 0; i < rows; ++i) {
     const float *row = a + i * rowStride;
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
     const int64_t r = i % mr;
     for (int64_t kk = 0; kk < kVector; kk += 16) {
-      __m512 q = _mm512_div_ps(_mm512_loadu_ps(row + kk), scale);
+      __m512 q = _mm512_div_ps(load(row, kk), scale);
       // max returns its second operand when the first is NaN.
       q = _mm512_min_ps(_mm512_max_ps(q, low), high);
       __m128i bytes = _mm512_cvtepi32_epi8(
@@ -158,7 +172,7 @@ void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
     }
     for (int64_t kk = kVector; kk < k; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] =
-          quantizeAffineToU8(row[kk], quant.scale, quant.zero);
+          quantizeAffineToU8(at(row, kk), quant.scale, quant.zero);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] = pad;
   }
@@ -188,21 +202,25 @@ void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
   const int64_t kVector = k / 16 * 16;
   const __m512 low = _mm512_set1_ps(-127.0f), high = _mm512_set1_ps(127.0f);
   const __m512i offset = _mm512_set1_epi32(128);
+  const SmoothedRow load{quant.smooth};
+  const auto at = [&](const float *row, int64_t kk) {
+    return quant.smooth ? row[kk] * quant.smooth[kk] : row[kk];
+  };
   for (int64_t i = 0; i < rows; ++i) {
     const float *row = a + i * rowStride;
     __m512 vmax = _mm512_setzero_ps();
     for (int64_t kk = 0; kk < kVector; kk += 16)
-      vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(row + kk)));
+      vmax = _mm512_max_ps(vmax, _mm512_abs_ps(load(row, kk)));
     float amax = _mm512_reduce_max_ps(vmax);
     for (int64_t kk = kVector; kk < k; ++kk)
-      amax = std::max(amax, std::fabs(row[kk]));
+      amax = std::max(amax, std::fabs(at(row, kk)));
     float inv;
     qgemmRowScale(amax, scales[i], inv);
     __m512 vinv = _mm512_set1_ps(inv);
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
     const int64_t r = i % mr;
     for (int64_t kk = 0; kk < kVector; kk += 16) {
-      __m512 x = _mm512_mul_ps(_mm512_loadu_ps(row + kk), vinv);
+      __m512 x = _mm512_mul_ps(load(row, kk), vinv);
       __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
       __m512 q = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT |
                                              _MM_FROUND_NO_EXC);
@@ -217,7 +235,7 @@ void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
         std::memcpy(panel + ((kk / 4 + j) * mr + r) * 4, &quads[j], 4);
     }
     for (int64_t kk = kVector; kk < k; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(row[kk], inv);
+      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(at(row, kk), inv);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
       panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
   }

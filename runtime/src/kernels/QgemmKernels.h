@@ -50,6 +50,9 @@ struct QgemmAQuant {
   bool perRow = true;
   float scale = 1.0f; // affine only
   int32_t zero = 128; // the bytes' zero point (128 per row)
+  /// Per-k multipliers applied to A before it is quantized (SmoothQuant's
+  /// 1 / s[k]), or null.
+  const float *smooth = nullptr;
 };
 
 /// Quantizes rows [0, rows) of A (row i at a + i * rowStride, element k at

@@ -12,12 +12,12 @@
 //       CHECK:   %[[C:.+]] = memref.alloc() : memref<1x10x17xf32>
 //       CHECK:   %[[FLAGS:.+]] = arith.constant 264 : i64
 //       CHECK:   %[[AQ:.+]] = arith.constant 0 : i64
-//       CHECK:   call @__tsr_qgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]], %[[AQ]], %{{.+}}) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xi8, {{.+}}>, memref<?xf32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64, i64, i64) -> ()
+//       CHECK:   call @__tsr_qgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]], %[[AQ]], %{{.+}}, %{{.+}}) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xi8, {{.+}}>, memref<?xf32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64, i64, i64, memref<?xf32, {{.+}}>) -> ()
 //       CHECK:   %[[Y3:.+]] = bufferization.to_tensor %[[C]] restrict writable
 //       CHECK:   tsr.reshape %[[Y3]] : tensor<1x10x17xf32> -> tensor<2x5x17xf32>
 // CHECK-LABEL: func.func private @__tsr_qgemm
 //  CHECK-SAME:   (%[[HCTX:[^:]+]]: !llvm.ptr,
-//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<18 x i64>
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<19 x i64>
 //       CHECK:   llvm.getelementptr %[[HCTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
 //       CHECK:   llvm.getelementptr %[[HCTX]][56] : (!llvm.ptr) -> !llvm.ptr, i8
 func.func @quantized_bias_gelu(%x: tensor<2x5x8xf32>, %b: tensor<17xf32>) -> tensor<2x5x17xf32> {
@@ -47,16 +47,23 @@ func.func @quantized_unpacked(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tenso
 // CHECK-LABEL: func.func @quantized_static_and_dynamic
 //   CHECK-DAG:   %[[ONE:.+]] = arith.constant 1 : i64
 //   CHECK-DAG:   %[[PARAMS:.+]] = arith.constant 559402713088 : i64
-//       CHECK:   call @__tsr_qgemm({{.*}}, %[[ONE]], %[[PARAMS]])
+//       CHECK:   call @__tsr_qgemm({{.*}}, %[[ONE]], %[[PARAMS]], %{{.+}})
 //   CHECK-DAG:   %[[TWO:.+]] = arith.constant 2 : i64
-//       CHECK:   call @__tsr_qgemm({{.*}}, %[[TWO]], %{{.+}})
-func.func @quantized_static_and_dynamic(%x: tensor<3x8xf32>) -> (tensor<3x17xf32>, tensor<3x17xf32>) {
+//       CHECK:   call @__tsr_qgemm({{.*}}, %[[TWO]], %{{.+}}, %{{.+}})
+// With input_smooth the flags gain kHasSmooth (16) and the smoothing
+// vector is the last operand (a_smooth).
+//       CHECK:   %[[SFLAGS:.+]] = arith.constant 16 : i64
+//       CHECK:   %[[SM:.+]] = bufferization.to_buffer %arg1
+//       CHECK:   %[[SMC:.+]] = memref.cast %[[SM]]
+//       CHECK:   call @__tsr_qgemm({{.*}}, %[[SFLAGS]], %{{.+}}, %{{.+}}, %[[SMC]])
+func.func @quantized_static_and_dynamic(%x: tensor<3x8xf32>, %smooth: tensor<8xf32>) -> (tensor<3x17xf32>, tensor<3x17xf32>, tensor<3x17xf32>) {
   %p = tsr.constant {tsr.name = "p"} dense<1> : tensor<2x2x64xi8>
   %s = tsr.constant {tsr.name = "s"} dense<0.5> : tensor<17xf32>
   %c = tsr.constant {tsr.name = "c"} dense<8> : tensor<17xi32>
   %0 = tsr.quantized_linear %x, %p scale %s sums %c {weight_packed, input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 130 : i32} : (tensor<3x8xf32>, tensor<2x2x64xi8>, tensor<17xf32>, tensor<17xi32>) -> tensor<3x17xf32>
   %1 = tsr.quantized_linear %x, %p scale %s sums %c {weight_packed, input_quant = #tsr<input_quant dynamic_tensor>} : (tensor<3x8xf32>, tensor<2x2x64xi8>, tensor<17xf32>, tensor<17xi32>) -> tensor<3x17xf32>
-  return %0, %1 : tensor<3x17xf32>, tensor<3x17xf32>
+  %2 = tsr.quantized_linear %x, %p scale %s sums %c smooth %smooth {weight_packed, input_quant = #tsr<input_quant static_tensor>, input_scale = 0.5 : f32, input_zero_point = 130 : i32} : (tensor<3x8xf32>, tensor<2x2x64xi8>, tensor<17xf32>, tensor<17xi32>, tensor<8xf32>) -> tensor<3x17xf32>
+  return %0, %1, %2 : tensor<3x17xf32>, tensor<3x17xf32>, tensor<3x17xf32>
 }
 
 // -----

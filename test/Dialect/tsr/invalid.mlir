@@ -234,6 +234,25 @@ func.func @linear_result(%x: tensor<2x?x8xf32>, %w: tensor<4x8xf32>) {
 
 // -----
 
+// Tests that quantized_linear's smoothing vector must have K entries.
+func.func @quantized_linear_smooth_size(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>, %m: tensor<4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'tsr.quantized_linear' op input_smooth must be [K] with K = 8}}
+  %0 = tsr.quantized_linear %x, %w scale %s smooth %m : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that smoothing does not go with DynamicQuantizeLinear's scheme,
+// which the kernels run without it.
+func.func @quantized_linear_smooth_dynamic(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>, %m: tensor<8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'tsr.quantized_linear' op input_smooth goes with per_token or static_tensor input quantization only}}
+  %0 = tsr.quantized_linear %x, %w scale %s smooth %m {input_quant = #tsr<input_quant dynamic_tensor>} : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
 // Tests that quantized_linear rejects a scalar input.
 func.func @ql_rank0(%x: tensor<f32>, %w: tensor<4x1xi8>, %s: tensor<4xf32>) {
   // expected-error @+1 {{'tsr.quantized_linear' op input must have rank >= 1}}

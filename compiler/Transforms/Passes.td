@@ -364,6 +364,26 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
     f32), `q = clamp(round(W / scale + zero_point), 0, 15)`. A linear whose
     K is not a multiple of the group size stays f32, with a remark.
 
+    Calibration (`tessera-compile --calibrate`) leaves on a linear the range
+    of each input channel over the calibration runs, `tsr.input_min` and
+    `tsr.input_max` (`[K]` f32). With them:
+    - SmoothQuant (`smooth-alpha` > 0): transformer activations carry a few
+      channels up to 100x larger than the rest (BERT's LayerNorm outputs,
+      GELU outputs), which flatten the resolution of every other channel in
+      a row's or a tensor's 8 bits. Input channel k is divided by `s[k] =
+      max|x_k|^alpha / max_n |W[n, k]|^(1 - alpha)` (in the kernel's
+      packing: `input_smooth = 1 / s`) and weight column k multiplied by it,
+      an exact identity before rounding that moves the outliers' range into
+      the weights, which quantize per output channel. Channels that never
+      moved or whose weights are zero keep `s = 1`; s is clamped to
+      [1e-4, 1e4].
+    - `scheme=int8-static`: the activations get a fixed affine scale and
+      zero point from the smoothed range (`input_quant = static_tensor`,
+      `scale = (hi - lo) / 255` over `[min(0, lo), max(0, hi)]`), saving the
+      per-row range pass; `weight_scale` then holds the product of both
+      scales. Linears without calibration data quantize per token, as
+      `int8`, with a remark.
+
     Before:
     ```mlir
     %y = tsr.linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
@@ -379,10 +399,41 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
     ListOption<"skip", "skip", "std::string",
                "Globs over weight names; matching linears stay f32">,
     Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
-           "int8 (tsr.quantized_linear) or w4 (tsr.w4_linear)">,
+           "int8, int8-static (tsr.quantized_linear) or w4 (tsr.w4_linear)">,
+    Option<"smoothAlpha", "smooth-alpha", "double", /*default=*/"0.5",
+           "SmoothQuant's migration strength where calibration ranges "
+           "are known (0: none)">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
            "w4: consecutive k values per scale and zero point">
   ];
+}
+
+def TsrCalibrationOutputsPass : Pass<"tsr-calibration-outputs", "ModuleOp"> {
+  let summary = "Returns the input of every constant-weight linear from the first entry, for calibration.";
+  let description = [{
+    The instrumentation of `tessera-compile --calibrate`: the first public
+    function (the entry calibration runs) gains one result per distinct
+    input of a `tsr.linear` whose weight is a compile-time constant (the
+    linears `tsr-quantize` may quantize), named `__calibration_<j>`, and
+    each such linear gets `tsr.calibration_output = j` (the index among the
+    added results). The tool compiles this module in f32, runs it on the
+    calibration inputs, reduces each added result to the per-channel range
+    of its last dimension, and hands the ranges to the real compile as
+    `tsr.input_min`/`tsr.input_max`. The rest of the graph is unchanged, so
+    the f32 numbers the ranges come from are the ones the model computes.
+
+    ```mlir
+    func.func @main(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
+      %y = tsr.linear %x, %w : ... -> tensor<4x16xf32>
+      return %y : tensor<4x16xf32>
+    }
+    // becomes
+    func.func @main(%x: tensor<4x8xf32>) -> (tensor<4x16xf32>, tensor<4x8xf32> {tsr.name = "__calibration_0"}) {
+      %y = tsr.linear %x, %w {tsr.calibration_output = 0 : i64} : ...
+      return %y, %x : tensor<4x16xf32>, tensor<4x8xf32>
+    }
+    ```
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,6 +7,7 @@
 #include "compiler/Transforms/LinearWeights.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/ResourceBlobs.h"
+#include "dialects/tsr/IR/TsrAttrNames.h"
 #include "dialects/tsr/IR/TsrDialect.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -96,9 +97,14 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       }
       globs.push_back(std::move(*pattern));
     }
-    if (scheme != "int8" && scheme != "w4") {
+    if (scheme != "int8" && scheme != "int8-static" && scheme != "w4") {
       getOperation().emitError("unknown quantization scheme '")
-          << scheme << "' (int8 or w4)";
+          << scheme << "' (int8, int8-static or w4)";
+      return signalPassFailure();
+    }
+    if (!(smoothAlpha >= 0.0 && smoothAlpha <= 1.0)) {
+      getOperation().emitError("smooth-alpha must be in [0, 1], got ")
+          << smoothAlpha;
       return signalPassFailure();
     }
     if (scheme == "w4" && (groupSize <= 0 || groupSize % 2 != 0)) {
@@ -122,24 +128,60 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
         quantizeW4(op, w);
         continue;
       }
-      auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
-      auto it = cache.find(key);
+      std::optional<InputRange> range = inputRange(op, w);
+      if (scheme == "int8-static" && !range)
+        op.emitRemark("no calibration range: activations quantized per "
+                      "token at run time");
       QuantizedWeight q;
-      if (it != cache.end() && it->second.values->getBlock() == op->getBlock() &&
-          it->second.scales->isBeforeInBlock(op)) {
-        q = it->second;
+      Value smooth;
+      FloatAttr inputScale;
+      IntegerAttr inputZero;
+      tsr::InputQuant inputQuant = tsr::InputQuant::per_token;
+      if (range) {
+        // Calibrated: smoothed and/or static; the weight is this linear's
+        // own (its columns scaled by the smoothing factors).
+        std::vector<float> factors = smoothingFactors(*range, w);
+        q = quantize(op, w, factors);
+        if (smoothAlpha > 0.0) {
+          std::vector<float> inverse(factors.size());
+          for (size_t k = 0; k < factors.size(); ++k)
+            inverse[k] = 1.0f / factors[k];
+          smooth = makeVector(op, weightName(w) + ".smooth", inverse);
+        }
+        if (scheme == "int8-static") {
+          auto [scale, zero] = staticParams(*range, factors);
+          inputQuant = tsr::InputQuant::static_tensor;
+          OpBuilder b(op);
+          inputScale = b.getF32FloatAttr(scale);
+          inputZero = b.getI32IntegerAttr(zero);
+          // weight_scale holds the product of both scales.
+          SmallVector<float> product = *constantFloats(q.scales.getResult());
+          for (float &v : product)
+            v *= scale;
+          q.scales->erase();
+          q.scales = cast<tsr::ConstantOp>(
+              makeVector(op, weightName(w) + ".scale", product)
+                  .getDefiningOp());
+        }
       } else {
-        q = quantize(op, w);
-        cache[key] = q;
+        auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
+        auto it = cache.find(key);
+        if (it != cache.end() &&
+            it->second.values->getBlock() == op->getBlock() &&
+            it->second.scales->isBeforeInBlock(op)) {
+          q = it->second;
+        } else {
+          q = quantize(op, w, {});
+          cache[key] = q;
+        }
       }
       OpBuilder b(op);
       auto quantized = tsr::QuantizedLinearOp::create(
           b, op.getLoc(), op.getType(), op.getInput(), q.values, q.scales,
-          op.getBias(), /*weight_sums=*/Value(), /*input_smooth=*/Value(),
-          op.getEpilogueAttr(),
+          op.getBias(), /*weight_sums=*/Value(), smooth, op.getEpilogueAttr(),
           /*weight_packed=*/nullptr,
-          tsr::InputQuantAttr::get(b.getContext(), tsr::InputQuant::per_token),
-          /*input_scale=*/nullptr, /*input_zero_point=*/nullptr);
+          tsr::InputQuantAttr::get(b.getContext(), inputQuant), inputScale,
+          inputZero);
       Value oldWeight = op.getWeight();
       op.replaceAllUsesWith(quantized.getResult());
       op.erase();
@@ -252,8 +294,100 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     blobUses.eraseIfUnused(oldWeight);
   }
 
-  /// Quantizes `w` ([N, K] after the transpose, if any) per row.
-  QuantizedWeight quantize(tsr::LinearOp op, const WeightSource &w) {
+  /// Each input channel's calibrated range.
+  struct InputRange {
+    SmallVector<float> lo, hi;
+  };
+
+  /// The calibration range tessera-compile left on `op` (tsr.input_min,
+  /// tsr.input_max), if any and if it has K finite entries.
+  std::optional<InputRange> inputRange(tsr::LinearOp op,
+                                       const WeightSource &w) {
+    if (scheme == "w4")
+      return std::nullopt;
+    auto lo = op->getAttrOfType<DenseFPElementsAttr>(tsr::kInputMinAttr);
+    auto hi = op->getAttrOfType<DenseFPElementsAttr>(tsr::kInputMaxAttr);
+    ArrayRef<int64_t> shape = w.value.getShapedType().getShape();
+    int64_t k = w.transposed ? shape[0] : shape[1];
+    if (!lo || !hi || lo.getNumElements() != k || hi.getNumElements() != k)
+      return std::nullopt;
+    InputRange range{llvm::to_vector(lo.getValues<float>()),
+                     llvm::to_vector(hi.getValues<float>())};
+    for (int64_t i = 0; i < k; ++i)
+      if (!std::isfinite(range.lo[i]) || !std::isfinite(range.hi[i]) ||
+          range.lo[i] > range.hi[i])
+        return std::nullopt;
+    return range;
+  }
+
+  /// SmoothQuant's per-channel factors s[k] = max|x_k|^alpha / max_n
+  /// |W[n, k]|^(1 - alpha) (1 where either is 0, or alpha is 0), clamped to
+  /// [1e-4, 1e4]: x_k / s[k] and W[:, k] * s[k].
+  std::vector<float> smoothingFactors(const InputRange &range,
+                                      const WeightSource &w) {
+    ArrayRef<int64_t> shape = w.value.getShapedType().getShape();
+    int64_t n = w.transposed ? shape[1] : shape[0];
+    int64_t k = w.transposed ? shape[0] : shape[1];
+    std::vector<float> factors(k, 1.0f);
+    if (smoothAlpha <= 0.0)
+      return factors;
+    std::vector<char> storage;
+    const float *src =
+        reinterpret_cast<const float *>(constantBytes(w.value, storage).data());
+    std::vector<float> wmax(k, 0.0f);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        float v = w.transposed ? src[col * n + row] : src[row * k + col];
+        wmax[col] = std::max(wmax[col], std::fabs(v));
+      }
+    for (int64_t col = 0; col < k; ++col) {
+      double xmax = std::max(std::fabs(range.lo[col]), std::fabs(range.hi[col]));
+      if (!(xmax > 0.0) || !(wmax[col] > 0.0f))
+        continue;
+      double s = std::pow(xmax, smoothAlpha) /
+                 std::pow(static_cast<double>(wmax[col]), 1.0 - smoothAlpha);
+      factors[col] = static_cast<float>(std::clamp(s, 1e-4, 1e4));
+    }
+    return factors;
+  }
+
+  /// The static affine scale and zero point (0..255) of the smoothed
+  /// range: [min(0, lo), max(0, hi)] onto [0, 255].
+  static std::pair<float, int32_t>
+  staticParams(const InputRange &range, ArrayRef<float> factors) {
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t k = 0; k < factors.size(); ++k) {
+      lo = std::min(lo, range.lo[k] * (1.0f / factors[k]));
+      hi = std::max(hi, range.hi[k] * (1.0f / factors[k]));
+    }
+    float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+    if (!(scale > 0.0f) || !std::isfinite(scale))
+      scale = 1.0f;
+    int32_t zero = static_cast<int32_t>(
+        std::clamp(std::nearbyint(-lo / scale), 0.0f, 255.0f));
+    return {scale, zero};
+  }
+
+  /// A [size] f32 constant named `name`, just before `op`.
+  static Value makeVector(tsr::LinearOp op, const std::string &name,
+                          ArrayRef<float> values) {
+    auto blob = HeapAsmResourceBlob::allocate(values.size() * sizeof(float),
+                                              alignof(float));
+    std::memcpy(blob.getMutableData().data(), values.data(),
+                values.size() * sizeof(float));
+    OpBuilder b(op);
+    return createBlobConstant(
+               b, op.getLoc(),
+               RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                     b.getF32Type()),
+               name, name, std::move(blob))
+        ->getResult(0);
+  }
+
+  /// Quantizes `w` ([N, K] after the transpose, if any) per row, its
+  /// column k first multiplied by factors[k] (when given: smoothing).
+  QuantizedWeight quantize(tsr::LinearOp op, const WeightSource &w,
+                           ArrayRef<float> factors) {
     ArrayRef<int64_t> shape = w.value.getShapedType().getShape();
     int64_t n = w.transposed ? shape[1] : shape[0];
     int64_t k = w.transposed ? shape[0] : shape[1];
@@ -261,7 +395,8 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     ArrayRef<char> bytes = constantBytes(w.value, storage);
     const float *src = reinterpret_cast<const float *>(bytes.data());
     auto at = [&](int64_t row, int64_t col) {
-      return w.transposed ? src[col * n + row] : src[row * k + col];
+      float v = w.transposed ? src[col * n + row] : src[row * k + col];
+      return factors.empty() ? v : v * factors[col];
     };
     auto valuesBlob = HeapAsmResourceBlob::allocate(n * k, alignof(int8_t));
     auto scalesBlob =
@@ -283,7 +418,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     OpBuilder b(op);
     // Next to the f32 constant when the linear reads it directly, so that
     // tied linears further down see it; else just before the linear.
-    if (w.constant->getBlock() == op->getBlock())
+    if (w.constant->getBlock() == op->getBlock() && factors.empty())
       b.setInsertionPointAfter(w.constant);
     auto make = [&](RankedTensorType type, StringRef suffix,
                     AsmResourceBlob blob) {

@@ -24,6 +24,14 @@ inline constexpr llvm::StringLiteral kWeightNameAttr = "tsr.weight_name";
 inline constexpr llvm::StringLiteral kWeightValueAttr = "tsr.weight_value";
 /// On an entry argument: the runtime's tsr_kernel_context_t pointer.
 inline constexpr llvm::StringLiteral kKernelContextAttr = "tsr.kernel_context";
+/// On a tsr.linear (tsr-calibration-outputs): the index, among the results
+/// that pass added, of the one that returns the linear's input.
+inline constexpr llvm::StringLiteral kCalibrationOutputAttr =
+    "tsr.calibration_output";
+/// On a tsr.linear (tessera-compile --calibrate): each input channel's
+/// minimum and maximum over the calibration runs, [K] f32.
+inline constexpr llvm::StringLiteral kInputMinAttr = "tsr.input_min";
+inline constexpr llvm::StringLiteral kInputMaxAttr = "tsr.input_max";
 
 } // namespace mlir::tsr
 

@@ -107,9 +107,11 @@ def parse_args(argv):
                    help="static (both engines see the config's fixed shapes: Tessera compiles "
                         "with --input-shape, onnxruntime overrides the symbolic dims), dynamic "
                         "(both keep the model's symbolic dims), or static,dynamic (default static)")
-    p.add_argument("--quantize", choices=["int8", "ort-dynamic"],
+    p.add_argument("--quantize", choices=["int8", "int8-static", "ort-dynamic"],
                    help="int8: Tessera compiles the f32 model with --quantize=int8 and "
-                        "onnxruntime runs its own quantize_dynamic model; ort-dynamic: both "
+                        "onnxruntime runs its own quantize_dynamic model; int8-static: the "
+                        "same with --quantize=int8-static --calibrate (8 input sets drawn "
+                        "with other seeds than the timed input); ort-dynamic: both "
                         "run onnxruntime's quantize_dynamic model (Tessera compiles it with "
                         "no flag); either way both are compared with onnxruntime's f32 "
                         "outputs (cosine per token)")
@@ -317,6 +319,24 @@ def first_error_line(stderr):
     line = re.sub(r"^tessera-compile: error:\s*", "", line)
     line = re.sub(r"^\S+\.onnx:\s*", "", line)                 # the model's path
     return re.sub(r'\("[^"]*":\d+:\d+\)', "", line)  # MLIR locations: drop the file path
+
+
+def calibration_sets(model, batch, seq, cache_dir, count=8):
+    """A folder of `count` input sets for --calibrate, drawn with seeds 1..count
+    (the timed input is seed 0); kept in the cache under a fixed path so that
+    the compile cache still hits."""
+    import numpy as np
+    import models as bm
+    d = os.path.join(cache_dir, "calibration", f"{model}-b{batch}-s{seq}")
+    for i in range(count):
+        set_dir = os.path.join(d, f"set{i:03d}")
+        if os.path.isdir(set_dir):
+            continue
+        os.makedirs(set_dir + ".tmp", exist_ok=True)
+        for name, arr in bm.make_inputs(model, batch, seq, seed=i + 1).items():
+            np.save(os.path.join(set_dir + ".tmp", f"{name}.npy"), arr)
+        os.replace(set_dir + ".tmp", set_dir)
+    return d
 
 
 def tessera_compile(compiler, onnx_path, feeds, key, cache_dir, timeout, static=True,
@@ -703,9 +723,12 @@ def markdown(results):
                      "to onnxruntime's f32 outputs, Tessera / onnxruntime. % peak is against "
                      "the int8 peak, the attention products (f32 on both sides) counted in.")
     elif results["args"].get("quantize"):
+        how = ("`--quantize=int8-static --calibrate` (per-channel int8 weights, SmoothQuant "
+               "alpha 0.6, one static int8 scale per linear input from 8 calibration sets)"
+               if results["args"]["quantize"] == "int8-static" else
+               "`--quantize=int8` (per-channel int8 weights, per-token int8 activations)")
         notes.append(f"Quantized rows ({results['args']['quantize']}): Tessera compiles the f32 "
-                     "model with `--quantize=int8` (per-channel int8 weights, per-token int8 "
-                     "activations); onnxruntime runs its own `quantize_dynamic` model (defaults: "
+                     f"model with {how}; onnxruntime runs its own `quantize_dynamic` model (defaults: "
                      "int8 weights per tensor, uint8 activations per tensor). The max abs err "
                      "column holds instead the worst per-token cosine to onnxruntime's f32 "
                      "outputs, Tessera / onnxruntime. % peak is against the int8 peak, the "
@@ -898,6 +921,9 @@ def main(argv):
                     tessera_input = ort_path
                 else:
                     extra = [f"--quantize={a.quantize}"]
+                if a.quantize == "int8-static":
+                    extra += ["--calibrate",
+                              calibration_sets(model, batch, seq, a.cache_dir)]
                 label, key = f"{label} {a.quantize}", f"{key}-{a.quantize}"
             feeds = bm.make_inputs(model, batch, seq)
             tdir, terr, csecs = (None, "not run (--no-tessera)", None)

@@ -43,6 +43,11 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
                      "int8 quantized linears; w4 or w4:GROUP: 4-bit "
                      "weight-only linears (tsr-quantize)"),
       llvm::cl::init("none")};
+  Option<double> smoothAlpha{
+      *this, "smooth-alpha",
+      llvm::cl::desc("SmoothQuant's migration strength for linears with "
+                     "calibrated input ranges (0: none)"),
+      llvm::cl::init(0.5)};
   ListOption<std::string> quantizeSkip{
       *this, "quantize-skip",
       llvm::cl::desc("Globs over weight names whose linears stay f32")};

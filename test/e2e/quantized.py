@@ -6,7 +6,8 @@ onnxruntime's float32 outputs.
 
   quantized.py --model NAME [--model NAME ...] --tessera-compile PATH
                --tessera-run PATH --workdir DIR [--seq N] [--min-cosine C]
-               [--max-rel-l2 E] [--compile-arg ARG ...]
+               [--max-rel-l2 E] [--compile-arg ARG ...] [--quantize SCHEME]
+               [--calibrate N]
 
 An int8 model cannot match float32 to 1e-4, and no elementwise tolerance
 says whether it is good: what matters downstream is the direction of each
@@ -91,8 +92,19 @@ def check_model(name, args):
     inputs = {n: write_input(os.path.join(in_dir, n), a, "npy") for n, a in arrays.items()}
     ref = models.run_onnxruntime(onnx_path, arrays)
 
+    quantize = [f"--quantize={args.quantize}"]
+    if args.calibrate:
+        # Sets drawn with other seeds than the evaluated input (seed 0).
+        calib_dir = os.path.join(args.workdir, f"{name}.calibration")
+        shutil.rmtree(calib_dir, ignore_errors=True)
+        for i in range(args.calibrate):
+            set_dir = os.path.join(calib_dir, f"set{i:03d}")
+            os.makedirs(set_dir)
+            for n, a in models.make_inputs(name, seq, batch=1, seed=i + 1).items():
+                np.save(os.path.join(set_dir, f"{n}.npy"), a)
+        quantize += ["--calibrate", calib_dir]
     results = {}
-    for label, extra in (("fp32", []), ("int8", [f"--quantize={args.quantize}"])):
+    for label, extra in (("fp32", []), ("int8", quantize)):
         out_dir = os.path.join(args.workdir, f"{name}.{label}")
         res_dir = out_dir + ".results"
         _, err = compile_and_run(args, onnx_path, out_dir,
@@ -132,6 +144,9 @@ def main():
     ap.add_argument("--quantize", default="int8",
                     help="the --quantize scheme (int8, w4, w4:GROUP); its rows are "
                          "labelled int8 whatever the scheme")
+    ap.add_argument("--calibrate", type=int, default=0,
+                    help="calibrate the quantized build on this many input sets "
+                         "(other seeds than the evaluated input)")
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)

@@ -6,8 +6,10 @@
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
 //                   [--time-report] [--plan-memory=false]
-//                   [--parallel-loops=false] [--quantize=int8|w4[:GROUP]]
-//                   [--quantize-skip GLOB ...]
+//                   [--parallel-loops=false]
+//                   [--quantize=int8|int8-static|w4[:GROUP]]
+//                   [--quantize-skip GLOB ...] [--calibrate DIR]
+//                   [--smooth-alpha A]
 //   tessera-compile --list-ops
 //
 // MODEL is an .onnx file, a .json graph (docs/json-format.md) or a Hugging
@@ -23,6 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Calibration.h"
 #include "compiler/Codegen/CPU/MemoryPlan.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
@@ -109,10 +112,24 @@ static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("int8: linears with constant weights get int8 weights (per "
              "output channel) and int8 activations (per token, at run time); "
+             "int8-static: activation scales fixed from --calibrate runs; "
              "w4 or w4:GROUP: 4-bit weights per group of GROUP (default 32) "
              "k values with f32 activations; norms, softmax, GELU and "
              "residuals stay f32"),
     cl::init("none"), cl::cat(tesseraCategory));
+static cl::opt<std::string> calibrateDir(
+    "calibrate",
+    cl::desc("Folder of calibration input sets (one subfolder per set, or "
+             "the folder itself: NAME.npy or NAME.pb per model input); "
+             "their activation ranges drive SmoothQuant and, with "
+             "int8-static, the static activation scales"),
+    cl::value_desc("DIR"), cl::cat(tesseraCategory));
+static cl::opt<double> smoothAlpha(
+    "smooth-alpha",
+    cl::desc("SmoothQuant's migration strength with --calibrate, in [0, 1] "
+             "(default 0.5 with int8, 0.6 with int8-static; 0: no "
+             "smoothing)"),
+    cl::init(-1.0), cl::cat(tesseraCategory));
 static cl::list<std::string> quantizeSkip(
     "quantize-skip",
     cl::desc("Keep in f32 the linears whose node name (ONNX) or weight name "
@@ -145,9 +162,11 @@ static std::string formatBytes(int64_t bytes) {
 /// "to w4 (group G)"), then one line per linear left in f32 and why
 /// (tsr-quantize's remarks), or a warning when there was nothing to
 /// quantize.
-static void printQuantizationReport(ModuleOp module,
-                                    llvm::ArrayRef<std::string> keptFloat) {
-  int64_t quantized = 0, floatBytes = 0, intBytes = 0;
+static void printQuantizationReport(
+    ModuleOp module, llvm::ArrayRef<std::string> keptFloat,
+    const llvm::DenseSet<Operation *> &imported) {
+  int64_t quantized = 0, floatBytes = 0, intBytes = 0, staticCount = 0,
+          smoothed = 0;
   auto bytesOf = [](Value v) {
     if (!v)
       return int64_t(0);
@@ -156,9 +175,11 @@ static void printQuantizationReport(ModuleOp module,
   };
   bool w4 = llvm::StringRef(quantize).starts_with("w4");
   module.walk([&](tsr::QuantizedLinearOp op) {
-    if (w4 || op.getInputQuant() != tsr::InputQuant::per_token)
+    if (w4 || imported.contains(op))
       return;
     ++quantized;
+    staticCount += op.getInputQuant() == tsr::InputQuant::static_tensor;
+    smoothed += op.getInputSmooth() != nullptr;
     int64_t k = op.getInput().getType().getShape().back();
     int64_t n = op.getType().getShape().back();
     floatBytes += n * k * 4;
@@ -167,6 +188,8 @@ static void printQuantizationReport(ModuleOp module,
   });
   int64_t group = 0;
   module.walk([&](tsr::W4LinearOp op) {
+    if (imported.contains(op))
+      return;
     ++quantized;
     group = static_cast<int64_t>(op.getGroupSize());
     int64_t k = op.getInput().getType().getShape().back();
@@ -187,6 +210,13 @@ static void printQuantizationReport(ModuleOp module,
                         : std::string("int8"))
                  << " (their weights " << formatBytes(floatBytes) << " -> "
                  << formatBytes(intBytes) << ")\n";
+    if (!w4 && !calibrateDir.empty())
+      llvm::outs() << "tessera-compile:   activations: " << staticCount
+                   << " with static scales, " << quantized - staticCount
+                   << " per token at run time; " << smoothed
+                   << " smoothed (SmoothQuant, alpha "
+                   << llvm::format("%.2f", smoothAlpha.getValue())
+                   << ")\n";
   }
   for (const std::string &why : keptFloat)
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
@@ -266,12 +296,28 @@ int main(int argc, char **argv) {
       return fail("unsupported --quantize '" + quantize +
                   "': the w4 group size must be an even positive number "
                   "(w4:32, w4:128)");
-  } else if (quantize != "none" && quantize != "int8") {
+  } else if (quantize != "none" && quantize != "int8" &&
+             quantize != "int8-static") {
     return fail("unsupported --quantize '" + quantize +
-                "' (supported: int8, w4, w4:GROUP)");
+                "' (supported: int8, int8-static, w4, w4:GROUP)");
   }
   if (!quantizeSkip.empty() && quantize == "none")
     return fail("--quantize-skip needs --quantize");
+  if (quantize == "int8-static" && calibrateDir.empty())
+    return fail("--quantize=int8-static needs --calibrate DIR (a folder of "
+                "input sets to take the activation ranges from)");
+  if (!calibrateDir.empty() && quantize != "int8" &&
+      quantize != "int8-static")
+    return fail("--calibrate goes with --quantize=int8 or int8-static");
+  // The defaults measured best on all-MiniLM-L6-v2 (docs/quantization.md):
+  // a per-tensor static scale wants more of the range moved into the
+  // weights than a per-token one.
+  if (smoothAlpha.getNumOccurrences() == 0)
+    smoothAlpha = quantize == "int8-static" ? 0.6 : 0.5;
+  if (!(smoothAlpha >= 0.0 && smoothAlpha <= 1.0))
+    return fail("--smooth-alpha must be in [0, 1]");
+  if (!calibrateDir.empty() && !llvm::sys::fs::is_directory(calibrateDir))
+    return fail("--calibrate '" + calibrateDir + "': no such directory");
 
   tessera::OnnxImportOptions importOptions;
   for (const std::string &spec : inputShapes) {
@@ -338,13 +384,15 @@ int main(int argc, char **argv) {
   };
 
   TimingScope importTimer = rootTimer.nest("import");
-  auto imported =
-      checkpointDir
-          ? tessera::importHfCheckpoint(&context, inputPath,
-                                        {importOptions.inputShapes})
-      : jsonGraph
-          ? tessera::importJsonFile(&context, inputPath, importOptions)
-          : tessera::importOnnxFile(&context, inputPath, importOptions);
+  auto importInto = [&](MLIRContext &ctx) {
+    return checkpointDir
+               ? tessera::importHfCheckpoint(&ctx, inputPath,
+                                             {importOptions.inputShapes})
+           : jsonGraph
+               ? tessera::importJsonFile(&ctx, inputPath, importOptions)
+               : tessera::importOnnxFile(&ctx, inputPath, importOptions);
+  };
+  auto imported = importInto(context);
   if (!imported)
     return fail(llvm::toString(imported.takeError()));
   OwningOpRef<ModuleOp> module = std::move(*imported);
@@ -379,26 +427,73 @@ int main(int argc, char **argv) {
   options.parallelLoops = parallelLoops;
   options.quantize = quantize;
   options.quantizeSkip = quantizeSkip;
+  options.smoothAlpha = smoothAlpha;
 
-  // Graph pipeline, then read the signature and weights off the module
-  // before code generation turns the tensors into LLVM structs.
-  PassManager graphPM(&context);
+  // Graph pipeline, (calibration,) the target's preparation (quantization,
+  // packing), then read the signature and weights off the module before
+  // code generation turns the tensors into LLVM structs.
+  PassManager graphPM(&context), preparePM(&context);
   if (printIRAfterAll) {
     context.disableMultithreading();
     graphPM.enableIRPrinting();
+    preparePM.enableIRPrinting();
   }
   TimingScope graphTimer = rootTimer.nest("graph pipeline");
   if (timeReport)
     graphPM.enableTiming(graphTimer);
   tessera::buildTsrGraphPipeline(graphPM, options);
-  tessera::buildCpuPreparePipeline(graphPM, options);
   if (failed(graphPM.run(*module)))
     return fail(inputPath + ": the graph pipeline failed");
   graphTimer.stop();
   notePeakRss("the graph pipeline");
   printFoldedQuantizationReport(*module);
+  // The model's own quantized linears, which the report of --quantize
+  // leaves out.
+  llvm::DenseSet<Operation *> importedQuantized;
+  module->walk([&](Operation *op) {
+    if (isa<tsr::QuantizedLinearOp, tsr::W4LinearOp>(op))
+      importedQuantized.insert(op);
+  });
+
+  if (!calibrateDir.empty()) {
+    TimingScope calibrationTimer = rootTimer.nest("calibration");
+    tessera::CalibrationResult calibration;
+    std::string error = tessera::calibrate(
+        [&](MLIRContext &ctx) -> OwningOpRef<ModuleOp> {
+          auto again = importInto(ctx);
+          if (!again) {
+            llvm::consumeError(again.takeError());
+            return nullptr;
+          }
+          PassManager pm(&ctx);
+          tessera::buildTsrGraphPipeline(pm, options);
+          if (failed(pm.run(**again)))
+            return nullptr;
+          return std::move(*again);
+        },
+        options, cpu, calibrateDir, calibration);
+    if (!error.empty())
+      return fail(error);
+    int64_t annotated = tessera::annotateRanges(*module, calibration);
+    llvm::outs() << "tessera-compile: calibrated " << annotated
+                 << " linears (" << calibration.instrumented
+                 << " distinct inputs) over " << calibration.sets
+                 << " input set" << (calibration.sets == 1 ? "" : "s")
+                 << " from " << calibrateDir << "\n";
+    calibrationTimer.stop();
+    notePeakRss("calibration");
+  }
+
+  TimingScope prepareTimer = rootTimer.nest("prepare pipeline");
+  if (timeReport)
+    preparePM.enableTiming(prepareTimer);
+  tessera::buildCpuPreparePipeline(preparePM, options);
+  if (failed(preparePM.run(*module)))
+    return fail(inputPath + ": the graph pipeline failed");
+  prepareTimer.stop();
+  notePeakRss("the prepare pipeline");
   if (quantize != "none")
-    printQuantizationReport(*module, keptFloat);
+    printQuantizationReport(*module, keptFloat, importedQuantized);
   auto description = tessera::describeModel(*module, modelName);
   if (failed(description))
     return fail(inputPath + ": cannot describe the model's entries");

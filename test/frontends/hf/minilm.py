@@ -19,7 +19,8 @@ Subcommands:
               sentence embeddings with the numpy reference; print the max
               errors and PASS/FAIL at --atol
   quantized   compile it in f32 and with --quantize=int8 (or --quantize
-              SCHEME), embed the 60
+              SCHEME, with --calibrate: calibrated on 16 other sentences),
+              embed the 60
               varied sentences of VARIED_SENTENCES with both, and print the
               mean and worst cosine between each sentence's two embeddings;
               PASS when they reach --min-mean and --min-worst
@@ -111,6 +112,28 @@ VARIED_SENTENCES = [
     "The orchestra performed Beethoven's Ninth Symphony to a sold-out audience, "
     "and the final movement drew a standing ovation that lasted several minutes.",
     "Tessera compiles transformers ahead of time, doesn't it?",
+]
+
+# What --calibrate runs the f32 build on: other sentences than the
+# evaluated ones, so the static ranges are not fitted to the test.
+CALIBRATION_SENTENCES = [
+    "A dog is running across the field.",
+    "The committee will review the proposal next week.",
+    "Where is the nearest train station?",
+    "Interest rates rose for the third consecutive month.",
+    "Two children are playing with a red ball.",
+    "The patient was given antibiotics for the infection.",
+    "Our team released version 2.0 of the app yesterday.",
+    "Snow covered the mountains in early October.",
+    "Why is the sky blue?",
+    "A woman is slicing tomatoes in the kitchen.",
+    "The ancient city was buried under volcanic ash.",
+    "Please remember to lock the door when you leave.",
+    "Electric cars are becoming cheaper every year.",
+    "He has lived in Berlin since 2015.",
+    "The documentary explores life in the deep ocean, far below the reach "
+    "of sunlight, where strange creatures glow in the dark.",
+    "Thanks!",
 ]
 
 
@@ -307,12 +330,19 @@ def quantized(args):
     emb = {}
     scheme = args.quantize
     skips = [f"--quantize-skip={g}" for g in args.skip]
+    if args.calibrate:
+        # One calibration set: the calibration sentences as one padded batch.
+        calib = os.path.join(args.workdir, "calibration")
+        os.makedirs(calib, exist_ok=True)
+        for name, a in tokenize(model_dir, CALIBRATION_SENTENCES).items():
+            np.save(os.path.join(calib, f"{name}.npy"), a)
+        skips += ["--calibrate", calib] + [f"--smooth-alpha={a}" for a in args.smooth_alpha]
     for label, extra in (("f32", []), (scheme, [f"--quantize={scheme}"] + skips)):
         out = os.path.join(args.workdir, label)
         p = subprocess.run([args.tessera_compile, model_dir, "-o", out] + extra,
                            check=True, capture_output=True, text=True)
         for line in p.stdout.splitlines():
-            if "quantized" in line:
+            if "quantized" in line or "calibrated" in line or "activations:" in line:
                 print(line)
         emb[label] = embed_with(model_dir, out, os.path.join(args.workdir, label + ".run"),
                                 inputs, args.tessera_run)
@@ -347,6 +377,10 @@ def main():
     q.add_argument("--min-worst", type=float, default=0.99)
     q.add_argument("--quantize", default="int8", help="the --quantize scheme (int8, w4, w4:G)")
     q.add_argument("--skip", action="append", default=[], help="a --quantize-skip glob")
+    q.add_argument("--calibrate", action="store_true",
+                   help="calibrate on CALIBRATION_SENTENCES (--calibrate)")
+    q.add_argument("--smooth-alpha", action="append", default=[],
+                   help="--smooth-alpha for the quantized build")
     q.add_argument("--tessera-compile", default="tessera-compile")
     q.add_argument("--tessera-run", default="tessera-run")
     args = ap.parse_args()

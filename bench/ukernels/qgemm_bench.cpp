@@ -11,7 +11,7 @@
 // and 2 threads, through the same tsr_kernel_context_t that generated code
 // uses. Compare with bench/peak/vnni_peak.c.
 //
-//   tessera-qgemm-bench [--isa=generic|avx2|avx512-vnni] [--seconds=S]
+//   tessera-qgemm-bench [--isa=generic|avx2|avx512-vnni|amx] [--seconds=S]
 //                       [--threads=T] [--shape=MxNxK]...
 //
 //===----------------------------------------------------------------------===//
@@ -81,7 +81,8 @@ int main(int argc, char **argv) {
       std::string name = arg.substr(6);
       bool found = false;
       for (QgemmIsa candidate :
-           {QgemmIsa::Generic, QgemmIsa::Avx2, QgemmIsa::Avx512Vnni})
+           {QgemmIsa::Generic, QgemmIsa::Avx2, QgemmIsa::Avx512Vnni,
+            QgemmIsa::Amx})
         if (name == getQgemmIsaName(candidate)) {
           isa = candidate;
           found = true;

@@ -36,7 +36,8 @@ namespace {
 
 std::vector<QgemmIsa> supportedQgemmIsas() {
   std::vector<QgemmIsa> isas;
-  for (QgemmIsa isa : {QgemmIsa::Generic, QgemmIsa::Avx2, QgemmIsa::Avx512Vnni})
+  for (QgemmIsa isa : {QgemmIsa::Generic, QgemmIsa::Avx2, QgemmIsa::Avx512Vnni,
+                       QgemmIsa::Amx})
     if (isQgemmIsaSupported(isa))
       isas.push_back(isa);
   return isas;
@@ -287,6 +288,33 @@ TEST_F(QgemmTest, EveryEdgeSize) {
         gemm.m = m;
         gemm.n = n;
         gemm.k = k;
+        ASSERT_TRUE(check(gemm));
+      }
+}
+
+TEST_F(QgemmTest, AmxTileEdges) {
+  // The AMX tiles (32 x 32, k blocks of 64) take K a multiple of 64: rows
+  // and columns at every edge of their 16 x 16 tiles, several k blocks,
+  // each activation scheme, strided A (the portable packing into 64-byte
+  // groups) and an epilogue. Other K fall back to the VNNI kernel
+  // (EveryEdgeSize's K = 67 runs it on the AMX set too). On CPUs without
+  // AMX these run the other ISAs only.
+  for (int64_t m : {1, 15, 16, 17, 31, 32, 33, 70})
+    for (int64_t n : {1, 16, 17, 32, 33, 100})
+      for (int64_t k : {64, 192}) {
+        QgemmCase gemm;
+        gemm.m = m;
+        gemm.n = n;
+        gemm.k = k;
+        gemm.bias = true;
+        gemm.epilogue = m == 17 ? TSR_EPILOGUE_GELU : TSR_EPILOGUE_NONE;
+        gemm.aQuant = n == 17   ? TSR_QGEMM_A_STATIC
+                      : n == 33 ? TSR_QGEMM_A_DYNAMIC
+                                : TSR_QGEMM_A_PER_ROW;
+        gemm.aScale = 0.02f;
+        gemm.aZero = 100;
+        gemm.aTransposed = m == 33;
+        gemm.smooth = m == 31 && gemm.aQuant != TSR_QGEMM_A_DYNAMIC;
         ASSERT_TRUE(check(gemm));
       }
 }

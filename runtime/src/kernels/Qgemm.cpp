@@ -75,10 +75,13 @@ void runBlock(const QgemmJob &job, const GemmBlock &block) {
   tile.kGroups = kGroups;
   tile.bPanelStride = panelBytes;
   tile.aZero = job.quant.zero;
+  if (kernels.begin)
+    kernels.begin();
   for (int64_t ic = m0; ic < m1; ic += job.mcBlock) {
     const int64_t mc = std::min(job.mcBlock, m1 - ic);
     kernels.packA(a + ic * args.a_row_stride, args.a_row_stride,
-                  args.a_col_stride, mc, args.k, kGroups, mr, job.quant,
+                  args.a_col_stride, mc, args.k, kGroups, mr,
+                  kernels.groupBytes, job.quant,
                   packedA, scales);
     if (!job.quant.perRow) // One scale for every row.
       std::fill_n(scales, mc, job.outScale);
@@ -101,6 +104,8 @@ void runBlock(const QgemmJob &job, const GemmBlock &block) {
       }
     }
   }
+  if (kernels.end)
+    kernels.end();
 }
 
 /// C = epilogue(bias or 0) when the reduction is empty (the packed weights
@@ -189,9 +194,11 @@ void tessera::runtime::qgemmRowScale(float amax, float &scale,
 void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
                                       int64_t colStride, int64_t rows,
                                       int64_t k, int64_t kGroups, int64_t mr,
+                                      int64_t groupBytes,
                                       const QgemmAQuant &quant,
                                       uint8_t *packed, float *scales) {
   const uint8_t zero = static_cast<uint8_t>(quant.zero);
+  const int64_t g = groupBytes;
   for (int64_t i = 0; i < rows; ++i) {
     const float *row = a + i * rowStride;
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
@@ -202,10 +209,10 @@ void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
     };
     if (!quant.perRow) {
       for (int64_t kk = 0; kk < k; ++kk)
-        panel[((kk / 4) * mr + r) * 4 + kk % 4] =
+        panel[packedAOffset(kk, r, mr, g)] =
             quantizeAffineToU8(at(kk), quant.scale, quant.zero);
       for (int64_t kk = k; kk < kGroups * 4; ++kk)
-        panel[((kk / 4) * mr + r) * 4 + kk % 4] = zero;
+        panel[packedAOffset(kk, r, mr, g)] = zero;
       continue;
     }
     float amax = 0.0f;
@@ -214,15 +221,15 @@ void tessera::runtime::packQgemmARows(const float *a, int64_t rowStride,
     float inv;
     qgemmRowScale(amax, scales[i], inv);
     for (int64_t kk = 0; kk < k; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(at(kk), inv);
+      panel[packedAOffset(kk, r, mr, g)] = quantizeToU8(at(kk), inv);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
+      panel[packedAOffset(kk, r, mr, g)] = 128;
   }
   // The rows that pad the last panel to mr hold zeros.
   for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
     uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
-    for (int64_t g = 0; g < kGroups; ++g)
-      std::fill_n(panel + (g * mr + i % mr) * 4, 4, zero);
+    for (int64_t kk = 0; kk < kGroups * 4; ++kk)
+      panel[packedAOffset(kk, i % mr, mr, g)] = zero;
   }
 }
 
@@ -266,6 +273,8 @@ const char *tessera::runtime::getQgemmIsaName(QgemmIsa isa) {
     return "avx2";
   case QgemmIsa::Avx512Vnni:
     return "avx512-vnni";
+  case QgemmIsa::Amx:
+    return "amx";
   }
   return "unknown";
 }
@@ -282,6 +291,8 @@ bool tessera::runtime::isQgemmIsaSupported(QgemmIsa isa) {
     __builtin_cpu_init();
     return isSgemmIsaSupported(SgemmIsa::Avx512) &&
            __builtin_cpu_supports("avx512vnni");
+  case QgemmIsa::Amx:
+    return isQgemmIsaSupported(QgemmIsa::Avx512Vnni) && isAmxInt8Usable();
 #else
   default:
     return false;
@@ -291,7 +302,7 @@ bool tessera::runtime::isQgemmIsaSupported(QgemmIsa isa) {
 }
 
 QgemmIsa tessera::runtime::getBestQgemmIsa() {
-  for (QgemmIsa isa : {QgemmIsa::Avx512Vnni, QgemmIsa::Avx2})
+  for (QgemmIsa isa : {QgemmIsa::Amx, QgemmIsa::Avx512Vnni, QgemmIsa::Avx2})
     if (isQgemmIsaSupported(isa))
       return isa;
   return QgemmIsa::Generic;
@@ -302,6 +313,8 @@ const QgemmKernelSet &tessera::runtime::getQgemmKernels(QgemmIsa isa) {
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
   case QgemmIsa::Avx512Vnni:
     return getAvx512VnniQgemmKernels();
+  case QgemmIsa::Amx:
+    return getAmxQgemmKernels();
   case QgemmIsa::Avx2:
     return getAvx2QgemmKernels();
 #endif
@@ -329,6 +342,12 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
     return;
   if (args.k == 0) {
     fillWithoutProduct(args);
+    return;
+  }
+  if (kernels.fallback &&
+      (args.k % kernels.groupBytes != 0 || args.k > kernels.maxK ||
+       args.m < kernels.minRows)) {
+    runQgemm(args, *kernels.fallback, pool, workspace);
     return;
   }
   QgemmJob job = {&args, &kernels, &workspace, QgemmAQuant(), 1.0f, 0, 0, 0};

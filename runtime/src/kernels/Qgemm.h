@@ -28,7 +28,7 @@ class ThreadPool;
 struct QgemmKernelSet;
 
 /// Instruction sets with an int8 GEMM micro-kernel.
-enum class QgemmIsa { Generic, Avx2, Avx512Vnni };
+enum class QgemmIsa { Generic, Avx2, Avx512Vnni, Amx };
 
 const char *getQgemmIsaName(QgemmIsa isa);
 /// Whether this build has the kernel and this CPU can run it.
@@ -56,12 +56,13 @@ public:
   explicit QgemmWorkspace(unsigned numThreads);
 
   /// Bytes of packed A one thread holds: a block of rows that stays in L2
-  /// with the weights it meets; at least kMaxMr rows of TSR_QGEMM_MAX_K.
+  /// with the weights it meets; 8 rows of TSR_QGEMM_MAX_K (a kernel set
+  /// with a taller mr takes a smaller maxK).
   static constexpr size_t kPackedABytes = size_t(8) * TSR_QGEMM_MAX_K;
   /// Rows of a block (bounds the row scales).
   static constexpr int64_t kMaxBlockRows = 1024;
   /// The most rows a micro-kernel may have.
-  static constexpr int64_t kMaxMr = 8;
+  static constexpr int64_t kMaxMr = 32;
 
   uint8_t *packedA(unsigned thread) const {
     return storage_.get() + thread * bytesPerThread_;

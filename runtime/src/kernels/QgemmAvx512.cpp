@@ -27,7 +27,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cpuid.h>
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace tessera::runtime;
 
@@ -38,6 +41,44 @@ constexpr int kMaxPanels = 3;
 constexpr int64_t kNr = kMaxPanels * TSR_QGEMM_PANEL_WIDTH;
 
 #define TSR_VNNI __attribute__((target("avx512vnni")))
+
+/// The float part of a tile with `Panels` panels of 16 columns: (acc -
+/// zero point x column sum) x row scale x column scale + bias, then the
+/// epilogue, with masked stores at the right edge. Shared by the VNNI and
+/// AMX tiles, so that equal int32 sums give equal floats.
+template <int Panels> struct Epilogue512 {
+  __m512 bScale[Panels], bias[Panels];
+  __m512i offset[Panels];
+  __mmask16 lastMask;
+
+  explicit Epilogue512(const QgemmTile &tile) {
+    int64_t lastCols = tile.cols - (Panels - 1) * TSR_QGEMM_PANEL_WIDTH;
+    lastMask = lastCols >= TSR_QGEMM_PANEL_WIDTH
+                   ? static_cast<__mmask16>(0xffff)
+                   : static_cast<__mmask16>((1u << lastCols) - 1);
+    for (int p = 0; p < Panels; ++p) {
+      __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
+      int64_t col = p * TSR_QGEMM_PANEL_WIDTH;
+      bScale[p] = _mm512_maskz_loadu_ps(mask, tile.bScale + col);
+      // zero point x sum: what A's zero point added to every product.
+      offset[p] = _mm512_mullo_epi32(
+          _mm512_maskz_loadu_epi32(mask, tile.bSums + col),
+          _mm512_set1_epi32(tile.aZero));
+      bias[p] = tile.bias ? _mm512_maskz_loadu_ps(mask, tile.bias + col)
+                          : _mm512_setzero_ps();
+    }
+  }
+
+  void store(const QgemmTile &tile, int64_t i, int p, __m512i acc) const {
+    __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
+    __m512 aScale = _mm512_set1_ps(tile.aScale[i]);
+    __m512 product = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset[p]));
+    __m512 value = _mm512_add_ps(
+        _mm512_mul_ps(_mm512_mul_ps(aScale, bScale[p]), product), bias[p]);
+    _mm512_mask_storeu_ps(tile.c + i * tile.ldc + p * TSR_QGEMM_PANEL_WIDTH,
+                          mask, applyEpilogue512(value, tile.epilogue));
+  }
+};
 
 template <int Rows, int Panels> TSR_VNNI void vnniTile(const QgemmTile &tile) {
   __m512i acc[Rows][Panels];
@@ -63,35 +104,10 @@ template <int Rows, int Panels> TSR_VNNI void vnniTile(const QgemmTile &tile) {
     b += TSR_QGEMM_PANEL_WIDTH * 4;
   }
 
-  int64_t lastCols = tile.cols - (Panels - 1) * TSR_QGEMM_PANEL_WIDTH;
-  __mmask16 lastMask = lastCols >= TSR_QGEMM_PANEL_WIDTH
-                           ? static_cast<__mmask16>(0xffff)
-                           : static_cast<__mmask16>((1u << lastCols) - 1);
-  __m512 bScale[Panels], bias[Panels];
-  __m512i offset[Panels];
-  for (int p = 0; p < Panels; ++p) {
-    __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
-    int64_t col = p * TSR_QGEMM_PANEL_WIDTH;
-    bScale[p] = _mm512_maskz_loadu_ps(mask, tile.bScale + col);
-    // zero point x sum: what A's zero point added to every product.
-    offset[p] = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, tile.bSums + col),
-                                   _mm512_set1_epi32(tile.aZero));
-    bias[p] = tile.bias ? _mm512_maskz_loadu_ps(mask, tile.bias + col)
-                        : _mm512_setzero_ps();
-  }
-  for (int i = 0; i < Rows; ++i) {
-    float *c = tile.c + i * tile.ldc;
-    __m512 aScale = _mm512_set1_ps(tile.aScale[i]);
-    for (int p = 0; p < Panels; ++p) {
-      __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
-      __m512 product =
-          _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i][p], offset[p]));
-      __m512 value = _mm512_add_ps(
-          _mm512_mul_ps(_mm512_mul_ps(aScale, bScale[p]), product), bias[p]);
-      _mm512_mask_storeu_ps(c + p * TSR_QGEMM_PANEL_WIDTH, mask,
-                            applyEpilogue512(value, tile.epilogue));
-    }
-  }
+  Epilogue512<Panels> epilogue(tile);
+  for (int i = 0; i < Rows; ++i)
+    for (int p = 0; p < Panels; ++p)
+      epilogue.store(tile, i, p, acc[i][p]);
 }
 
 using TileFn = void (*)(const QgemmTile &);
@@ -128,6 +144,32 @@ void avx512MinMax(const float *x, int64_t n, float &lo, float &hi) {
   }
 }
 
+/// Stores the 16 bytes of k values kk..kk+15 (kk a multiple of 16) of row
+/// r of a packed A panel (packedAOffset).
+inline void store16(uint8_t *panel, int64_t kk, int64_t r, int64_t mr,
+                    int64_t g, __m128i bytes) {
+  if (g % 16 == 0) { // AMX: the 16 bytes are adjacent
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i *>(panel + packedAOffset(kk, r, mr, g)),
+        bytes);
+    return;
+  }
+  alignas(16) uint32_t quads[4];
+  _mm_store_si128(reinterpret_cast<__m128i *>(quads), bytes);
+  for (int j = 0; j < 4; ++j)
+    std::memcpy(panel + packedAOffset(kk + 4 * j, r, mr, g), &quads[j], 4);
+}
+
+/// Fills the rows that pad the last panel to mr with `pad`.
+inline void padRows(uint8_t *packed, int64_t rows, int64_t kGroups,
+                    int64_t mr, int64_t g, uint8_t pad) {
+  for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
+    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
+    for (int64_t kk = 0; kk < kGroups * 4; kk += g)
+      std::memset(panel + packedAOffset(kk, i % mr, mr, g), pad, g);
+  }
+}
+
 /// 16 values of a row times the smoothing multipliers, if any (the same
 /// float product as the portable code).
 struct SmoothedRow {
@@ -143,7 +185,7 @@ struct SmoothedRow {
 /// zero point leaves with NaN to its low end, rounding half to even, plus
 /// the zero point), so the same bytes.
 void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
-                      int64_t k, int64_t kGroups, int64_t mr,
+                      int64_t k, int64_t kGroups, int64_t mr, int64_t g,
                       const QgemmAQuant &quant, uint8_t *packed) {
   const int64_t kVector = k / 16 * 16;
   const __m512 scale = _mm512_set1_ps(quant.scale);
@@ -163,24 +205,17 @@ void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
       __m512 q = _mm512_div_ps(load(row, kk), scale);
       // max returns its second operand when the first is NaN.
       q = _mm512_min_ps(_mm512_max_ps(q, low), high);
-      __m128i bytes = _mm512_cvtepi32_epi8(
-          _mm512_add_epi32(_mm512_cvtps_epi32(q), zero));
-      alignas(16) uint32_t quads[4];
-      _mm_store_si128(reinterpret_cast<__m128i *>(quads), bytes);
-      for (int j = 0; j < 4; ++j)
-        std::memcpy(panel + ((kk / 4 + j) * mr + r) * 4, &quads[j], 4);
+      store16(panel, kk, r, mr, g,
+              _mm512_cvtepi32_epi8(
+                  _mm512_add_epi32(_mm512_cvtps_epi32(q), zero)));
     }
     for (int64_t kk = kVector; kk < k; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] =
+      panel[packedAOffset(kk, r, mr, g)] =
           quantizeAffineToU8(at(row, kk), quant.scale, quant.zero);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = pad;
+      panel[packedAOffset(kk, r, mr, g)] = pad;
   }
-  for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
-    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
-    for (int64_t g = 0; g < kGroups; ++g)
-      std::memset(panel + (g * mr + i % mr) * 4, pad, 4);
-  }
+  padRows(packed, rows, kGroups, mr, g, pad);
 }
 
 /// packQgemmARows for contiguous rows, 16 values at a time: the same
@@ -189,14 +224,15 @@ void avx512PackAffine(const float *a, int64_t rowStride, int64_t rows,
 /// layouts and the k tail go through the portable code.
 void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
                  int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
-                 const QgemmAQuant &quant, uint8_t *packed, float *scales) {
+                 int64_t g, const QgemmAQuant &quant, uint8_t *packed,
+                 float *scales) {
   if (colStride != 1) {
-    packQgemmARows(a, rowStride, colStride, rows, k, kGroups, mr, quant,
+    packQgemmARows(a, rowStride, colStride, rows, k, kGroups, mr, g, quant,
                    packed, scales);
     return;
   }
   if (!quant.perRow) {
-    avx512PackAffine(a, rowStride, rows, k, kGroups, mr, quant, packed);
+    avx512PackAffine(a, rowStride, rows, k, kGroups, mr, g, quant, packed);
     return;
   }
   const int64_t kVector = k / 16 * 16;
@@ -226,27 +262,151 @@ void avx512PackA(const float *a, int64_t rowStride, int64_t colStride,
                                              _MM_FROUND_NO_EXC);
       q = _mm512_min_ps(_mm512_max_ps(q, low), high);
       q = _mm512_mask_mov_ps(q, nan, _mm512_setzero_ps());
-      __m128i bytes = _mm512_cvtepi32_epi8(
-          _mm512_add_epi32(_mm512_cvtps_epi32(q), offset));
-      // Four k groups of this row, mr x 4 bytes apart in the panel.
-      alignas(16) uint32_t quads[4];
-      _mm_store_si128(reinterpret_cast<__m128i *>(quads), bytes);
-      for (int j = 0; j < 4; ++j)
-        std::memcpy(panel + ((kk / 4 + j) * mr + r) * 4, &quads[j], 4);
+      store16(panel, kk, r, mr, g,
+              _mm512_cvtepi32_epi8(
+                  _mm512_add_epi32(_mm512_cvtps_epi32(q), offset)));
     }
     for (int64_t kk = kVector; kk < k; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = quantizeToU8(at(row, kk), inv);
+      panel[packedAOffset(kk, r, mr, g)] = quantizeToU8(at(row, kk), inv);
     for (int64_t kk = k; kk < kGroups * 4; ++kk)
-      panel[((kk / 4) * mr + r) * 4 + kk % 4] = 128;
+      panel[packedAOffset(kk, r, mr, g)] = 128;
   }
-  for (int64_t i = rows; i < (rows + mr - 1) / mr * mr; ++i) {
-    uint8_t *panel = packed + (i / mr) * kGroups * mr * 4;
-    for (int64_t g = 0; g < kGroups; ++g)
-      std::memset(panel + (g * mr + i % mr) * 4, 128, 4);
+  padRows(packed, rows, kGroups, mr, g, 128);
+}
+
+//===----------------------------------------------------------------------===//
+// AMX
+//===----------------------------------------------------------------------===//
+
+#define TSR_AMX __attribute__((target("amx-tile,amx-int8,avx512vnni")))
+
+constexpr int64_t kAmxMr = 32; // two 16-row A tiles
+constexpr int64_t kAmxNr = 32; // two 16-column B tiles (panels)
+constexpr int64_t kAmxKBlock = 64;
+
+/// The tile configuration (palette 1): every tile 16 rows of 64 bytes.
+struct alignas(64) AmxTileConfig {
+  uint8_t palette = 1;
+  uint8_t startRow = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+/// Loads the configuration on this thread before a block of tiles.
+TSR_AMX void amxBegin() {
+  AmxTileConfig config;
+  for (int t = 0; t < 8; ++t) {
+    config.colsb[t] = 64;
+    config.rows[t] = 16;
   }
+  _tile_loadconfig(&config);
+}
+
+/// Releases the tiles after the block, so that this thread (the caller's,
+/// or a pool worker) carries no tile state into other code.
+TSR_AMX void amxEnd() { _tile_release(); }
+
+/// A (16 * RowTiles) x (16 * ColTiles) micro-tile: C tiles 0-3, A tiles 4-5,
+/// B tiles 6-7; per k block of 64, each tdpbusd multiplies 16 rows by 16
+/// columns over 64 k values (u8 x s8, exact in int32). A panel k block is
+/// kAmxMr rows of 64 bytes (packedAOffset with 64-byte groups), a B panel
+/// k block 16 groups of 64 bytes: both tiles load with a 64-byte stride.
+/// The int32 tiles go through memory into the VNNI kernel's float
+/// epilogue.
+template <int RowTiles, int ColTiles>
+TSR_AMX void amxTile(const QgemmTile &tile) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  const uint8_t *a = tile.a;
+  const int8_t *b = tile.b;
+  const int64_t panelStride = tile.bPanelStride;
+  for (int64_t g = 0; g < tile.kGroups; g += kAmxKBlock / 4) {
+    const uint8_t *ak = a + g * 4 * kAmxMr;
+    const int8_t *bk = b + g * 64;
+    _tile_loadd(4, ak, 64);
+    _tile_loadd(6, bk, 64);
+    _tile_dpbusd(0, 4, 6);
+    if constexpr (ColTiles == 2) {
+      _tile_loadd(7, bk + panelStride, 64);
+      _tile_dpbusd(1, 4, 7);
+    }
+    if constexpr (RowTiles == 2) {
+      _tile_loadd(5, ak + 16 * 64, 64);
+      _tile_dpbusd(2, 5, 6);
+      if constexpr (ColTiles == 2)
+        _tile_dpbusd(3, 5, 7);
+    }
+  }
+  alignas(64) int32_t sums[kAmxMr][kAmxNr];
+  constexpr int64_t ld = kAmxNr * sizeof(int32_t);
+  _tile_stored(0, &sums[0][0], ld);
+  if constexpr (ColTiles == 2)
+    _tile_stored(1, &sums[0][16], ld);
+  if constexpr (RowTiles == 2) {
+    _tile_stored(2, &sums[16][0], ld);
+    if constexpr (ColTiles == 2)
+      _tile_stored(3, &sums[16][16], ld);
+  }
+  Epilogue512<ColTiles> epilogue(tile);
+  for (int64_t i = 0; i < tile.rows; ++i)
+    for (int p = 0; p < ColTiles; ++p)
+      epilogue.store(tile, i, p,
+                     _mm512_load_si512(&sums[i][p * TSR_QGEMM_PANEL_WIDTH]));
+}
+
+void amxTileAny(const QgemmTile &tile) {
+  bool twoRows = tile.rows > 16, twoCols = tile.cols > 16;
+  if (twoRows)
+    twoCols ? amxTile<2, 2>(tile) : amxTile<2, 1>(tile);
+  else
+    twoCols ? amxTile<1, 2>(tile) : amxTile<1, 1>(tile);
 }
 
 } // namespace
+
+bool tessera::runtime::isAmxInt8Usable() {
+  static const bool usable = [] {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
+      return false;
+    // AMX-TILE (bit 24) and AMX-INT8 (bit 25) of CPUID.(7, 0).EDX.
+    if (!(edx & (1u << 24)) || !(edx & (1u << 25)))
+      return false;
+    // The OS saves the tile state: XCR0 bits 17 (XTILECFG), 18 (XTILEDATA).
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27)))
+      return false; // no OSXSAVE, no xgetbv
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    uint64_t xcr0 = (uint64_t(hi) << 32) | lo;
+    if ((xcr0 & (3ull << 17)) != (3ull << 17))
+      return false;
+    // Linux hands the tile data state out on request
+    // (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), once per process.
+    return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+  }();
+  return usable;
+}
+
+const QgemmKernelSet &tessera::runtime::getAmxQgemmKernels() {
+  static const QgemmKernelSet kernels = [] {
+    QgemmKernelSet set = {"amx", kAmxMr, kAmxNr, amxTileAny, avx512PackA,
+                          avx512MinMax};
+    set.groupBytes = kAmxKBlock;
+    // The packed A block must hold kAmxMr rows of K bytes.
+    set.maxK = static_cast<int64_t>(QgemmWorkspace::kPackedABytes) / kAmxMr;
+    // Measured on one Emerald Rapids core (tessera-qgemm-bench, N 3072,
+    // K 768): AMX 85/347/618 GOP/s at M 1/4/8, VNNI 104/318/573.
+    set.minRows = 4;
+    set.fallback = &getAvx512VnniQgemmKernels();
+    set.begin = amxBegin;
+    set.end = amxEnd;
+    return set;
+  }();
+  return kernels;
+}
 
 const QgemmKernelSet &tessera::runtime::getAvx512VnniQgemmKernels() {
   static const QgemmKernelSet kernels = {"avx512-vnni", kMr, kNr, vnniTile,

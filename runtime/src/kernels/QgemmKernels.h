@@ -14,6 +14,8 @@
 #ifndef TESSERA_RUNTIME_KERNELS_QGEMMKERNELS_H
 #define TESSERA_RUNTIME_KERNELS_QGEMMKERNELS_H
 
+#include "tessera/abi.h"
+
 #include <cstdint>
 
 namespace tessera::runtime {
@@ -61,11 +63,20 @@ struct QgemmAQuant {
 /// `kGroups` 4-byte groups (QgemmTile::a), padding with the zero point;
 /// per row it also stores the row scales (the affine scheme's single scale
 /// the driver sets).
+/// `groupBytes` consecutive k values of a row are adjacent: 4 for the
+/// dot-product instructions (QgemmTile::a), 64 for AMX tiles (a panel's k
+/// block of 64 is then mr rows of 64 bytes: packedAOffset).
 using QgemmPackAFn = void (*)(const float *a, int64_t rowStride,
                               int64_t colStride, int64_t rows, int64_t k,
-                              int64_t kGroups, int64_t mr,
+                              int64_t kGroups, int64_t mr, int64_t groupBytes,
                               const QgemmAQuant &quant, uint8_t *packed,
                               float *scales);
+
+/// Where A[r, kk] of a panel of mr rows goes, with k groups of groupBytes.
+inline int64_t packedAOffset(int64_t kk, int64_t r, int64_t mr,
+                             int64_t groupBytes) {
+  return ((kk / groupBytes) * mr + r) * groupBytes + kk % groupBytes;
+}
 
 /// Folds the n contiguous floats at `x` into [lo, hi] (NaN skipped), for
 /// DynamicQuantizeLinear's range (TSR_QGEMM_A_DYNAMIC).
@@ -80,13 +91,29 @@ struct QgemmKernelSet {
   void (*tile)(const QgemmTile &tile);
   QgemmPackAFn packA;
   QgemmMinMaxFn minMax;
+  /// The packed A's k group (QgemmPackAFn); K must be a multiple of it.
+  int64_t groupBytes = 4;
+  /// The largest K the set takes (its packed A block must hold mr rows).
+  int64_t maxK = TSR_QGEMM_MAX_K;
+  /// Fewer rows than this run faster on the fallback (AMX: a 16-row tile
+  /// for one token wastes most of it).
+  int64_t minRows = 0;
+  /// What runs the calls the set cannot (K not a multiple of groupBytes or
+  /// over maxK) or should not (M under minRows); null when it takes them
+  /// all.
+  const QgemmKernelSet *fallback = nullptr;
+  /// Called on a thread before and after each block of its tiles (AMX:
+  /// load the tile configuration, release the tiles); may be null.
+  void (*begin)() = nullptr;
+  void (*end)() = nullptr;
 };
 
 /// The portable QgemmPackAFn: the definition the vector ones must match
 /// byte for byte.
 void packQgemmARows(const float *a, int64_t rowStride, int64_t colStride,
                     int64_t rows, int64_t k, int64_t kGroups, int64_t mr,
-                    const QgemmAQuant &quant, uint8_t *packed, float *scales);
+                    int64_t groupBytes, const QgemmAQuant &quant,
+                    uint8_t *packed, float *scales);
 /// The portable QgemmMinMaxFn.
 void qgemmMinMax(const float *x, int64_t n, float &lo, float &hi);
 /// The float part of a tile from its int32 sums (sums[i * sumsStride + j] =
@@ -103,6 +130,11 @@ const QgemmKernelSet &getGenericQgemmKernels();
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
 const QgemmKernelSet &getAvx2QgemmKernels();
 const QgemmKernelSet &getAvx512VnniQgemmKernels();
+/// AMX int8 tiles (K a multiple of 64; the VNNI set otherwise).
+const QgemmKernelSet &getAmxQgemmKernels();
+/// Whether the CPU has AMX-INT8 and the OS lets this process use the tile
+/// registers (asked once, with arch_prctl).
+bool isAmxInt8Usable();
 #endif
 
 } // namespace tessera::runtime

@@ -85,6 +85,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
   using Base::Base;
 
   ResourceBlobUses blobUses;
+  int64_t embeddingTables = 0;
 
   void runOnOperation() override {
     SmallVector<llvm::GlobPattern> globs;
@@ -187,6 +188,107 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       op.erase();
       blobUses.eraseIfUnused(oldWeight);
     }
+    quantizeEmbeddings(globs);
+  }
+
+  /// Embedding tables: every tsr.gather along axis 0 of a constant f32
+  /// [V, D] table of at least kMinEmbeddingElements becomes a gather of the
+  /// table in int8 (symmetric, one scale per row: max |row| / 127), cast
+  /// to f32 and multiplied by the gathered row scale. A table several
+  /// gathers read is quantized once; a skip glob on its name keeps it f32.
+  void quantizeEmbeddings(ArrayRef<llvm::GlobPattern> globs) {
+    constexpr int64_t kMinEmbeddingElements = 65536;
+    SmallVector<tsr::GatherOp> gathers;
+    getOperation().walk([&](tsr::GatherOp op) { gathers.push_back(op); });
+    DenseMap<Operation *, std::pair<Value, Value>> done;
+    for (tsr::GatherOp op : gathers) {
+      auto table = op.getInput().getDefiningOp<tsr::ConstantOp>();
+      auto type = cast<RankedTensorType>(op.getInput().getType());
+      if (!table || op.getAxis() != 0 || type.getRank() != 2 ||
+          !type.getElementType().isF32() || !type.hasStaticShape() ||
+          type.getNumElements() < kMinEmbeddingElements)
+        continue;
+      auto value = dyn_cast<ElementsAttr>(table.getValue());
+      if (!value)
+        continue;
+      std::string name = "embedding";
+      if (auto attr = table->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+        name = attr.str();
+      if (llvm::any_of(globs, [&](const llvm::GlobPattern &g) {
+            return g.match(name);
+          })) {
+        op.emitRemark("not quantized: '") << name << "': matches --quantize-skip";
+        continue;
+      }
+      auto it = done.find(table);
+      if (it == done.end()) {
+        std::vector<char> storage;
+        ArrayRef<char> bytes = constantBytes(value, storage);
+        if (bytes.empty())
+          continue;
+        it = done.try_emplace(table, quantizeRows(table, name, bytes, type))
+                 .first;
+      }
+      auto [values, scales] = it->second;
+      OpBuilder b(op);
+      RankedTensorType resultType = op.getType();
+      SmallVector<int64_t> scaleShape(resultType.getShape());
+      scaleShape.back() = 1;
+      Value q = tsr::GatherOp::create(b, op.getLoc(),
+                                      resultType.clone(b.getI8Type()), values,
+                                      op.getIndices(), op.getAxisAttr());
+      Value f = tsr::CastOp::create(b, op.getLoc(), resultType, q);
+      Value s = tsr::GatherOp::create(
+          b, op.getLoc(), RankedTensorType::get(scaleShape, b.getF32Type()),
+          scales, op.getIndices(), op.getAxisAttr());
+      Value y = tsr::MulOp::create(b, op.getLoc(), resultType, f, s);
+      op.replaceAllUsesWith(y);
+      op.erase();
+      ++embeddingTables;
+      blobUses.eraseIfUnused(table.getResult());
+    }
+  }
+
+  /// The rows of the f32 [V, D] `bytes` in int8 with per-row scales ([V,
+  /// 1]), as constants after `table`.
+  std::pair<Value, Value> quantizeRows(tsr::ConstantOp table,
+                                       const std::string &name,
+                                       ArrayRef<char> bytes,
+                                       RankedTensorType type) {
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    const float *src = reinterpret_cast<const float *>(bytes.data());
+    auto valuesBlob = HeapAsmResourceBlob::allocate(rows * cols, alignof(int8_t));
+    auto scalesBlob =
+        HeapAsmResourceBlob::allocate(rows * sizeof(float), alignof(float));
+    auto *q = reinterpret_cast<int8_t *>(valuesBlob.getMutableData().data());
+    auto *scales = reinterpret_cast<float *>(scalesBlob.getMutableData().data());
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = src + r * cols;
+      float amax = 0.0f;
+      for (int64_t c = 0; c < cols; ++c)
+        amax = std::max(amax, std::fabs(row[c]));
+      float scale = amax / 127.0f;
+      scales[r] = scale;
+      for (int64_t c = 0; c < cols; ++c) {
+        float v = scale > 0.0f ? std::nearbyint(row[c] / scale) : 0.0f;
+        q[r * cols + c] = static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f));
+      }
+    }
+    OpBuilder b(table);
+    b.setInsertionPointAfter(table);
+    Value values =
+        createBlobConstant(b, table.getLoc(),
+                           RankedTensorType::get({rows, cols}, b.getI8Type()),
+                           name + ".int8", name + ".int8",
+                           std::move(valuesBlob))
+            ->getResult(0);
+    Value scaleValue =
+        createBlobConstant(b, table.getLoc(),
+                           RankedTensorType::get({rows, 1}, b.getF32Type()),
+                           name + ".scale", name + ".scale",
+                           std::move(scalesBlob))
+            ->getResult(0);
+    return {values, scaleValue};
   }
 
   /// Why `op` stays f32, or nullopt when it is quantized.

@@ -218,6 +218,22 @@ static void printQuantizationReport(
                    << llvm::format("%.2f", smoothAlpha.getValue())
                    << ")\n";
   }
+  // Embedding tables tsr-quantize made int8 (gathers of a 2-D i8 table).
+  llvm::DenseSet<Value> tables;
+  int64_t tableFloatBytes = 0, tableIntBytes = 0;
+  module.walk([&](tsr::GatherOp op) {
+    auto t = cast<RankedTensorType>(op.getInput().getType());
+    if (t.getRank() != 2 || !t.getElementType().isInteger(8) ||
+        !tables.insert(op.getInput()).second)
+      return;
+    tableFloatBytes += t.getNumElements() * 4;
+    tableIntBytes += t.getNumElements() + t.getDimSize(0) * 4;
+  });
+  if (!tables.empty())
+    llvm::outs() << "tessera-compile:   and " << tables.size()
+                 << " embedding table" << (tables.size() == 1 ? "" : "s")
+                 << " to int8 per row (" << formatBytes(tableFloatBytes)
+                 << " -> " << formatBytes(tableIntBytes) << ")\n";
   for (const std::string &why : keptFloat)
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
 }

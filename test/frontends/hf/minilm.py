@@ -342,12 +342,18 @@ def quantized(args):
         p = subprocess.run([args.tessera_compile, model_dir, "-o", out] + extra,
                            check=True, capture_output=True, text=True)
         for line in p.stdout.splitlines():
-            if "quantized" in line or "calibrated" in line or "activations:" in line:
+            if any(w in line for w in ("quantized", "calibrated", "activations:", "embedding")):
                 print(line)
         emb[label] = embed_with(model_dir, out, os.path.join(args.workdir, label + ".run"),
                                 inputs, args.tessera_run)
     cos = (emb["f32"] * emb[scheme]).sum(axis=1)
-    ok = cos.mean() >= args.min_mean and cos.min() >= args.min_worst
+    sizes = {label: os.path.getsize(os.path.join(args.workdir, label, "model.tsr"))
+             for label in emb}
+    ratio = sizes[scheme] / sizes["f32"]
+    print(f"minilm {scheme}: model.tsr {sizes[scheme]} bytes, {ratio:.3f}x the f32 one "
+          f"(at most {args.max_size_ratio})")
+    ok = (cos.mean() >= args.min_mean and cos.min() >= args.min_worst and
+          ratio <= args.max_size_ratio)
     print(f"minilm {scheme}: {len(VARIED_SENTENCES)} sentences, cosine to f32 "
           f"mean={cos.mean():.5f} worst={cos.min():.5f} "
           f"('{VARIED_SENTENCES[int(cos.argmin())][:40]}')")
@@ -377,6 +383,8 @@ def main():
     q.add_argument("--min-worst", type=float, default=0.99)
     q.add_argument("--quantize", default="int8", help="the --quantize scheme (int8, w4, w4:G)")
     q.add_argument("--skip", action="append", default=[], help="a --quantize-skip glob")
+    q.add_argument("--max-size-ratio", type=float, default=1.0,
+                   help="the quantized model.tsr's size over the f32 one's, at most")
     q.add_argument("--calibrate", action="store_true",
                    help="calibrate on CALIBRATION_SENTENCES (--calibrate)")
     q.add_argument("--smooth-alpha", action="append", default=[],

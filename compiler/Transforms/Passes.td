@@ -383,6 +383,9 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
       per-row range pass; `weight_scale` then holds the product of both
       scales. Linears without calibration data quantize per token, as
       `int8`, with a remark.
+    - `scheme=w4`: the clip search weighs each weight's squared error by
+      its input channel's max |x|^2 (activation-aware rounding: an error
+      on a large channel costs more in the product).
 
     Before:
     ```mlir

@@ -41,11 +41,13 @@ struct W4Group {
     return static_cast<uint8_t>(
         std::clamp(std::nearbyint(w / scale + zero), 0.0f, 15.0f));
   }
-  double error(ArrayRef<float> ws) const {
+  /// The squared error over the group, each term weighted by `importance`
+  /// (all 1 when empty).
+  double error(ArrayRef<float> ws, ArrayRef<float> importance) const {
     double e = 0.0;
-    for (float w : ws) {
-      double d = w - (q(w) - zero) * static_cast<double>(scale);
-      e += d * d;
+    for (size_t i = 0; i < ws.size(); ++i) {
+      double d = ws[i] - (q(ws[i]) - zero) * static_cast<double>(scale);
+      e += d * d * (importance.empty() ? 1.0 : importance[i]);
     }
     return e;
   }
@@ -55,7 +57,7 @@ struct W4Group {
 /// 1 down to 0.7, each mapped exactly onto [0, 15]; the one with the least
 /// squared error wins (clipping a few outliers buys resolution for the
 /// rest). An all-zero group gets scale 1 and zero point 8.
-W4Group quantizeW4Group(ArrayRef<float> ws) {
+W4Group quantizeW4Group(ArrayRef<float> ws, ArrayRef<float> importance) {
   float lo = 0.0f, hi = 0.0f;
   for (float w : ws) {
     lo = std::min(lo, w);
@@ -72,7 +74,7 @@ W4Group quantizeW4Group(ArrayRef<float> ws) {
     if (!(c.scale > 0.0f))
       continue;
     c.zero = -lo * shrink / c.scale + 0.0f; // (+ 0: no -0 for lo = 0)
-    double e = c.error(ws);
+    double e = c.error(ws, importance);
     if (bestError < 0.0 || e < bestError) {
       best = c;
       bestError = e;
@@ -359,12 +361,28 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     auto *q = reinterpret_cast<uint8_t *>(valuesBlob.getMutableData().data());
     auto *scales = reinterpret_cast<float *>(scalesBlob.getMutableData().data());
     auto *zeros = reinterpret_cast<float *>(zerosBlob.getMutableData().data());
+    // With a calibrated input range, an error in weight k costs in
+    // proportion to input channel k's magnitude: the clip search weighs
+    // each weight's squared error by that channel's max |x|^2 (a proxy for
+    // E[x^2]: the expected squared error of the product).
+    std::vector<float> importance;
+    if (std::optional<InputRange> range = inputRange(op, w)) {
+      importance.resize(k);
+      for (int64_t col = 0; col < k; ++col) {
+        float m = std::max(std::fabs(range->lo[col]), std::fabs(range->hi[col]));
+        importance[col] = std::max(m * m, 1e-12f);
+      }
+    }
     std::vector<float> group(groupSize);
     for (int64_t row = 0; row < n; ++row)
       for (int64_t g = 0; g < groups; ++g) {
         for (int64_t i = 0; i < groupSize; ++i)
           group[i] = at(row, g * groupSize + i);
-        W4Group best = quantizeW4Group(group);
+        W4Group best = quantizeW4Group(
+            group, importance.empty()
+                       ? ArrayRef<float>()
+                       : ArrayRef<float>(importance).slice(g * groupSize,
+                                                          groupSize));
         scales[g * n + row] = best.scale;
         zeros[g * n + row] = best.zero;
         for (int64_t i = 0; i < groupSize; ++i)
@@ -405,8 +423,6 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
   /// tsr.input_max), if any and if it has K finite entries.
   std::optional<InputRange> inputRange(tsr::LinearOp op,
                                        const WeightSource &w) {
-    if (scheme == "w4")
-      return std::nullopt;
     auto lo = op->getAttrOfType<DenseFPElementsAttr>(tsr::kInputMinAttr);
     auto hi = op->getAttrOfType<DenseFPElementsAttr>(tsr::kInputMaxAttr);
     ArrayRef<int64_t> shape = w.value.getShapedType().getShape();

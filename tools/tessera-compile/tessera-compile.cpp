@@ -323,8 +323,8 @@ int main(int argc, char **argv) {
     return fail("--quantize=int8-static needs --calibrate DIR (a folder of "
                 "input sets to take the activation ranges from)");
   if (!calibrateDir.empty() && quantize != "int8" &&
-      quantize != "int8-static")
-    return fail("--calibrate goes with --quantize=int8 or int8-static");
+      quantize != "int8-static" && !llvm::StringRef(quantize).starts_with("w4"))
+    return fail("--calibrate goes with --quantize=int8, int8-static or w4");
   // The defaults measured best on all-MiniLM-L6-v2 (docs/quantization.md):
   // a per-tensor static scale wants more of the range moved into the
   // weights than a per-token one.

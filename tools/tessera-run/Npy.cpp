@@ -275,8 +275,7 @@ std::string npy::npyDescr(tsr_dtype_t dtype) {
     return "<u8";
   case TSR_DTYPE_BOOL:
     return "|b1";
-  case TSR_DTYPE_BF16:
-  case TSR_DTYPE_INVALID:
+  default: // bfloat16, the 8- and 4-bit floats, 4-bit ints: no .npy type
     break;
   }
   return "";

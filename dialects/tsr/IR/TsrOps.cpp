@@ -619,7 +619,7 @@ LogicalResult GatherOp::verify() {
 /// Checks that `dynamicDims` has one operand per dynamic dim of `type`.
 static LogicalResult verifyDynamicDims(Operation *op, RankedTensorType type,
                                        ValueRange dynamicDims) {
-  if (static_cast<int64_t>(dynamicDims.size()) != type.getNumDynamicDims())
+  if (dynamicDims.size() != static_cast<size_t>(type.getNumDynamicDims()))
     return op->emitOpError("expected ")
            << type.getNumDynamicDims()
            << " dynamic dim operands for the result, got "

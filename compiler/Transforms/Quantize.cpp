@@ -140,12 +140,28 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       FloatAttr inputScale;
       IntegerAttr inputZero;
       tsr::InputQuant inputQuant = tsr::InputQuant::per_token;
-      if (range) {
-        // Calibrated: smoothed and/or static; the weight is this linear's
-        // own (its columns scaled by the smoothing factors).
-        std::vector<float> factors = smoothingFactors(*range, w);
+      std::vector<float> factors;
+      if (range)
+        factors = smoothingFactors(*range, w);
+      bool smoothed = llvm::any_of(factors, [](float f) { return f != 1.0f; });
+      if (smoothed) {
+        // The weight is this linear's own: its columns scaled by the
+        // smoothing factors.
         q = quantize(op, w, factors);
-        if (smoothAlpha > 0.0) {
+      } else {
+        auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
+        auto it = cache.find(key);
+        if (it != cache.end() &&
+            it->second.values->getBlock() == op->getBlock() &&
+            it->second.scales->isBeforeInBlock(op)) {
+          q = it->second;
+        } else {
+          q = quantize(op, w, {});
+          cache[key] = q;
+        }
+      }
+      if (range) {
+        if (smoothed) {
           std::vector<float> inverse(factors.size());
           for (size_t k = 0; k < factors.size(); ++k)
             inverse[k] = 1.0f / factors[k];
@@ -158,24 +174,18 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
           inputScale = b.getF32FloatAttr(scale);
           inputZero = b.getI32IntegerAttr(zero);
           // weight_scale holds the product of both scales.
-          SmallVector<float> product = *constantFloats(q.scales.getResult());
+          // A new constant: the weight's own scales may be shared (tied
+          // weights, the cache); unused ones go at the end.
+          tsr::ConstantOp weightScales = q.scales;
+          SmallVector<float> product =
+              *constantFloats(weightScales.getResult());
           for (float &v : product)
             v *= scale;
-          q.scales->erase();
           q.scales = cast<tsr::ConstantOp>(
               makeVector(op, weightName(w) + ".scale", product)
                   .getDefiningOp());
-        }
-      } else {
-        auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
-        auto it = cache.find(key);
-        if (it != cache.end() &&
-            it->second.values->getBlock() == op->getBlock() &&
-            it->second.scales->isBeforeInBlock(op)) {
-          q = it->second;
-        } else {
-          q = quantize(op, w, {});
-          cache[key] = q;
+          if (smoothed) // this linear's own, unused now
+            weightScales->erase();
         }
       }
       OpBuilder b(op);
@@ -189,6 +199,12 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       op.replaceAllUsesWith(quantized.getResult());
       op.erase();
       blobUses.eraseIfUnused(oldWeight);
+    }
+    // Quantized weights that no linear took in the end (int8-static gave
+    // each its own scales; a smoothed linear its own weight).
+    for (auto &[key, q] : cache) {
+      blobUses.eraseIfUnused(q.scales.getResult());
+      blobUses.eraseIfUnused(q.values.getResult());
     }
     quantizeEmbeddings(globs);
   }
@@ -309,7 +325,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       return "'" + weightName(*w) + "': K = " + std::to_string(k) +
              " is not a multiple of the group size " +
              std::to_string(groupSize);
-    if (scheme == "int8" && k > tsr::kQuantizedMaxK)
+    if (scheme != "w4" && k > tsr::kQuantizedMaxK)
       return "'" + weightName(*w) + "': K = " + std::to_string(k) +
              " is over the int8 kernels' limit of " +
              std::to_string(tsr::kQuantizedMaxK);

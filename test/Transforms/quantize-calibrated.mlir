@@ -15,6 +15,10 @@
 //      STATIC:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} bias %{{.+}} smooth %[[M]] {epilogue = #tsr<epilogue gelu>, input_quant = #tsr<input_quant static_tensor>, input_scale = 0.0196078{{[0-9]*}} : f32, input_zero_point = 51 : i32}
 //      STATIC:   fc.weight.int8: "0x010000007F407FC0"
 //      STATIC:   fc.weight.smooth: "0x040000000000803E00000040"
+// weight_scale is the product of both scales: [4, 2] / 127 * 5 / 255
+// (0x3A21E46A, 0x39A1E46A); the row scales alone are not kept.
+//  STATIC-NOT:   fc.weight.scale: "0x040000000402013D
+//      STATIC:   fc.weight.scale{{[_0-9]*}}: "0x040000006AE4213A6AE4A139"
 //     DYNAMIC:   %[[M:.+]] = tsr.constant {tsr.name = "fc.weight.smooth"}
 //     DYNAMIC:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} bias %{{.+}} smooth %[[M]] {epilogue = #tsr<epilogue gelu>}
 //     DYNAMIC:   fc.weight.int8: "0x010000007F407FC0"
@@ -44,4 +48,18 @@ func.func @uncalibrated(%x: tensor<5x2xf32>) -> (tensor<5x2xf32>, tensor<5x2xf32
   // expected-remark @+1 {{no calibration range: activations quantized per token at run time}}
   %1 = tsr.linear %x, %w {tsr.input_min = dense<[-4.0]> : tensor<1xf32>, tsr.input_max = dense<[16.0]> : tensor<1xf32>} : (tensor<5x2xf32>, tensor<2x2xf32>) -> tensor<5x2xf32>
   return %0, %1 : tensor<5x2xf32>, tensor<5x2xf32>
+}
+
+// -----
+
+// Tests that int8-static keeps the int8 kernels' K limit, as int8 does: a
+// linear with K = 65537 stays f32, with a remark.
+// CHECK-LABEL: func.func @too_long
+//       CHECK:   tsr.linear
+//   CHECK-NOT:   tsr.quantized_linear
+func.func @too_long(%x: tensor<1x65537xf32>) -> tensor<1x1xf32> {
+  %w = tsr.constant {tsr.name = "big"} dense<0.5> : tensor<1x65537xf32>
+  // expected-remark @+1 {{not quantized: 'big': K = 65537 is over the int8 kernels' limit of 65536}}
+  %0 = tsr.linear %x, %w {tsr.input_min = dense<-1.0> : tensor<65537xf32>, tsr.input_max = dense<1.0> : tensor<65537xf32>} : (tensor<1x65537xf32>, tensor<1x65537xf32>) -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
 }

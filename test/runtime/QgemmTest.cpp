@@ -18,10 +18,12 @@
 //===----------------------------------------------------------------------===//
 #include "KernelRuntime.h"
 #include "KernelTestSupport.h"
+#include "kernels/QgemmKernels.h"
 
 #include "tessera/pack.h"
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -214,12 +216,30 @@ bool QgemmTest::check(const QgemmCase &gemm) {
 
   std::vector<float> c(batch * cBatchStride + 1);
   args.c = c.data();
+  // Each configuration: an ISA through the kernel context, and where the
+  // CPU has AMX, the AMX set with every M (no VNNI fallback for short A).
+  struct Config {
+    const char *name;
+    std::function<void(KernelRuntime &)> run;
+  };
+  std::vector<Config> configs;
   for (QgemmIsa isa : supportedQgemmIsas())
+    configs.push_back({getQgemmIsaName(isa), [&, isa](KernelRuntime &runtime) {
+                         EXPECT_TRUE(runtime.setQgemmIsa(isa));
+                         tsr_kernel_context_t *context = runtime.context();
+                         context->qgemm(context->runtime, &args);
+                       }});
+  if (isQgemmIsaSupported(QgemmIsa::Amx))
+    configs.push_back({"amx (any M)", [&](KernelRuntime &runtime) {
+                         QgemmKernelSet amx = getQgemmKernels(QgemmIsa::Amx);
+                         amx.minRows = 0;
+                         QgemmWorkspace workspace(runtime.pool().numThreads());
+                         runQgemm(args, amx, runtime.pool(), workspace);
+                       }});
+  for (const Config &config : configs)
     for (auto &runtime : runtimes) {
-      EXPECT_TRUE(runtime->setQgemmIsa(isa));
       std::fill(c.begin(), c.end(), kSentinel);
-      tsr_kernel_context_t *context = runtime->context();
-      context->qgemm(context->runtime, &args);
+      config.run(*runtime);
       int mismatches = 0;
       for (int64_t b = 0; b < batch; ++b)
         for (int64_t i = 0; i < m; ++i)
@@ -246,7 +266,7 @@ bool QgemmTest::check(const QgemmCase &gemm) {
             ADD_FAILURE() << "wrote between batch elements";
       if (mismatches) {
         ADD_FAILURE() << mismatches << " mismatches for " << gemm.describe()
-                      << " on " << getQgemmIsaName(isa) << " with "
+                      << " on " << config.name << " with "
                       << runtime->pool().numThreads() << " threads";
         return false;
       }
@@ -297,8 +317,10 @@ TEST_F(QgemmTest, AmxTileEdges) {
   // and columns at every edge of their 16 x 16 tiles, several k blocks,
   // each activation scheme, strided A (the portable packing into 64-byte
   // groups) and an epilogue. Other K fall back to the VNNI kernel
-  // (EveryEdgeSize's K = 67 runs it on the AMX set too). On CPUs without
-  // AMX these run the other ISAs only.
+  // (EveryEdgeSize's K = 67 runs it on the AMX set too). Every case also
+  // runs on the AMX set with its M >= 4 rule off (check's "amx (any M)"),
+  // so M = 1 reaches the tiles. On CPUs without AMX these run the other
+  // ISAs only.
   for (int64_t m : {1, 15, 16, 17, 31, 32, 33, 70})
     for (int64_t n : {1, 16, 17, 32, 33, 100})
       for (int64_t k : {64, 192}) {
@@ -317,6 +339,17 @@ TEST_F(QgemmTest, AmxTileEdges) {
         gemm.smooth = m == 31 && gemm.aQuant != TSR_QGEMM_A_DYNAMIC;
         ASSERT_TRUE(check(gemm));
       }
+}
+
+TEST_F(QgemmTest, AmxLongReductionsFallBack) {
+  // Past the AMX set's maxK (32 rows of K bytes must fit the packed A
+  // block) the call runs on the VNNI kernel: K = 16448, a multiple of 64.
+  QgemmCase gemm;
+  gemm.m = 40;
+  gemm.n = 20;
+  gemm.k = QgemmWorkspace::kPackedABytes / 32 + 64;
+  gemm.bias = true;
+  ASSERT_TRUE(check(gemm));
 }
 
 TEST_F(QgemmTest, BatchesStridesBiasAndEpilogues) {

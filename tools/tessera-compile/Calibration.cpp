@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "Calibration.h"
 
+#include "RuntimeHandles.h"
 #include "TensorFile.h"
 #include "compiler/Codegen/CPU/MemoryPlan.h"
 #include "compiler/Registration.h"
@@ -31,6 +32,8 @@ using namespace mlir;
 namespace tessera {
 namespace {
 
+using tools::takeError;
+
 /// The first public function with a body: the entry calibration runs.
 func::FuncOp firstEntry(ModuleOp module) {
   for (auto fn : module.getOps<func::FuncOp>())
@@ -54,23 +57,6 @@ std::string listSets(const std::string &dir, std::vector<std::string> &sets) {
   if (sets.empty())
     sets.push_back(dir);
   return "";
-}
-
-/// Owners of the runtime's handles.
-struct ModelDeleter {
-  void operator()(tsr_model_t *m) const { tsr_model_release(m); }
-};
-struct SessionDeleter {
-  void operator()(tsr_session_t *s) const { tsr_session_release(s); }
-};
-
-/// The message of a failed status (which is freed), or "".
-std::string takeError(tsr_status_t status) {
-  if (!status)
-    return "";
-  std::string message = tsr_status_message(status);
-  tsr_status_free(status);
-  return message;
 }
 
 /// Compiles the instrumented module into `dir` (model.tsr, libmodel.so).
@@ -119,13 +105,13 @@ std::string runSets(const std::string &dir,
           takeError(tsr_model_load(modelPath.c_str(), nullptr, &rawModel));
       !error.empty())
     return "loading the f32 build for calibration: " + error;
-  std::unique_ptr<tsr_model_t, ModelDeleter> model(rawModel);
+  tools::ModelPtr model(rawModel);
   tsr_session_t *rawSession = nullptr;
   if (std::string error = takeError(
           tsr_session_create(model.get(), nullptr, &rawSession));
       !error.empty())
     return "calibration session: " + error;
-  std::unique_ptr<tsr_session_t, SessionDeleter> session(rawSession);
+  tools::SessionPtr session(rawSession);
 
   size_t numInputs = tsr_model_num_inputs(model.get());
   size_t numOutputs = tsr_model_num_outputs(model.get());
@@ -222,12 +208,21 @@ struct ScratchDir {
 } // namespace
 
 std::string calibrate(GraphBuilder build, const PipelineOptions &options,
-                      const std::string &cpu, const std::string &dir,
-                      CalibrationResult &result) {
+                      const std::string &dir, CalibrationResult &result) {
   std::vector<std::string> sets;
   if (std::string error = listSets(dir, sets); !error.empty())
     return error;
 
+  ScratchDir scratch;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
+          "tessera-calibration", scratch.path))
+    return "cannot create a scratch directory for calibration: " +
+           ec.message();
+  size_t first = 0, count = 0;
+  std::vector<std::optional<int64_t>> outputOf;
+  // The f32 build, in a context (and with weights) that end before the
+  // runs.
+  {
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
@@ -250,8 +245,6 @@ std::string calibrate(GraphBuilder build, const PipelineOptions &options,
   func::FuncOp entry = firstEntry(*module);
   if (!entry)
     return "the model has no entry to calibrate";
-  size_t first = 0, count = 0;
-  std::vector<std::optional<int64_t>> outputOf;
   entry.walk([&](tsr::LinearOp op) {
     auto index = op->getAttrOfType<IntegerAttr>(tsr::kCalibrationOutputAttr);
     outputOf.push_back(index ? std::optional<int64_t>(index.getInt())
@@ -265,23 +258,18 @@ std::string calibrate(GraphBuilder build, const PipelineOptions &options,
   result.linears.assign(outputOf.size(), std::nullopt);
   if (count == 0)
     return "";
-
-  ScratchDir scratch;
-  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
-          "tessera-calibration", scratch.path))
-    return "cannot create a scratch directory for calibration: " +
-           ec.message();
+  // For this machine, whatever --cpu says: this build runs here.
   PipelineOptions f32Options;
   f32Options.symbolPrefix = options.symbolPrefix;
   f32Options.planMemory = options.planMemory;
-  f32Options.cpu = options.cpu;
+  f32Options.cpu = "native";
   f32Options.parallelLoops = options.parallelLoops;
   f32Options.quantize = "none";
-  if (std::string error = emitModel(*module, f32Options, cpu,
+  if (std::string error = emitModel(*module, f32Options, "native",
                                     std::string(scratch.path));
       !error.empty())
     return error;
-  module = nullptr; // the weights are in model.tsr now
+  }
 
   std::vector<ChannelRange> ranges(count);
   if (std::string error = runSets(std::string(scratch.path), sets, first,

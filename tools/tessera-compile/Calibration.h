@@ -53,11 +53,11 @@ using GraphBuilder =
 
 /// Runs the calibration described above in a context of its own (the
 /// graph pipeline of `build`, then the f32 prepare and codegen pipelines of
-/// `options`), with scratch files under a temporary directory that is
+/// `options`, for this machine's CPU whatever `options` says: the build
+/// runs here), with scratch files under a temporary directory that is
 /// removed. Returns "" or an error message (naming the set and input).
 std::string calibrate(GraphBuilder build, const PipelineOptions &options,
-                      const std::string &cpu, const std::string &dir,
-                      CalibrationResult &result);
+                      const std::string &dir, CalibrationResult &result);
 
 /// Puts result.linears onto the tsr.linear ops of `module`'s first entry
 /// (same walk order) as tsr.input_min / tsr.input_max. Returns the number

@@ -158,6 +158,15 @@ static std::string formatBytes(int64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
+/// A gather of a 2-D int8 table: an embedding tsr-quantize made int8.
+static bool isInt8Table(Operation *op) {
+  auto gather = dyn_cast<tsr::GatherOp>(op);
+  if (!gather)
+    return false;
+  auto t = cast<RankedTensorType>(gather.getInput().getType());
+  return t.getRank() == 2 && t.getElementType().isInteger(8);
+}
+
 /// "tessera-compile: quantized N of M linears to int8 (weights A -> B)" (or
 /// "to w4 (group G)"), then one line per linear left in f32 and why
 /// (tsr-quantize's remarks), or a warning when there was nothing to
@@ -222,10 +231,10 @@ static void printQuantizationReport(
   llvm::DenseSet<Value> tables;
   int64_t tableFloatBytes = 0, tableIntBytes = 0;
   module.walk([&](tsr::GatherOp op) {
-    auto t = cast<RankedTensorType>(op.getInput().getType());
-    if (t.getRank() != 2 || !t.getElementType().isInteger(8) ||
+    if (!isInt8Table(op) || imported.contains(op) ||
         !tables.insert(op.getInput()).second)
       return;
+    auto t = cast<RankedTensorType>(op.getInput().getType());
     tableFloatBytes += t.getNumElements() * 4;
     tableIntBytes += t.getNumElements() + t.getDimSize(0) * 4;
   });
@@ -332,6 +341,8 @@ int main(int argc, char **argv) {
     smoothAlpha = quantize == "int8-static" ? 0.6 : 0.5;
   if (!(smoothAlpha >= 0.0 && smoothAlpha <= 1.0))
     return fail("--smooth-alpha must be in [0, 1]");
+  if (!calibrateDir.empty() && emit == "mlir")
+    return fail("--calibrate goes with code generation (--emit=obj or lib)");
   if (!calibrateDir.empty() && !llvm::sys::fs::is_directory(calibrateDir))
     return fail("--calibrate '" + calibrateDir + "': no such directory");
 
@@ -399,7 +410,6 @@ int main(int argc, char **argv) {
       peakRss.push_back({stage.str(), peakRssMiB()});
   };
 
-  TimingScope importTimer = rootTimer.nest("import");
   auto importInto = [&](MLIRContext &ctx) {
     return checkpointDir
                ? tessera::importHfCheckpoint(&ctx, inputPath,
@@ -408,6 +418,42 @@ int main(int argc, char **argv) {
                ? tessera::importJsonFile(&ctx, inputPath, importOptions)
                : tessera::importOnnxFile(&ctx, inputPath, importOptions);
   };
+  tessera::PipelineOptions options;
+  options.symbolPrefix = modelName;
+  options.planMemory = planMemory;
+  options.cpu = cpu;
+  options.parallelLoops = parallelLoops;
+  options.quantize = quantize;
+  options.quantizeSkip = quantizeSkip;
+  options.smoothAlpha = smoothAlpha;
+
+  // Calibration first, in a context of its own that ends before the
+  // model's weights are imported here.
+  std::optional<tessera::CalibrationResult> calibration;
+  if (!calibrateDir.empty()) {
+    TimingScope calibrationTimer = rootTimer.nest("calibration");
+    calibration.emplace();
+    std::string error = tessera::calibrate(
+        [&](MLIRContext &ctx) -> OwningOpRef<ModuleOp> {
+          auto again = importInto(ctx);
+          if (!again) {
+            llvm::consumeError(again.takeError());
+            return nullptr;
+          }
+          PassManager pm(&ctx);
+          tessera::buildTsrGraphPipeline(pm, options);
+          if (failed(pm.run(**again)))
+            return nullptr;
+          return std::move(*again);
+        },
+        options, calibrateDir, *calibration);
+    if (!error.empty())
+      return fail(error);
+    calibrationTimer.stop();
+    notePeakRss("calibration");
+  }
+
+  TimingScope importTimer = rootTimer.nest("import");
   auto imported = importInto(context);
   if (!imported)
     return fail(llvm::toString(imported.takeError()));
@@ -436,95 +482,61 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  tessera::PipelineOptions options;
-  options.symbolPrefix = modelName;
-  options.planMemory = planMemory;
-  options.cpu = cpu;
-  options.parallelLoops = parallelLoops;
-  options.quantize = quantize;
-  options.quantizeSkip = quantizeSkip;
-  options.smoothAlpha = smoothAlpha;
+
+  // Runs one stage's pipeline (built by `build`) on the module, timed
+  // under `stage` and with the peak RSS noted after it.
+  if (printIRAfterAll)
+    context.disableMultithreading();
+  auto runStage = [&](llvm::StringRef stage,
+                      void (*build)(OpPassManager &,
+                                    const tessera::PipelineOptions &)) {
+    PassManager pm(&context);
+    if (printIRAfterAll)
+      pm.enableIRPrinting();
+    TimingScope timer = rootTimer.nest((stage + " pipeline").str());
+    if (timeReport)
+      pm.enableTiming(timer);
+    build(pm, options);
+    bool ok = succeeded(pm.run(*module));
+    timer.stop();
+    notePeakRss(("the " + stage + " pipeline").str());
+    return ok;
+  };
 
   // Graph pipeline, (calibration,) the target's preparation (quantization,
   // packing), then read the signature and weights off the module before
   // code generation turns the tensors into LLVM structs.
-  PassManager graphPM(&context), preparePM(&context);
-  if (printIRAfterAll) {
-    context.disableMultithreading();
-    graphPM.enableIRPrinting();
-    preparePM.enableIRPrinting();
-  }
-  TimingScope graphTimer = rootTimer.nest("graph pipeline");
-  if (timeReport)
-    graphPM.enableTiming(graphTimer);
-  tessera::buildTsrGraphPipeline(graphPM, options);
-  if (failed(graphPM.run(*module)))
+  if (!runStage("graph", tessera::buildTsrGraphPipeline))
     return fail(inputPath + ": the graph pipeline failed");
-  graphTimer.stop();
-  notePeakRss("the graph pipeline");
   printFoldedQuantizationReport(*module);
   // The model's own quantized linears, which the report of --quantize
   // leaves out.
   llvm::DenseSet<Operation *> importedQuantized;
   module->walk([&](Operation *op) {
-    if (isa<tsr::QuantizedLinearOp, tsr::W4LinearOp>(op))
+    if (isa<tsr::QuantizedLinearOp, tsr::W4LinearOp>(op) || isInt8Table(op))
       importedQuantized.insert(op);
   });
 
-  if (!calibrateDir.empty()) {
-    TimingScope calibrationTimer = rootTimer.nest("calibration");
-    tessera::CalibrationResult calibration;
-    std::string error = tessera::calibrate(
-        [&](MLIRContext &ctx) -> OwningOpRef<ModuleOp> {
-          auto again = importInto(ctx);
-          if (!again) {
-            llvm::consumeError(again.takeError());
-            return nullptr;
-          }
-          PassManager pm(&ctx);
-          tessera::buildTsrGraphPipeline(pm, options);
-          if (failed(pm.run(**again)))
-            return nullptr;
-          return std::move(*again);
-        },
-        options, cpu, calibrateDir, calibration);
-    if (!error.empty())
-      return fail(error);
-    int64_t annotated = tessera::annotateRanges(*module, calibration);
+  if (calibration) {
+    int64_t annotated = tessera::annotateRanges(*module, *calibration);
     llvm::outs() << "tessera-compile: calibrated " << annotated
-                 << " linears (" << calibration.instrumented
-                 << " distinct inputs) over " << calibration.sets
-                 << " input set" << (calibration.sets == 1 ? "" : "s")
+                 << " linears (" << calibration->instrumented
+                 << " distinct inputs) over " << calibration->sets
+                 << " input set" << (calibration->sets == 1 ? "" : "s")
                  << " from " << calibrateDir << "\n";
-    calibrationTimer.stop();
-    notePeakRss("calibration");
   }
 
-  TimingScope prepareTimer = rootTimer.nest("prepare pipeline");
-  if (timeReport)
-    preparePM.enableTiming(prepareTimer);
-  tessera::buildCpuPreparePipeline(preparePM, options);
-  if (failed(preparePM.run(*module)))
-    return fail(inputPath + ": the graph pipeline failed");
-  prepareTimer.stop();
-  notePeakRss("the prepare pipeline");
+  if (!runStage("prepare", tessera::buildCpuPreparePipeline))
+    return fail(inputPath + ": the target's preparation (quantization, "
+                "weight packing) failed");
   if (quantize != "none")
     printQuantizationReport(*module, keptFloat, importedQuantized);
   auto description = tessera::describeModel(*module, modelName);
   if (failed(description))
     return fail(inputPath + ": cannot describe the model's entries");
 
-  PassManager codegenPM(&context);
-  if (printIRAfterAll)
-    codegenPM.enableIRPrinting();
-  TimingScope codegenTimer = rootTimer.nest("codegen pipeline");
-  if (timeReport)
-    codegenPM.enableTiming(codegenTimer);
-  tessera::buildCpuCodegenPipeline(codegenPM, options);
-  if (failed(codegenPM.run(*module)))
+  if (!runStage("codegen", tessera::buildCpuCodegenPipeline))
     return fail(inputPath + ": code generation failed");
-  codegenTimer.stop();
-  notePeakRss("the codegen pipeline");
 
   // The memory plans of the entries: printed, and written into model.h.
   for (const tessera::FunctionMemoryPlan &plan :

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Npy.h"
+#include "RuntimeHandles.h"
 #include "TensorFile.h"
 
 #include "tessera/runtime.h"
@@ -39,6 +40,9 @@
 
 using tessera::npy::Array;
 using tessera::npy::readTensorFile;
+using tessera::tools::ModelDeleter;
+using tessera::tools::SessionDeleter;
+using tessera::tools::takeError;
 
 namespace {
 
@@ -303,23 +307,6 @@ std::string ensureDirectory(const std::string &dir) {
 // Driver
 //===----------------------------------------------------------------------===//
 
-struct ModelDeleter {
-  void operator()(tsr_model_t *model) const { tsr_model_release(model); }
-};
-struct SessionDeleter {
-  void operator()(tsr_session_t *session) const {
-    tsr_session_release(session);
-  }
-};
-
-/// Takes a status: "" when OK, else its message (the status is freed).
-std::string takeError(tsr_status_t status) {
-  if (!status)
-    return "";
-  std::string message = tsr_status_message(status);
-  tsr_status_free(status);
-  return message;
-}
 
 /// Runs the tool; returns "" or the error to report.
 std::string runTool(const CommandLine &cl) {

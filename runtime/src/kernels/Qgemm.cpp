@@ -13,9 +13,12 @@
 // biased and through the epilogue.
 //
 // Threads split each batch element into parts along N (each thread then
-// reads its own share of the weights) or, when N is too narrow, along M;
-// every thread quantizes the rows it needs itself, which costs M x K per
-// part against the M x N x K / parts of its share of the product.
+// reads its own share of the weights) or, when N is too narrow, along M.
+// When they split N, all of A is quantized and packed once first, its
+// panels shared out among the threads (packSharedA), into a buffer they
+// all read; otherwise every thread packs the rows it needs itself. (With
+// the AMX tiles the product got fast enough that each thread packing all
+// of A cost 5-26% at 2 threads on BERT-base's shapes.)
 //
 //===----------------------------------------------------------------------===//
 #include "kernels/Qgemm.h"
@@ -55,6 +58,10 @@ struct QgemmJob {
   int64_t kGroups;
   int64_t mcBlock; // rows per A block, a multiple of mr
   int64_t ncBlock; // columns per B block, a multiple of nr
+  /// All of A, packed once for every thread (packSharedA), with its row
+  /// scales; null when each thread packs the rows it needs.
+  const uint8_t *sharedA = nullptr;
+  const float *sharedScales = nullptr;
 };
 
 /// C[m0:m1, n0:n1] of batch element `batch`, on thread `thread`'s buffers.
@@ -65,8 +72,8 @@ void runBlock(const QgemmJob &job, const GemmBlock &block) {
   const int64_t mr = kernels.mr, nr = kernels.nr, kGroups = job.kGroups;
   const float *a = args.a + batch * args.a_batch_stride;
   float *c = args.c + batch * args.c_batch_stride;
-  uint8_t *packedA = job.workspace->packedA(thread);
-  float *scales = job.workspace->rowScales(thread);
+  uint8_t *ownA = job.workspace->packedA(thread);
+  float *ownScales = job.workspace->rowScales(thread);
   const int64_t panelBytes = kGroups * TSR_QGEMM_PANEL_WIDTH * 4;
 
   QgemmTile tile = {};
@@ -79,12 +86,18 @@ void runBlock(const QgemmJob &job, const GemmBlock &block) {
     kernels.begin();
   for (int64_t ic = m0; ic < m1; ic += job.mcBlock) {
     const int64_t mc = std::min(job.mcBlock, m1 - ic);
-    kernels.packA(a + ic * args.a_row_stride, args.a_row_stride,
-                  args.a_col_stride, mc, args.k, kGroups, mr,
-                  kernels.groupBytes, job.quant,
-                  packedA, scales);
-    if (!job.quant.perRow) // One scale for every row.
-      std::fill_n(scales, mc, job.outScale);
+    const uint8_t *packedA = ownA;
+    const float *scales = ownScales;
+    if (job.sharedA) { // ic is a multiple of mr: a panel boundary
+      packedA = job.sharedA + ic * kGroups * 4;
+      scales = job.sharedScales + ic;
+    } else {
+      kernels.packA(a + ic * args.a_row_stride, args.a_row_stride,
+                    args.a_col_stride, mc, args.k, kGroups, mr,
+                    kernels.groupBytes, job.quant, ownA, ownScales);
+      if (!job.quant.perRow) // One scale for every row.
+        std::fill_n(ownScales, mc, job.outScale);
+    }
     for (int64_t jc = n0; jc < n1; jc += job.ncBlock) {
       const int64_t nc = std::min(job.ncBlock, n1 - jc);
       for (int64_t ir = 0; ir < mc; ir += mr) {
@@ -106,6 +119,38 @@ void runBlock(const QgemmJob &job, const GemmBlock &block) {
   }
   if (kernels.end)
     kernels.end();
+}
+
+/// Packs all of A (batch element 0) into the workspace's shared buffer,
+/// its row panels split among the threads, for calls whose threads split
+/// N: each would otherwise quantize and pack every row itself.
+void packSharedA(QgemmJob &job, ThreadPool &pool) {
+  const tsr_qgemm_args_t &args = *job.args;
+  struct Pack {
+    const QgemmJob *job;
+    uint8_t *packed;
+    float *scales;
+    static void run(void *arg, int64_t begin, int64_t end, unsigned) {
+      const Pack &p = *static_cast<const Pack *>(arg);
+      const QgemmJob &job = *p.job;
+      const tsr_qgemm_args_t &args = *job.args;
+      const QgemmKernelSet &kernels = *job.kernels;
+      const int64_t mr = kernels.mr;
+      int64_t r0 = begin * mr, r1 = std::min(end * mr, args.m);
+      if (r0 >= r1)
+        return;
+      kernels.packA(args.a + r0 * args.a_row_stride, args.a_row_stride,
+                    args.a_col_stride, r1 - r0, args.k, job.kGroups, mr,
+                    kernels.groupBytes, job.quant,
+                    p.packed + r0 * job.kGroups * 4, p.scales + r0);
+      if (!job.quant.perRow)
+        std::fill(p.scales + r0, p.scales + r1, job.outScale);
+    }
+  };
+  Pack pack = {&job, job.workspace->sharedA(), job.workspace->sharedScales()};
+  pool.parallelFor(ceilDiv(args.m, job.kernels->mr), Pack::run, &pack);
+  job.sharedA = pack.packed;
+  job.sharedScales = pack.scales;
 }
 
 /// C = epilogue(bias or 0) when the reduction is empty (the packed weights
@@ -331,6 +376,12 @@ QgemmWorkspace::QgemmWorkspace(unsigned numThreads) {
   storage_.reset(static_cast<uint8_t *>(std::aligned_alloc(64, bytes)));
   if (!storage_)
     throw std::bad_alloc();
+  if (numThreads > 1) {
+    shared_.reset(static_cast<uint8_t *>(std::aligned_alloc(
+        64, kSharedABytes + kSharedMaxRows * sizeof(float))));
+    if (!shared_)
+      throw std::bad_alloc();
+  }
 }
 
 void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
@@ -376,6 +427,19 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
   // single tile of columns.
   job.ncBlock = std::max(4 * kernels.nr, kNcBytes / (job.kGroups * 4) /
                                              kernels.nr * kernels.nr);
+
+  // When the threads will split N, A is packed once, by all of them.
+  const int64_t threads = pool.numThreads();
+  const double macs =
+      static_cast<double>(args.batch) * args.m * args.n * args.k;
+  const int64_t panels = ceilDiv(args.m, kernels.mr);
+  if (args.batch == 1 && threads > 1 && macs >= kMinParallelMacs &&
+      partitionGemm(1, args.m, args.n, threads, kernels.mr, kernels.nr)
+              .nParts > 1 &&
+      static_cast<size_t>(panels * kernels.mr * job.kGroups * 4) <=
+          QgemmWorkspace::kSharedABytes &&
+      args.m <= QgemmWorkspace::kSharedMaxRows)
+    packSharedA(job, pool);
 
   // Whole micro-tiles per part, so that every tile starts on a panel.
   runGemmBlocks<QgemmJob, runBlock>(pool, job, args.batch, args.m, args.n,

@@ -338,9 +338,14 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
       `tsr.quantized_linear` with the same bias and epilogue: the bias add
       and the epilogue (GELU, SiLU, ReLU) run in f32 on the dequantized
       accumulators, in the same kernel;
+    - embedding tables (a `tsr.gather` along axis 0 of a constant f32
+      `[V, D]` table of at least 65536 elements, under every scheme)
+      become int8 with one scale per row: a gather of the int8 table, a
+      cast to f32 and a multiplication by the gathered row scale; a skip
+      glob on the table's name keeps it f32;
     - everything else stays f32: layer and RMS norms, softmax, residual
-      adds, embeddings (gathers), and the attention products (`tsr.attention`
-      multiplies activations by activations);
+      adds, and the attention products (`tsr.attention` multiplies
+      activations by activations);
     - a linear is left in f32, with a remark that says why, when its weight
       is not a constant, K is dynamic or over 65536 (the int32 accumulators'
       bound), or one of the `skip` globs matches its weight's name

@@ -175,8 +175,13 @@ void ThreadPool::runChunks(unsigned threadIndex, uint32_t generation) {
 }
 
 bool ThreadPool::waitForRegion(uint32_t seen) {
+  // Stopping counts as news: a worker that read its `seen` after
+  // stopWorkers() bumped the generation (it was descheduled between a wake
+  // and that read) would otherwise wait for a region that never comes,
+  // and the destructor's join would hang (seen under load in CI).
   auto published = [&] {
-    return static_cast<uint32_t>(work_.load() >> 32) != seen;
+    return stopping_.load() ||
+           static_cast<uint32_t>(work_.load() >> 32) != seen;
   };
   for (;;) {
     uint64_t wakes = wakeRequests_.load();

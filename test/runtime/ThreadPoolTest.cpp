@@ -203,6 +203,20 @@ TEST(ThreadPoolTest, ShutsDownWhileWorkersSpinOrSleep) {
 
 // Tests that wake() between regions, with workers asleep or spinning,
 // changes nothing about what the regions compute.
+TEST(ThreadPoolTest, ShutsDownRightAfterARegion) {
+  // A worker woken for a region the caller then finished alone may read
+  // the generation only after the destructor bumped it; it must still see
+  // the stop (it once waited forever there, and the join hung: seen in CI
+  // with other tests loading both cores; several copies of this binary at
+  // once reproduce it).
+  for (int round = 0; round < 2000; ++round) {
+    ThreadPool pool(2);
+    std::atomic<int64_t> sum{0};
+    pool.parallelFor(2, addIndices, &sum);
+    EXPECT_EQ(sum.load(), 1);
+  }
+}
+
 TEST(ThreadPoolTest, WakeBetweenRegions) {
   ThreadPool pool(2);
   std::atomic<int64_t> sum{0};

@@ -60,6 +60,11 @@ public:
   /// other thread (the session's caller).
   unsigned currentThreadIndex() const;
 
+  /// Whether a region is running (a kernel called from a task: its
+  /// parallelFor runs inline, and buffers shared by all threads are not
+  /// its alone).
+  bool inRegion() const { return inRegion_.load(std::memory_order_acquire); }
+
 private:
   void workerMain(unsigned index);
   void stopWorkers();

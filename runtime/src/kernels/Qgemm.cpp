@@ -434,6 +434,7 @@ void tessera::runtime::runQgemm(const tsr_qgemm_args_t &args,
       static_cast<double>(args.batch) * args.m * args.n * args.k;
   const int64_t panels = ceilDiv(args.m, kernels.mr);
   if (args.batch == 1 && threads > 1 && macs >= kMinParallelMacs &&
+      !pool.inRegion() && // a task's GEMM: other tasks may run GEMMs too
       partitionGemm(1, args.m, args.n, threads, kernels.mr, kernels.nr)
               .nParts > 1 &&
       static_cast<size_t>(panels * kernels.mr * job.kGroups * 4) <=

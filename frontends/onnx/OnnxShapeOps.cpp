@@ -370,9 +370,19 @@ Error convertConcat(Importer &im, const onnx::NodeProto &node) {
     auto t = typeOf(v);
     if (t.getRank() != rank || t.getElementType() != t0.getElementType())
       return im.nodeError(node, "inputs differ in rank or element type");
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && ShapedType::isDynamic(shape[d]))
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis)
+        continue;
+      if (!ShapedType::isDynamic(shape[d]) && !t.isDynamicDim(d) &&
+          shape[d] != t.getDimSize(d))
+        return im.nodeError(node, "inputs differ in dim " + std::to_string(d) +
+                                      " (" + std::to_string(shape[d]) +
+                                      " and " +
+                                      std::to_string(t.getDimSize(d)) +
+                                      "), which is not the axis");
+      if (ShapedType::isDynamic(shape[d]))
         shape[d] = t.getDimSize(d);
+    }
     total = (ShapedType::isDynamic(total) || t.isDynamicDim(axis))
                 ? ShapedType::kDynamic
                 : total + t.getDimSize(axis);

@@ -209,6 +209,20 @@ def no_inputs_model():
                              ir_version=models.IR_VERSION)
 
 
+def concat_mismatch_model():
+    """Concat along axis 0 of [2, 11] and [1, 3]: the other dim differs
+    (found by the ONNX fuzz target; the importer built IR that did not
+    verify)."""
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["x", "b"], ["y"], name="/emb/concat_node", axis=0)],
+        "concat_mismatch",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 11])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=[helper.make_tensor("b", TensorProto.FLOAT, [1, 3], [0.5, 1.0, 1.5])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", models.OPSET)],
+                             ir_version=models.IR_VERSION)
+
+
 def compile_good_model(compiler, model, out_dir, timeout):
     """Compiles the model the run-time cases use; returns None or why it failed."""
     why = "prerequisite failed: tessera-compile of mlp.onnx: "
@@ -261,6 +275,7 @@ def main():
     onnx.save(split_sizes_model(), p("split_bad.onnx"))
     onnx.save(cumsum_axis_input_model(), p("cumsum_axis.onnx"))
     onnx.save(trilu_k_input_model(), p("trilu_k.onnx"))
+    onnx.save(concat_mismatch_model(), p("concat_mismatch.onnx"))
 
     def compile_case(name, model, expect):
         return Case(name, "tessera-compile", [model, "-o", p(f"{name}.out")], expect)
@@ -294,6 +309,8 @@ def main():
                      [["/res/add_node", "add_node"], ["input 0"], ["required"]]),
         compile_case("no_inputs", p("no_inputs.onnx"),
                      [["/attn/softmax_node", "softmax_node"], ["Softmax"], ["inputs"]]),
+        compile_case("concat_mismatch", p("concat_mismatch.onnx"),
+                     [["/emb/concat_node", "concat_node"], ["Concat"], ["dim 1"]]),
     ]
 
     # -- run-time cases (need a good compiled mlp) -------------------------------

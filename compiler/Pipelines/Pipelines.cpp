@@ -46,13 +46,14 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
 void buildCpuPreparePipeline(OpPassManager &pm,
                              const PipelineOptions &options) {
   llvm::StringRef scheme = options.quantize;
-  if (scheme == "int8" || scheme == "int8-static" || scheme.starts_with("w4")) {
+  if (scheme == "int8" || scheme == "int8-static" || scheme == "bf16" ||
+      scheme.starts_with("w4")) {
     TsrQuantizePassOptions quantize;
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
     quantize.smoothAlpha = options.smoothAlpha;
-    if (scheme == "int8-static") {
-      quantize.scheme = "int8-static";
+    if (scheme == "int8-static" || scheme == "bf16") {
+      quantize.scheme = scheme.str();
     } else if (scheme != "int8") {
       // w4 or w4:GROUP (tessera-compile checks the group).
       quantize.scheme = "w4";

@@ -40,8 +40,10 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
   Option<std::string> quantize{
       *this, "quantize",
       llvm::cl::desc("none; int8: linears with constant weights become "
-                     "int8 quantized linears; w4 or w4:GROUP: 4-bit "
-                     "weight-only linears (tsr-quantize)"),
+                     "int8 quantized linears; int8-static: with calibrated "
+                     "static activation scales; w4 or w4:GROUP: 4-bit "
+                     "weight-only linears; bf16: bf16 linears "
+                     "(tsr-quantize)"),
       llvm::cl::init("none")};
   Option<double> smoothAlpha{
       *this, "smooth-alpha",

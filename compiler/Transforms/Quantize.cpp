@@ -11,6 +11,7 @@
 #include "dialects/tsr/IR/TsrDialect.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "tessera/pack.h"
 #include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
@@ -100,9 +101,10 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       }
       globs.push_back(std::move(*pattern));
     }
-    if (scheme != "int8" && scheme != "int8-static" && scheme != "w4") {
+    if (scheme != "int8" && scheme != "int8-static" && scheme != "w4" &&
+        scheme != "bf16") {
       getOperation().emitError("unknown quantization scheme '")
-          << scheme << "' (int8, int8-static or w4)";
+          << scheme << "' (int8, int8-static, w4 or bf16)";
       return signalPassFailure();
     }
     if (!(smoothAlpha >= 0.0 && smoothAlpha <= 1.0)) {
@@ -118,6 +120,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     }
     blobUses.count(getOperation());
     DenseMap<std::pair<Attribute, unsigned>, QuantizedWeight> cache;
+    DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> bf16Cache;
     SmallVector<tsr::LinearOp> linears;
     getOperation().walk([&](tsr::LinearOp op) { linears.push_back(op); });
     for (tsr::LinearOp op : linears) {
@@ -129,6 +132,10 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       WeightSource w = *getWeightSource(op.getWeight());
       if (scheme == "w4") {
         quantizeW4(op, w);
+        continue;
+      }
+      if (scheme == "bf16") {
+        convertToBf16(op, w, bf16Cache);
         continue;
       }
       std::optional<InputRange> range = inputRange(op, w);
@@ -206,7 +213,10 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       blobUses.eraseIfUnused(q.scales.getResult());
       blobUses.eraseIfUnused(q.values.getResult());
     }
-    quantizeEmbeddings(globs);
+    if (scheme == "bf16")
+      convertEmbeddingsToBf16(globs);
+    else
+      quantizeEmbeddings(globs);
   }
 
   /// Embedding tables: every tsr.gather along axis 0 of a constant f32
@@ -214,34 +224,47 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
   /// table in int8 (symmetric, one scale per row: max |row| / 127), cast
   /// to f32 and multiplied by the gathered row scale. A table several
   /// gathers read is quantized once; a skip glob on its name keeps it f32.
-  void quantizeEmbeddings(ArrayRef<llvm::GlobPattern> globs) {
+  /// The name of the embedding table `op` gathers from, when it is one
+  /// that is quantized: along axis 0 of a constant f32 [V, D] table of at
+  /// least kMinEmbeddingElements that no skip glob names (with a remark
+  /// when one does).
+  static std::optional<std::string>
+  embeddingTableName(tsr::GatherOp op, ArrayRef<llvm::GlobPattern> globs) {
     constexpr int64_t kMinEmbeddingElements = 65536;
+    auto table = op.getInput().getDefiningOp<tsr::ConstantOp>();
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    if (!table || op.getAxis() != 0 || type.getRank() != 2 ||
+        !type.getElementType().isF32() || !type.hasStaticShape() ||
+        type.getNumElements() < kMinEmbeddingElements ||
+        !isa<ElementsAttr>(table.getValue()))
+      return std::nullopt;
+    std::string name = "embedding";
+    if (auto attr = table->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+      name = attr.str();
+    if (llvm::any_of(globs,
+                     [&](const llvm::GlobPattern &g) { return g.match(name); })) {
+      op.emitRemark("not quantized: '") << name << "': matches --quantize-skip";
+      return std::nullopt;
+    }
+    return name;
+  }
+
+  void quantizeEmbeddings(ArrayRef<llvm::GlobPattern> globs) {
     SmallVector<tsr::GatherOp> gathers;
     getOperation().walk([&](tsr::GatherOp op) { gathers.push_back(op); });
     DenseMap<Operation *, std::pair<Value, Value>> done;
     for (tsr::GatherOp op : gathers) {
+      std::optional<std::string> tableName = embeddingTableName(op, globs);
+      if (!tableName)
+        continue;
+      const std::string &name = *tableName;
       auto table = op.getInput().getDefiningOp<tsr::ConstantOp>();
       auto type = cast<RankedTensorType>(op.getInput().getType());
-      if (!table || op.getAxis() != 0 || type.getRank() != 2 ||
-          !type.getElementType().isF32() || !type.hasStaticShape() ||
-          type.getNumElements() < kMinEmbeddingElements)
-        continue;
-      auto value = dyn_cast<ElementsAttr>(table.getValue());
-      if (!value)
-        continue;
-      std::string name = "embedding";
-      if (auto attr = table->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
-        name = attr.str();
-      if (llvm::any_of(globs, [&](const llvm::GlobPattern &g) {
-            return g.match(name);
-          })) {
-        op.emitRemark("not quantized: '") << name << "': matches --quantize-skip";
-        continue;
-      }
       auto it = done.find(table);
       if (it == done.end()) {
         std::vector<char> storage;
-        ArrayRef<char> bytes = constantBytes(value, storage);
+        ArrayRef<char> bytes =
+            constantBytes(cast<ElementsAttr>(table.getValue()), storage);
         if (bytes.empty())
           continue;
         it = done.try_emplace(table, quantizeRows(table, name, bytes, type))
@@ -260,6 +283,99 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
           b, op.getLoc(), RankedTensorType::get(scaleShape, b.getF32Type()),
           scales, op.getIndices(), op.getAxisAttr());
       Value y = tsr::MulOp::create(b, op.getLoc(), resultType, f, s);
+      op.replaceAllUsesWith(y);
+      op.erase();
+      ++embeddingTables;
+      blobUses.eraseIfUnused(table.getResult());
+    }
+  }
+
+  /// Replaces `op` by a tsr.bf16_linear of its weight `w` ([N, K] after
+  /// the transpose, if any) rounded to bf16; a weight several linears read
+  /// is converted once.
+  void convertToBf16(
+      tsr::LinearOp op, const WeightSource &w,
+      DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> &done) {
+    auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
+    auto it = done.find(key);
+    tsr::ConstantOp values;
+    if (it != done.end() && it->second->getBlock() == op->getBlock() &&
+        it->second->isBeforeInBlock(op)) {
+      values = it->second;
+    } else {
+      ArrayRef<int64_t> shape = w.value.getShapedType().getShape();
+      int64_t n = w.transposed ? shape[1] : shape[0];
+      int64_t k = w.transposed ? shape[0] : shape[1];
+      std::vector<char> storage;
+      const float *src = reinterpret_cast<const float *>(
+          constantBytes(w.value, storage).data());
+      auto blob = HeapAsmResourceBlob::allocate(n * k * sizeof(uint16_t),
+                                                alignof(uint16_t));
+      auto *out = reinterpret_cast<uint16_t *>(blob.getMutableData().data());
+      for (int64_t row = 0; row < n; ++row)
+        for (int64_t col = 0; col < k; ++col)
+          out[row * k + col] = tsr_f32_to_bf16(
+              w.transposed ? src[col * n + row] : src[row * k + col]);
+      OpBuilder b(op);
+      if (w.constant->getBlock() == op->getBlock())
+        b.setInsertionPointAfter(w.constant);
+      std::string name = weightName(w) + ".bf16";
+      values = cast<tsr::ConstantOp>(createBlobConstant(
+          b, op.getLoc(), RankedTensorType::get({n, k}, b.getBF16Type()), name,
+          name, std::move(blob)));
+      done[key] = values;
+    }
+    OpBuilder b(op);
+    auto converted = tsr::Bf16LinearOp::create(
+        b, op.getLoc(), op.getType(), op.getInput(), values, op.getBias(),
+        op.getEpilogueAttr(), /*weight_packed=*/nullptr);
+    Value oldWeight = op.getWeight();
+    op.replaceAllUsesWith(converted.getResult());
+    op.erase();
+    blobUses.eraseIfUnused(oldWeight);
+  }
+
+  /// Under bf16, the embedding tables of quantizeEmbeddings become bf16
+  /// instead of int8: a gather of the bf16 table and a cast to f32 (exact).
+  void convertEmbeddingsToBf16(ArrayRef<llvm::GlobPattern> globs) {
+    SmallVector<tsr::GatherOp> gathers;
+    getOperation().walk([&](tsr::GatherOp op) { gathers.push_back(op); });
+    DenseMap<Operation *, Value> done;
+    for (tsr::GatherOp op : gathers) {
+      std::optional<std::string> name = embeddingTableName(op, globs);
+      if (!name)
+        continue;
+      auto table = op.getInput().getDefiningOp<tsr::ConstantOp>();
+      auto type = cast<RankedTensorType>(op.getInput().getType());
+      Value values = done.lookup(table);
+      if (!values) {
+        std::vector<char> storage;
+        ArrayRef<char> bytes =
+            constantBytes(cast<ElementsAttr>(table.getValue()), storage);
+        if (bytes.empty())
+          continue;
+        const float *src = reinterpret_cast<const float *>(bytes.data());
+        int64_t count = type.getNumElements();
+        auto blob = HeapAsmResourceBlob::allocate(count * sizeof(uint16_t),
+                                                  alignof(uint16_t));
+        auto *out = reinterpret_cast<uint16_t *>(blob.getMutableData().data());
+        for (int64_t i = 0; i < count; ++i)
+          out[i] = tsr_f32_to_bf16(src[i]);
+        OpBuilder b(table);
+        b.setInsertionPointAfter(table);
+        values = createBlobConstant(b, table.getLoc(),
+                                    type.clone(b.getBF16Type()),
+                                    *name + ".bf16", *name + ".bf16",
+                                    std::move(blob))
+                     ->getResult(0);
+        done[table] = values;
+      }
+      OpBuilder b(op);
+      RankedTensorType resultType = op.getType();
+      Value g = tsr::GatherOp::create(b, op.getLoc(),
+                                      resultType.clone(b.getBF16Type()), values,
+                                      op.getIndices(), op.getAxisAttr());
+      Value y = tsr::CastOp::create(b, op.getLoc(), resultType, g);
       op.replaceAllUsesWith(y);
       op.erase();
       ++embeddingTables;
@@ -325,7 +441,11 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       return "'" + weightName(*w) + "': K = " + std::to_string(k) +
              " is not a multiple of the group size " +
              std::to_string(groupSize);
-    if (scheme != "w4" && k > tsr::kQuantizedMaxK)
+    if (scheme == "bf16" && k > tsr::kBf16MaxK)
+      return "'" + weightName(*w) + "': K = " + std::to_string(k) +
+             " is over the bf16 kernels' limit of " +
+             std::to_string(tsr::kBf16MaxK);
+    if (scheme != "w4" && scheme != "bf16" && k > tsr::kQuantizedMaxK)
       return "'" + weightName(*w) + "': K = " + std::to_string(k) +
              " is over the int8 kernels' limit of " +
              std::to_string(tsr::kQuantizedMaxK);

@@ -12,6 +12,7 @@
 #include "KernelRuntime.h"
 
 #include "kernels/AttentionKernels.h"
+#include "kernels/BgemmKernels.h"
 #include "kernels/QgemmKernels.h"
 
 #include <cstddef>
@@ -28,6 +29,8 @@ static_assert(sizeof(tsr_qgemm_args_t) == TSR_QGEMM_ARGS_WORDS * 8,
 // The compiler passes a_scale and a_zero_point as one word, scale low.
 static_assert(sizeof(tsr_w4gemm_args_t) == TSR_W4GEMM_ARGS_WORDS * 8,
               "tsr_w4gemm_args_t must be TSR_W4GEMM_ARGS_WORDS words");
+static_assert(sizeof(tsr_bgemm_args_t) == TSR_BGEMM_ARGS_WORDS * 8,
+              "tsr_bgemm_args_t must be TSR_BGEMM_ARGS_WORDS words");
 static_assert(offsetof(tsr_qgemm_args_t, a_scale) == 17 * 8 &&
                   offsetof(tsr_qgemm_args_t, a_zero_point) == 17 * 8 + 4,
               "a_scale and a_zero_point share the last word");
@@ -47,6 +50,11 @@ void qgemmEntry(void *runtime, const tsr_qgemm_args_t *args) {
 void w4gemmEntry(void *runtime, const tsr_w4gemm_args_t *args) {
   if (runtime && args)
     static_cast<KernelRuntime *>(runtime)->w4gemm(*args);
+}
+
+void bgemmEntry(void *runtime, const tsr_bgemm_args_t *args) {
+  if (runtime && args)
+    static_cast<KernelRuntime *>(runtime)->bgemm(*args);
 }
 
 void attentionEntry(void *runtime, const tsr_attention_args_t *args) {
@@ -90,6 +98,8 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
       qgemmKernels_(&getQgemmKernels(qgemmIsa_)),
       w4gemmIsa_(getBestW4gemmIsa()),
       w4gemmKernels_(&getW4gemmKernels(w4gemmIsa_)),
+      bgemmIsa_(getBestBgemmIsa()),
+      bgemmKernels_(&getBgemmKernels(bgemmIsa_)),
       attentionWorkspace_(pool_.numThreads()), attentionIsa_(sgemmIsa_),
       attentionKernels_(&getAttentionKernels(attentionIsa_)) {
   context_.abi_version = TSR_ABI_VERSION;
@@ -102,6 +112,7 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.attention = attentionEntry;
   context_.qgemm = qgemmEntry;
   context_.w4gemm = w4gemmEntry;
+  context_.bgemm = bgemmEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
@@ -131,6 +142,14 @@ bool KernelRuntime::setW4gemmIsa(W4gemmIsa isa) {
     return false;
   w4gemmIsa_ = isa;
   w4gemmKernels_ = &getW4gemmKernels(isa);
+  return true;
+}
+
+bool KernelRuntime::setBgemmIsa(BgemmIsa isa) {
+  if (!isBgemmIsaSupported(isa))
+    return false;
+  bgemmIsa_ = isa;
+  bgemmKernels_ = &getBgemmKernels(isa);
   return true;
 }
 

@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // The per-session state behind tsr_kernel_context_t (tessera/abi.h): the
-// thread pool, the SGEMM and int8 GEMM packing buffers, the attention
-// scratch and the chosen SGEMM, int8 GEMM and attention kernels. The
+// thread pool, the SGEMM and int8/bf16 GEMM packing buffers, the attention
+// scratch and the chosen SGEMM, int8, 4-bit and bf16 GEMM and attention
+// kernels. The
 // session passes context() to every run; generated code calls back through
 // its function pointers with `runtime` pointing here.
 //
@@ -17,6 +18,7 @@
 #include "BlockCache.h"
 #include "ThreadPool.h"
 #include "kernels/Attention.h"
+#include "kernels/Bgemm.h"
 #include "kernels/Qgemm.h"
 #include "kernels/W4gemm.h"
 #include "kernels/Sgemm.h"
@@ -45,6 +47,9 @@ public:
   void w4gemm(const tsr_w4gemm_args_t &args) {
     runW4gemm(args, *w4gemmKernels_, pool_);
   }
+  void bgemm(const tsr_bgemm_args_t &args) {
+    runBgemm(args, *bgemmKernels_, pool_, qgemmWorkspace_);
+  }
   void attention(const tsr_attention_args_t &args) {
     runAttention(args, *attentionKernels_, pool_, attentionWorkspace_);
   }
@@ -60,6 +65,8 @@ public:
   QgemmIsa qgemmIsa() const { return qgemmIsa_; }
   bool setW4gemmIsa(W4gemmIsa isa);
   W4gemmIsa w4gemmIsa() const { return w4gemmIsa_; }
+  bool setBgemmIsa(BgemmIsa isa);
+  BgemmIsa bgemmIsa() const { return bgemmIsa_; }
   /// Forces the attention kernels of `isa` (tests, benchmarks); false,
   /// changing nothing, when the CPU cannot run them.
   bool setAttentionIsa(SgemmIsa isa);
@@ -84,6 +91,8 @@ private:
   const QgemmKernelSet *qgemmKernels_;
   W4gemmIsa w4gemmIsa_;
   const W4gemmKernelSet *w4gemmKernels_;
+  BgemmIsa bgemmIsa_;
+  const BgemmKernelSet *bgemmKernels_;
   AttentionWorkspace attentionWorkspace_;
   SgemmIsa attentionIsa_;
   const AttentionKernelSet *attentionKernels_;

@@ -7,7 +7,7 @@
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
 //                   [--time-report] [--plan-memory=false]
 //                   [--parallel-loops=false]
-//                   [--quantize=int8|int8-static|w4[:GROUP]]
+//                   [--quantize=int8|int8-static|w4[:GROUP]|bf16]
 //                   [--quantize-skip GLOB ...] [--calibrate DIR]
 //                   [--smooth-alpha A]
 //   tessera-compile --list-ops
@@ -114,8 +114,9 @@ static cl::opt<std::string> quantize(
              "output channel) and int8 activations (per token, at run time); "
              "int8-static: activation scales fixed from --calibrate runs; "
              "w4 or w4:GROUP: 4-bit weights per group of GROUP (default 32) "
-             "k values with f32 activations; norms, softmax, GELU and "
-             "residuals stay f32"),
+             "k values with f32 activations; bf16: bf16 weights, "
+             "activations rounded to bf16, f32 sums; norms, softmax, GELU "
+             "and residuals stay f32"),
     cl::init("none"), cl::cat(tesseraCategory));
 static cl::opt<std::string> calibrateDir(
     "calibrate",
@@ -158,17 +159,19 @@ static std::string formatBytes(int64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-/// A gather of a 2-D int8 table: an embedding tsr-quantize made int8.
-static bool isInt8Table(Operation *op) {
+/// A gather of a 2-D int8 or bf16 table: an embedding tsr-quantize made
+/// int8 (or bf16, under --quantize=bf16).
+static bool isQuantizedTable(Operation *op) {
   auto gather = dyn_cast<tsr::GatherOp>(op);
   if (!gather)
     return false;
   auto t = cast<RankedTensorType>(gather.getInput().getType());
-  return t.getRank() == 2 && t.getElementType().isInteger(8);
+  return t.getRank() == 2 &&
+         (t.getElementType().isInteger(8) || t.getElementType().isBF16());
 }
 
 /// "tessera-compile: quantized N of M linears to int8 (weights A -> B)" (or
-/// "to w4 (group G)"), then one line per linear left in f32 and why
+/// "to w4 (group G)", "to bf16"), then one line per linear left in f32 and why
 /// (tsr-quantize's remarks), or a warning when there was nothing to
 /// quantize.
 static void printQuantizationReport(
@@ -207,6 +210,14 @@ static void printQuantizationReport(
     intBytes += bytesOf(op.getWeight()) + bytesOf(op.getScale()) +
                 bytesOf(op.getZeroPoint());
   });
+  module.walk([&](tsr::Bf16LinearOp op) {
+    ++quantized;
+    int64_t k = op.getInput().getType().getShape().back();
+    int64_t n = op.getType().getShape().back();
+    floatBytes += n * k * 4;
+    intBytes += bytesOf(op.getWeight());
+  });
+  bool bf16 = quantize == "bf16";
   int64_t total = quantized + static_cast<int64_t>(keptFloat.size());
   if (quantized == 0) {
     llvm::outs() << "tessera-compile: warning: --quantize=" << quantize
@@ -215,8 +226,9 @@ static void printQuantizationReport(
   } else {
     llvm::outs() << "tessera-compile: quantized " << quantized << " of "
                  << total << " linears to "
-                 << (w4 ? "w4 (group " + std::to_string(group) + ")"
-                        : std::string("int8"))
+                 << (w4     ? "w4 (group " + std::to_string(group) + ")"
+                     : bf16 ? std::string("bf16")
+                            : std::string("int8"))
                  << " (their weights " << formatBytes(floatBytes) << " -> "
                  << formatBytes(intBytes) << ")\n";
     if (!w4 && !calibrateDir.empty())
@@ -227,21 +239,25 @@ static void printQuantizationReport(
                    << llvm::format("%.2f", smoothAlpha.getValue())
                    << ")\n";
   }
-  // Embedding tables tsr-quantize made int8 (gathers of a 2-D i8 table).
+  // Embedding tables tsr-quantize made int8 or bf16 (gathers of a 2-D i8
+  // or bf16 table).
   llvm::DenseSet<Value> tables;
   int64_t tableFloatBytes = 0, tableIntBytes = 0;
   module.walk([&](tsr::GatherOp op) {
-    if (!isInt8Table(op) || imported.contains(op) ||
+    if (!isQuantizedTable(op) || imported.contains(op) ||
         !tables.insert(op.getInput()).second)
       return;
     auto t = cast<RankedTensorType>(op.getInput().getType());
     tableFloatBytes += t.getNumElements() * 4;
-    tableIntBytes += t.getNumElements() + t.getDimSize(0) * 4;
+    tableIntBytes += t.getElementType().isBF16()
+                         ? t.getNumElements() * 2
+                         : t.getNumElements() + t.getDimSize(0) * 4;
   });
   if (!tables.empty())
     llvm::outs() << "tessera-compile:   and " << tables.size()
                  << " embedding table" << (tables.size() == 1 ? "" : "s")
-                 << " to int8 per row (" << formatBytes(tableFloatBytes)
+                 << (bf16 ? " to bf16 (" : " to int8 per row (")
+                 << formatBytes(tableFloatBytes)
                  << " -> " << formatBytes(tableIntBytes) << ")\n";
   for (const std::string &why : keptFloat)
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
@@ -322,9 +338,9 @@ int main(int argc, char **argv) {
                   "': the w4 group size must be an even positive number "
                   "(w4:32, w4:128)");
   } else if (quantize != "none" && quantize != "int8" &&
-             quantize != "int8-static") {
+             quantize != "int8-static" && quantize != "bf16") {
     return fail("unsupported --quantize '" + quantize +
-                "' (supported: int8, int8-static, w4, w4:GROUP)");
+                "' (supported: int8, int8-static, w4, w4:GROUP, bf16)");
   }
   if (!quantizeSkip.empty() && quantize == "none")
     return fail("--quantize-skip needs --quantize");
@@ -513,7 +529,7 @@ int main(int argc, char **argv) {
   // leaves out.
   llvm::DenseSet<Operation *> importedQuantized;
   module->walk([&](Operation *op) {
-    if (isa<tsr::QuantizedLinearOp, tsr::W4LinearOp>(op) || isInt8Table(op))
+    if (isa<tsr::QuantizedLinearOp, tsr::W4LinearOp>(op) || isQuantizedTable(op))
       importedQuantized.insert(op);
   });
 

@@ -33,6 +33,7 @@ constexpr llvm::StringLiteral kSgemmHelper = "__tsr_sgemm";
 constexpr llvm::StringLiteral kAttentionHelper = "__tsr_attention";
 constexpr llvm::StringLiteral kQgemmHelper = "__tsr_qgemm";
 constexpr llvm::StringLiteral kW4gemmHelper = "__tsr_w4gemm";
+constexpr llvm::StringLiteral kBgemmHelper = "__tsr_bgemm";
 
 // Bits of the helper's `flags` operand.
 enum : int64_t {
@@ -347,6 +348,49 @@ func::FuncOp getOrCreateW4gemmHelper(ModuleOp module) {
   return fn;
 }
 
+/// `@__tsr_bgemm(ctx, A, Bpacked, bias, C, flags)`: fills a
+/// tsr_bgemm_args_t and calls ctx->bgemm. A is [1, M, K] f32, B the packed
+/// bf16 weight, C [1, M, N]; flags: kHasBias, the epilogue above
+/// kEpilogueShift.
+func::FuncOp getOrCreateBgemmHelper(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kBgemmHelper))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
+  MemRefType packed = anyStridedMemRef(ctx, 3, BFloat16Type::get(ctx));
+  func::FuncOp fn = createHelper(module, kBgemmHelper,
+                                 {ptrType, m3, packed, m1, m3,
+                                  IntegerType::get(ctx, 64)});
+  Block *body = &fn.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  HelperBodyBuilder h{b, fn.getLoc()};
+  Value kctx = body->getArgument(0), flags = body->getArgument(5);
+  auto ma = h.meta(body->getArgument(1)), mb = h.meta(body->getArgument(2)),
+       mbias = h.meta(body->getArgument(3)), mc = h.meta(body->getArgument(4));
+  Value zero = h.cst(0);
+  SmallVector<Value> words = {
+      ma.ptr,
+      mb.ptr,
+      mc.ptr,
+      h.select(h.flagSet(flags, kHasBias), mbias.ptr, zero),
+      mc.sizes[0],   // batch
+      mc.sizes[1],   // m
+      mc.sizes[2],   // n
+      ma.sizes[2],   // k
+      h.select(h.isOne(ma.sizes[0]), zero, ma.strides[0]), // a_batch_stride
+      ma.strides[1], // a_row_stride
+      ma.strides[2], // a_col_stride
+      mc.strides[0], // c_batch_stride
+      mc.strides[1], // c_row_stride
+      arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
+  };
+  assert(words.size() == TSR_BGEMM_ARGS_WORDS && "tsr_bgemm_args_t changed");
+  h.callKernel(kctx, offsetof(tsr_kernel_context_t, bgemm), words);
+  func::ReturnOp::create(b, h.loc);
+  return fn;
+}
+
 //===----------------------------------------------------------------------===//
 // Call sites
 //===----------------------------------------------------------------------===//
@@ -602,6 +646,29 @@ Value lowerW4Linear(tsr::W4LinearOp op, func::FuncOp helper, Value kctx) {
   return cb.reshape(cb.resultTensor(c), outer);
 }
 
+/// A packed bf16 linear as a call of @__tsr_bgemm on [1, M, K] x packed.
+Value lowerBf16Linear(tsr::Bf16LinearOp op, func::FuncOp helper, Value kctx) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  CallSiteBuilder cb{b, loc};
+  Value x = op.getInput();
+  int64_t rank = op.getType().getRank();
+  SmallVector<Value> outer;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    outer.push_back(cb.dim(x, d));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value m = cb.product(outer);
+  Value x3 = cb.reshape(x, {one, m, cb.dim(x, rank - 1)});
+  Value n = arith::ConstantIndexOp::create(b, loc, op.getType().getShape().back());
+  int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift;
+  if (op.getBias())
+    flags |= kHasBias;
+  Value c = cb.call(helper, kctx, x3, op.getWeight(), op.getBias(), one, m, n,
+                    flags);
+  outer.push_back(n);
+  return cb.reshape(c, outer);
+}
+
 /// A dim of a tensor named by where its size comes from: (tensor, dim),
 /// followed through the ops that keep a dim (a slice's size operand, a
 /// linear's leading dims, tensor.dim), or (index value, -1).
@@ -623,12 +690,10 @@ std::pair<Value, int64_t> dimOrigin(Value t, int64_t d) {
   if (auto linear = t.getDefiningOp<tsr::LinearOp>())
     if (d + 1 < type.getRank())
       return dimOrigin(linear.getInput(), d);
-  if (auto linear = t.getDefiningOp<tsr::QuantizedLinearOp>())
+  if (isa_and_nonnull<tsr::QuantizedLinearOp, tsr::W4LinearOp,
+                      tsr::Bf16LinearOp>(t.getDefiningOp()))
     if (d + 1 < type.getRank())
-      return dimOrigin(linear.getInput(), d);
-  if (auto linear = t.getDefiningOp<tsr::W4LinearOp>())
-    if (d + 1 < type.getRank())
-      return dimOrigin(linear.getInput(), d);
+      return dimOrigin(t.getDefiningOp()->getOperand(0), d);
   if (auto reshape = t.getDefiningOp<tsr::ReshapeOp>()) {
     int64_t dynamicBefore = llvm::count_if(
         type.getShape().take_front(d), ShapedType::isDynamic);
@@ -937,6 +1002,17 @@ struct TsrLowerToUKernelsPass
           return signalPassFailure();
         }
         Value r = lowerW4Linear(op, getOrCreateW4gemmHelper(module), kctx);
+        op.getResult().replaceAllUsesWith(r);
+        op.erase();
+      }
+      SmallVector<tsr::Bf16LinearOp> bf16;
+      fn.walk([&](tsr::Bf16LinearOp op) { bf16.push_back(op); });
+      for (tsr::Bf16LinearOp op : bf16) {
+        if (!op.getWeightPacked()) {
+          op.emitOpError("must be packed (tsr-pack-weights) to be lowered");
+          return signalPassFailure();
+        }
+        Value r = lowerBf16Linear(op, getOrCreateBgemmHelper(module), kctx);
         op.getResult().replaceAllUsesWith(r);
         op.erase();
       }

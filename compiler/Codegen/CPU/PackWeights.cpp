@@ -2,7 +2,8 @@
 //
 // Implements tsr-pack-weights (see Passes.td for the rationale): f32
 // linear weights into the SGEMM kernel's panels, int8 quantized weights
-// into the int8 kernel's panels with their column sums.
+// into the int8 kernel's panels with their column sums, 4-bit and bf16
+// weights into theirs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,6 +124,55 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
     getOperation().walk(
         [&](tsr::QuantizedLinearOp op) { packQuantized(op, b); });
     getOperation().walk([&](tsr::W4LinearOp op) { packW4(op, b); });
+    DenseMap<Operation *, Value> bf16Cache;
+    getOperation().walk(
+        [&](tsr::Bf16LinearOp op) { packBf16(op, b, bf16Cache); });
+  }
+
+  /// A bf16 linear's [N, K] weight in the bf16 kernels' layout
+  /// (tsr_pack_bf16_panels); tied weights are packed once.
+  void packBf16(tsr::Bf16LinearOp op, OpBuilder &b,
+                DenseMap<Operation *, Value> &done) {
+    if (op.getWeightPacked())
+      return;
+    Value w = op.getWeight();
+    Operation *source = w.getDefiningOp();
+    Value packed = source ? done.lookup(source) : Value();
+    if (!packed || packed.getParentBlock() != op->getBlock() ||
+        !packed.getDefiningOp()->isBeforeInBlock(op)) {
+      ElementsAttr value = getConstantElements(w);
+      if (!value)
+        return;
+      std::vector<char> storage;
+      ArrayRef<char> bytes = constantBytes(value, storage);
+      ArrayRef<int64_t> shape = value.getShapedType().getShape();
+      int64_t n = shape[0], k = shape[1];
+      if (bytes.empty() && n * k != 0)
+        return;
+      auto blob = HeapAsmResourceBlob::allocate(
+          tsr_packed_bf16_size(k, n) * sizeof(uint16_t), alignof(int64_t));
+      tsr_pack_bf16_panels(
+          reinterpret_cast<const uint16_t *>(bytes.data()), k, n,
+          /*row_stride=*/1, /*col_stride=*/k,
+          reinterpret_cast<uint16_t *>(blob.getMutableData().data()));
+      std::string name = "weight";
+      if (auto attr = source->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
+        name = attr.str();
+      int64_t panels =
+          (n + tsr::kPackedPanelWidth - 1) / tsr::kPackedPanelWidth;
+      int64_t rows = (k + tsr::kBf16KGroup - 1) / tsr::kBf16KGroup;
+      b.setInsertionPoint(op);
+      packed = createBlobConstant(
+                   b, op.getLoc(),
+                   RankedTensorType::get({panels, rows, tsr::kBf16RowElements},
+                                         b.getBF16Type()),
+                   name + ".packed", name, std::move(blob))
+                   ->getResult(0);
+      done[source] = packed;
+    }
+    op.getWeightMutable().assign(packed);
+    op.setWeightPacked(true);
+    blobUses.eraseIfUnused(w);
   }
 
   /// A constant [groups, N] f32 parameter of a 4-bit linear in the

@@ -90,7 +90,7 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
 }
 
 def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
-  let summary = "Packs constant linear weights (f32 and int8) into the CPU kernels' panel layouts.";
+  let summary = "Packs constant linear weights (f32, int8, 4-bit, bf16) into the CPU kernels' panel layouts.";
   let description = [{
     The GEMM kernel streams B in panels of 16 columns (K rows each); packing
     a weight at run time would cost a pass over it on every call, which for
@@ -103,7 +103,12 @@ def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
     layout (`[ceil(N/16), ceil(K/4), 64]`: 4 k values of 16 columns per 64
     bytes, the operand order of the u8·s8 dot-product instructions), and
     their column sums, which the kernels subtract to undo the +128 shift of
-    the activations, become the `weight_sums` operand.
+    the activations, become the `weight_sums` operand. The 4-bit weights of
+    `tsr.w4_linear` go two per byte into `[ceil(N/16), K/2, 16]`, their
+    group scales and zero points panel-major; the bf16 weights of
+    `tsr.bf16_linear` into `[ceil(N/16), ceil(K/2), 32]`, 2 k values of 16
+    columns per row (the operand order of vdpbf16ps, and the AMX tile
+    layout as it stands).
 
     An unpacked weight no op references anymore has its resource blob freed
     right away: blobs otherwise live in the context until it dies, and

@@ -353,6 +353,37 @@ LogicalResult W4LinearOp::verify() {
   return success();
 }
 
+LogicalResult Bf16LinearOp::verify() {
+  RankedTensorType in = getInput().getType();
+  RankedTensorType w = getWeight().getType();
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t k = in.getShape().back(), n = getType().getShape().back();
+  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
+    return emitOpError("K and N must be static");
+  if (k > kBf16MaxK)
+    return emitOpError("K = ") << k << " is over the bf16 kernels' limit of "
+                               << kBf16MaxK;
+  if (getWeightPacked()) {
+    SmallVector<int64_t> want = {
+        (n + kPackedPanelWidth - 1) / kPackedPanelWidth,
+        (k + kBf16KGroup - 1) / kBf16KGroup, kBf16RowElements};
+    if (!areShapesCompatible(w.getShape(), want))
+      return emitOpError("packed weight must be ") << shapeStr(want);
+  } else if (!areShapesCompatible(w.getShape(), {n, k})) {
+    return emitOpError("weight must be [N, K] = ") << shapeStr({n, k});
+  }
+  if (Value b = getBias();
+      b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
+                                {n}))
+    return emitOpError("bias must be [N] with N = ") << n;
+  SmallVector<int64_t> expected(in.getShape());
+  expected.back() = n;
+  if (!areShapesCompatible(expected, getType().getShape()))
+    return emitOpError("result must be ") << shapeStr(expected);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Quantize, dequantize
 //===----------------------------------------------------------------------===//

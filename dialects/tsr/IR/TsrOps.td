@@ -341,6 +341,37 @@ def Tsr_W4LinearOp : Tsr_Op<"w4_linear", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Tsr_Bf16LinearOp : Tsr_Op<"bf16_linear", [Pure]> {
+  let summary = "tsr.linear with bf16 weights: bf16 products, f32 sums.";
+  let description = [{
+    The bf16 form of `tsr.linear` that `tsr-quantize` makes under
+    `--quantize=bf16`. `weight` is `[N, K]` bf16 (the f32 weight rounded to
+    nearest even); the input (`[..., K]`, f32) is rounded to bf16 the same
+    way at run time, the products (exact in f32) are summed in f32, and the
+    bias and the epilogue are applied in f32:
+
+        y = epilogue(bf16(x) · Wᵀ + bias)
+
+    With `weight_packed`, `weight` is in the bf16 kernels' layout
+    (`TSR_BGEMM_*` in runtime/include/tessera/abi.h): `[ceil(N/16),
+    ceil(K/2), 32]`, the 2 consecutive k values of 16 columns per row,
+    zero-padded; N is then read off the result type. K is at most 16384.
+
+    ```mlir
+    %y = tsr.bf16_linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x128x768xf32>, tensor<3072x768xbf16>, tensor<3072xf32>) -> tensor<1x128x3072xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[BF16]>:$weight,
+      Optional<RankedTensorOf<[F32]>>:$bias,
+      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,
+      UnitAttr:$weight_packed);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tsr_QuantizeOp : Tsr_Op<"quantize", [Pure]> {
   let summary = "ONNX's QuantizeLinear: saturate(round(x / scale) + zero_point).";
   let description = [{

@@ -26,6 +26,12 @@ inline constexpr int64_t kPackedPanelWidth = 16;
 inline constexpr int64_t kQuantizedKGroup = 4;
 inline constexpr int64_t kQuantizedGroupBytes = 64;
 inline constexpr int64_t kQuantizedMaxK = 65536;
+/// The bf16 kernels' packed weights (TSR_BGEMM_*): panels of
+/// kPackedPanelWidth columns, rows of kBf16KGroup k values of each of them
+/// (kBf16RowElements bf16 elements); K at most kBf16MaxK.
+inline constexpr int64_t kBf16KGroup = 2;
+inline constexpr int64_t kBf16RowElements = 32;
+inline constexpr int64_t kBf16MaxK = 16384;
 
 /// The numpy-broadcast shape of `shapes`, or std::nullopt when two static
 /// dims differ and neither is 1. A dynamic dim broadcast against 1 stays

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 6
+#define TSR_ABI_VERSION 7
 
 #ifdef __cplusplus
 extern "C" {
@@ -221,6 +221,39 @@ typedef struct tsr_w4gemm_args_t {
 
 #define TSR_W4GEMM_ARGS_WORDS 17
 
+/* The packed bf16 B of tsr_bgemm_args_t: ceil(N / 16) panels of ceil(K / 2)
+ * rows, each row 16 columns x 2 consecutive k values (64 bytes; the two k
+ * values of a column adjacent, as the bf16 pair dot-product instructions
+ * and the AMX tiles read them): element (k, n) is at ((n / 16) * ceil(K /
+ * 2) + k / 2) * 32 + (n % 16) * 2 + k % 2, in bf16 elements (the high 16
+ * bits of the f32, rounded to nearest even). Columns past N and the k
+ * value past an odd K are zero. */
+#define TSR_BGEMM_PANEL_WIDTH 16
+#define TSR_BGEMM_K_GROUP 2
+
+/* GEMM with bf16 weights (tsr.bf16_linear): for each batch index i,
+ *   C_i[m, n] = epilogue(sum_k bf16(A_i[m, k]) * B[k, n] + bias[n])
+ * with B the bf16 weights in the packed layout above, shared by the batch,
+ * and bf16(x) x rounded to bf16 (to nearest even; NaN stays NaN, and a
+ * kernel may flush denormals to zero). The products of two bf16 values are
+ * exact in f32 and the sum accumulates in f32 (its order differs between
+ * ISAs). A is float32 with any strides; C is row-major with c_row_stride.
+ * K must be at most TSR_BGEMM_MAX_K. Every field is 8 bytes,
+ * TSR_BGEMM_ARGS_WORDS in all. */
+typedef struct tsr_bgemm_args_t {
+  const float *a;
+  const uint16_t *b;
+  float *c;
+  const float *bias; /* NULL: no bias */
+  int64_t batch, m, n, k;
+  int64_t a_batch_stride, a_row_stride, a_col_stride;
+  int64_t c_batch_stride, c_row_stride;
+  int64_t epilogue; /* TSR_EPILOGUE_* */
+} tsr_bgemm_args_t;
+
+#define TSR_BGEMM_ARGS_WORDS 14
+#define TSR_BGEMM_MAX_K 16384
+
 /* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's
  * threads; returns when all chunks are done. */
 typedef void (*tsr_parallel_task_fn_t)(void *task_arg, int64_t begin,
@@ -244,6 +277,8 @@ typedef struct tsr_kernel_context_t {
   void (*qgemm)(void *runtime, const tsr_qgemm_args_t *args);
   /* Since ABI version 5. */
   void (*w4gemm)(void *runtime, const tsr_w4gemm_args_t *args);
+  /* Since ABI version 7. */
+  void (*bgemm)(void *runtime, const tsr_bgemm_args_t *args);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

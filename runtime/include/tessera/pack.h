@@ -7,9 +7,9 @@
  *
  * The compiler packs constant weights with this function at compile time and
  * the runtime packs strided operands with it at run time, so both produce
- * exactly the same bytes. Also the int8 layout of the quantized GEMM
- * (TSR_QGEMM_*, packed at compile time only). Header-only C, no
- * dependencies.
+ * exactly the same bytes. Also the int8, 4-bit and bf16 layouts of the
+ * other GEMMs (TSR_QGEMM_*, TSR_W4GEMM_*, TSR_BGEMM_*; packed at compile
+ * time only). Header-only C, no dependencies.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef TESSERA_PACK_H
@@ -118,6 +118,40 @@ static inline void tsr_pack_w4_panels(const uint8_t *q, int64_t k, int64_t n,
       uint8_t hi = q[(2 * r + 1) * row_stride + j * col_stride] & 15;
       panel[r * width + j % width] = (uint8_t)(lo | (hi << 4));
     }
+  }
+}
+
+/* f32 to bf16, rounded to nearest even; NaN stays a (quiet) NaN. */
+static inline uint16_t tsr_f32_to_bf16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof(u));
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return (uint16_t)((u >> 16) | 0x40u);
+  return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+/* Elements (bf16) of the packed bf16 form of a [k, n] matrix (TSR_BGEMM
+ * panels). */
+static inline int64_t tsr_packed_bf16_size(int64_t k, int64_t n) {
+  return (n + TSR_BGEMM_PANEL_WIDTH - 1) / TSR_BGEMM_PANEL_WIDTH *
+         ((k + TSR_BGEMM_K_GROUP - 1) / TSR_BGEMM_K_GROUP) *
+         (TSR_BGEMM_PANEL_WIDTH * TSR_BGEMM_K_GROUP);
+}
+
+/* Packs the bf16 matrix b (element (k, n) at b[k * row_stride + n *
+ * col_stride]) into `out` (tsr_packed_bf16_size(k, n) elements,
+ * zero-padded). */
+static inline void tsr_pack_bf16_panels(const uint16_t *b, int64_t k,
+                                        int64_t n, int64_t row_stride,
+                                        int64_t col_stride, uint16_t *out) {
+  const int64_t width = TSR_BGEMM_PANEL_WIDTH, group = TSR_BGEMM_K_GROUP;
+  const int64_t rows = (k + group - 1) / group;
+  memset(out, 0, (size_t)tsr_packed_bf16_size(k, n) * sizeof(uint16_t));
+  for (int64_t j = 0; j < n; ++j) {
+    uint16_t *panel = out + (j / width) * rows * width * group;
+    for (int64_t kk = 0; kk < k; ++kk)
+      panel[(kk / group) * width * group + (j % width) * group + kk % group] =
+          b[kk * row_stride + j * col_stride];
   }
 }
 

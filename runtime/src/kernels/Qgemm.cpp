@@ -24,6 +24,7 @@
 #include "kernels/Qgemm.h"
 
 #include "ThreadPool.h"
+#include "kernels/Amx.h"
 #include "kernels/GemmPartition.h"
 #include "kernels/QgemmKernels.h"
 #include "kernels/Sgemm.h"
@@ -337,7 +338,7 @@ bool tessera::runtime::isQgemmIsaSupported(QgemmIsa isa) {
     return isSgemmIsaSupported(SgemmIsa::Avx512) &&
            __builtin_cpu_supports("avx512vnni");
   case QgemmIsa::Amx:
-    return isQgemmIsaSupported(QgemmIsa::Avx512Vnni) && isAmxInt8Usable();
+    return isQgemmIsaSupported(QgemmIsa::Avx512Vnni) && isAmxUsable(AmxFeature::Int8);
 #else
   default:
     return false;

@@ -18,6 +18,7 @@
 // CPUs that have it (isQgemmIsaSupported).
 //
 //===----------------------------------------------------------------------===//
+#include "kernels/Amx.h"
 #include "kernels/Qgemm.h"
 #include "kernels/QgemmKernels.h"
 #include "kernels/VectorMath512.h"
@@ -27,10 +28,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <cpuid.h>
 #include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 using namespace tessera::runtime;
 
@@ -284,29 +282,6 @@ constexpr int64_t kAmxMr = 32; // two 16-row A tiles
 constexpr int64_t kAmxNr = 32; // two 16-column B tiles (panels)
 constexpr int64_t kAmxKBlock = 64;
 
-/// The tile configuration (palette 1): every tile 16 rows of 64 bytes.
-struct alignas(64) AmxTileConfig {
-  uint8_t palette = 1;
-  uint8_t startRow = 0;
-  uint8_t reserved[14] = {};
-  uint16_t colsb[16] = {};
-  uint8_t rows[16] = {};
-};
-
-/// Loads the configuration on this thread before a block of tiles.
-TSR_AMX void amxBegin() {
-  AmxTileConfig config;
-  for (int t = 0; t < 8; ++t) {
-    config.colsb[t] = 64;
-    config.rows[t] = 16;
-  }
-  _tile_loadconfig(&config);
-}
-
-/// Releases the tiles after the block, so that this thread (the caller's,
-/// or a pool worker) carries no tile state into other code.
-TSR_AMX void amxEnd() { _tile_release(); }
-
 /// A (16 * RowTiles) x (16 * ColTiles) micro-tile: C tiles 0-3, A tiles 4-5,
 /// B tiles 6-7; per k block of 64, each tdpbusd multiplies 16 rows by 16
 /// columns over 64 k values (u8 x s8, exact in int32). A panel k block is
@@ -367,29 +342,6 @@ void amxTileAny(const QgemmTile &tile) {
 
 } // namespace
 
-bool tessera::runtime::isAmxInt8Usable() {
-  static const bool usable = [] {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
-      return false;
-    // AMX-TILE (bit 24) and AMX-INT8 (bit 25) of CPUID.(7, 0).EDX.
-    if (!(edx & (1u << 24)) || !(edx & (1u << 25)))
-      return false;
-    // The OS saves the tile state: XCR0 bits 17 (XTILECFG), 18 (XTILEDATA).
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27)))
-      return false; // no OSXSAVE, no xgetbv
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    uint64_t xcr0 = (uint64_t(hi) << 32) | lo;
-    if ((xcr0 & (3ull << 17)) != (3ull << 17))
-      return false;
-    // Linux hands the tile data state out on request
-    // (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), once per process.
-    return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
-  }();
-  return usable;
-}
-
 const QgemmKernelSet &tessera::runtime::getAmxQgemmKernels() {
   static const QgemmKernelSet kernels = [] {
     QgemmKernelSet set = {"amx", kAmxMr, kAmxNr, amxTileAny, avx512PackA,
@@ -401,8 +353,8 @@ const QgemmKernelSet &tessera::runtime::getAmxQgemmKernels() {
     // K 768): AMX 85/347/618 GOP/s at M 1/4/8, VNNI 104/318/573.
     set.minRows = 4;
     set.fallback = &getAvx512VnniQgemmKernels();
-    set.begin = amxBegin;
-    set.end = amxEnd;
+    set.begin = amxLoadTileConfig;
+    set.end = amxReleaseTiles;
     return set;
   }();
   return kernels;

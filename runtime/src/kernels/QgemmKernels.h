@@ -132,9 +132,6 @@ const QgemmKernelSet &getAvx2QgemmKernels();
 const QgemmKernelSet &getAvx512VnniQgemmKernels();
 /// AMX int8 tiles (K a multiple of 64; the VNNI set otherwise).
 const QgemmKernelSet &getAmxQgemmKernels();
-/// Whether the CPU has AMX-INT8 and the OS lets this process use the tile
-/// registers (asked once, with arch_prctl).
-bool isAmxInt8Usable();
 #endif
 
 } // namespace tessera::runtime

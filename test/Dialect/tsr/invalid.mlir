@@ -968,3 +968,48 @@ func.func @w4_scale_shape(%x: tensor<2x64xf32>, %q: tensor<3x64xui8>, %s: tensor
   %0 = tsr.w4_linear %x, %q scale %s {group_size = 32 : i64} : (tensor<2x64xf32>, tensor<3x64xui8>, tensor<3x2xf32>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+// Tests that a bf16 linear's weight is [N, K].
+func.func @bf16_weight_shape(%x: tensor<2x64xf32>, %w: tensor<3x32xbf16>) {
+  // expected-error @+1 {{'tsr.bf16_linear' op weight must be [N, K] = 3x64}}
+  %0 = tsr.bf16_linear %x, %w : (tensor<2x64xf32>, tensor<3x32xbf16>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a packed bf16 weight has ceil(K / 2) rows of 32 per panel.
+func.func @bf16_packed_shape(%x: tensor<2x63xf32>, %w: tensor<2x31x32xbf16>) {
+  // expected-error @+1 {{'tsr.bf16_linear' op packed weight must be 2x32x32}}
+  %0 = tsr.bf16_linear %x, %w {weight_packed} : (tensor<2x63xf32>, tensor<2x31x32xbf16>) -> tensor<2x20xf32>
+  return
+}
+
+// -----
+
+// Tests that a bf16 linear's weight is bf16.
+func.func @bf16_weight_type(%x: tensor<2x64xf32>, %w: tensor<3x64xf32>) {
+  // expected-error @+1 {{'tsr.bf16_linear' op operand #1 must be ranked tensor of bfloat16 type values}}
+  %0 = tsr.bf16_linear %x, %w : (tensor<2x64xf32>, tensor<3x64xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a bf16 linear's K is within the kernels' limit.
+func.func @bf16_k_limit(%x: tensor<1x16386xf32>, %w: tensor<3x16386xbf16>) {
+  // expected-error @+1 {{'tsr.bf16_linear' op K = 16386 is over the bf16 kernels' limit of 16384}}
+  %0 = tsr.bf16_linear %x, %w : (tensor<1x16386xf32>, tensor<3x16386xbf16>) -> tensor<1x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a bf16 linear's bias is [N] and its result [..., N].
+func.func @bf16_bias_shape(%x: tensor<2x64xf32>, %w: tensor<3x64xbf16>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.bf16_linear' op bias must be [N] with N = 3}}
+  %0 = tsr.bf16_linear %x, %w, %b : (tensor<2x64xf32>, tensor<3x64xbf16>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}

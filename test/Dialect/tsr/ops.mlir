@@ -187,6 +187,17 @@ func.func @linear(%x: tensor<1x?x768xf32>, %w: tensor<3072x768xf32>,
   return
 }
 
+// CHECK-LABEL: func.func @bf16_linear
+//       CHECK:   tsr.bf16_linear %{{.+}}, %{{.+}}, %{{.+}} {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xbf16>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
+//       CHECK:   tsr.bf16_linear %{{.+}}, %{{.+}} {weight_packed} : (tensor<1x?x767xf32>, tensor<192x384x32xbf16>) -> tensor<1x?x3072xf32>
+func.func @bf16_linear(%x: tensor<1x?x768xf32>, %w: tensor<3072x768xbf16>,
+                       %b: tensor<3072xf32>, %x2: tensor<1x?x767xf32>,
+                       %p: tensor<192x384x32xbf16>) {
+  %0 = tsr.bf16_linear %x, %w, %b {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xbf16>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
+  %1 = tsr.bf16_linear %x2, %p {weight_packed} : (tensor<1x?x767xf32>, tensor<192x384x32xbf16>) -> tensor<1x?x3072xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @quantized_linear
 //       CHECK:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} bias %{{.+}} {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
 //       CHECK:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} sums %{{.+}} {weight_packed} : (tensor<1x?x768xf32>, tensor<192x192x64xi8>, tensor<3072xf32>, tensor<3072xi32>) -> tensor<1x?x3072xf32>

@@ -107,14 +107,16 @@ def parse_args(argv):
                    help="static (both engines see the config's fixed shapes: Tessera compiles "
                         "with --input-shape, onnxruntime overrides the symbolic dims), dynamic "
                         "(both keep the model's symbolic dims), or static,dynamic (default static)")
-    p.add_argument("--quantize", choices=["int8", "int8-static", "ort-dynamic"],
+    p.add_argument("--quantize", choices=["int8", "int8-static", "ort-dynamic", "bf16"],
                    help="int8: Tessera compiles the f32 model with --quantize=int8 and "
                         "onnxruntime runs its own quantize_dynamic model; int8-static: the "
                         "same with --quantize=int8-static --calibrate (8 input sets drawn "
                         "with other seeds than the timed input); ort-dynamic: both "
                         "run onnxruntime's quantize_dynamic model (Tessera compiles it with "
                         "no flag); either way both are compared with onnxruntime's f32 "
-                        "outputs (cosine per token)")
+                        "outputs (cosine per token); bf16: Tessera compiles with "
+                        "--quantize=bf16, onnxruntime runs the f32 model, and Tessera's own "
+                        "f32 build is timed too, interleaved (the bf16/f32 column)")
     p.add_argument("--settle-ms", type=float, default=50.0,
                    help="pause before each timed run so the other engine's spinning "
                         "threads go idle: onnxruntime spins ~30 ms after a run (default 50 ms)")
@@ -452,6 +454,8 @@ def worker(spec_path, result_path):
     for T in spec["threads"]:
         row = {"threads": T, "tessera_ms": [], "ort_ms": [], "tessera_error": spec["tessera_error"],
                "max_abs_err": None}
+        if spec.get("tessera_f32_dir"):
+            row["tessera_f32_ms"] = []
         rows.append(row)
         so = ort.SessionOptions()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -498,6 +502,19 @@ def worker(spec_path, result_path):
                 row["tessera_error"] = f"run failed: {e}"
                 return None
 
+        # With --quantize=bf16, Tessera's f32 build of the same model as a
+        # third engine (its outputs bound like the others').
+        ts32 = None
+        if ts is not None and spec.get("tessera_f32_dir"):
+            try:
+                ts32 = trt.Session(rt, os.path.join(spec["tessera_f32_dir"], "model.tsr"), T)
+                ts32.bind(feeds)
+                ts32.run()
+                ts32.bind_outputs({n: np.empty_like(g) for n, g in ts32.fetch_outputs().items()})
+            except trt.TesseraError as e:
+                log(f"[run] {spec['label']} t{T}: tessera f32 build failed: {e}")
+                ts32 = None
+
         # The accuracy run of each (not a warm-up run): its outputs are
         # compared, and give the output shapes that both engines then write
         # into, pre-allocated, in every warm-up and timed run.
@@ -533,6 +550,8 @@ def worker(spec_path, result_path):
                 tsr_ok = False
         for _ in range(spec["warmup"]):
             warm_ort.append(ort_run()[0])
+            if ts32 is not None:
+                ts32.run()
             if tsr_ok:
                 t = tsr_run()
                 tsr_ok = t is not None
@@ -541,9 +560,11 @@ def worker(spec_path, result_path):
         row["warmup_tessera_ms"] = [t * 1e3 for t in warm_tsr]
         row["warmup_ort_ms"] = [t * 1e3 for t in warm_ort]
 
-        # Timed runs, interleaved; the engine that goes first alternates.
+        # Timed runs, interleaved; the engine that goes first rotates.
+        engines = ["tsr", "ort"] + (["tsr32"] if ts32 is not None else [])
         for i in range(spec["iters"]):
-            order = ("tsr", "ort") if i % 2 == 0 else ("ort", "tsr")
+            shift = i % len(engines)
+            order = engines[shift:] + engines[:shift]
             for eng in order:
                 # Let the other engine's spinning worker threads go idle
                 # first: on a 2-core machine they would otherwise steal
@@ -551,6 +572,8 @@ def worker(spec_path, result_path):
                 time.sleep(spec["settle_ms"] / 1e3)
                 if eng == "ort":
                     row["ort_ms"].append(ort_run()[0] * 1e3)
+                elif eng == "tsr32":
+                    row["tessera_f32_ms"].append(ts32.run() * 1e3)
                 elif tsr_ok:
                     t = tsr_run()
                     tsr_ok = t is not None
@@ -568,6 +591,8 @@ def worker(spec_path, result_path):
             + (f", tessera: {row['tessera_error']}" if row["tessera_error"] else ""))
         if ts is not None:
             ts.close()
+        if ts32 is not None:
+            ts32.close()
         del sess
         save()
     save()
@@ -627,6 +652,11 @@ def summarize(row, flops, peak):
             row[eng]["pct_peak"] = 100.0 * gf / peak[row["threads"]]
     row["ratio"] = (row["tessera"]["median_ms"] / row["ort"]["median_ms"]
                     if row["tessera"] and row["ort"] else None)
+    if row.get("tessera_f32_ms"):
+        row["tessera_f32"] = {"median_ms": percentile(row["tessera_f32_ms"], 50),
+                              "n": len(row["tessera_f32_ms"])}
+        row["ratio_f32"] = (row["tessera"]["median_ms"] / row["tessera_f32"]["median_ms"]
+                            if row["tessera"] else None)
     row["noisy"] = any(row[e] and row[e]["p90_over_median"] > NOISY_P90_OVER_MEDIAN
                        for e in ("tessera", "ort"))
 
@@ -722,7 +752,7 @@ def markdown(results):
                      "kernels. The max abs err column holds instead the worst per-token cosine "
                      "to onnxruntime's f32 outputs, Tessera / onnxruntime. % peak is against "
                      "the int8 peak, the attention products (f32 on both sides) counted in.")
-    elif results["args"].get("quantize"):
+    elif results["args"].get("quantize") not in (None, "bf16"):
         how = ("`--quantize=int8-static --calibrate` (per-channel int8 weights, SmoothQuant "
                "alpha 0.6, one static int8 scale per linear input from 8 calibration sets)"
                if results["args"]["quantize"] == "int8-static" else
@@ -733,6 +763,17 @@ def markdown(results):
                      "column holds instead the worst per-token cosine to onnxruntime's f32 "
                      "outputs, Tessera / onnxruntime. % peak is against the int8 peak, the "
                      "attention products (f32 on both sides) counted in.")
+    if results["args"].get("quantize") == "bf16":
+        notes.append("bf16 rows: Tessera compiles the f32 model with `--quantize=bf16` (bf16 "
+                     "weights and embedding tables, activations rounded to bf16 at each linear, "
+                     "f32 sums); onnxruntime runs the f32 model. The max abs err column holds "
+                     "instead the worst per-token cosine to onnxruntime's f32 outputs, "
+                     "Tessera / onnxruntime. Tessera's own f32 build was timed in the same "
+                     "interleaved loop: "
+                     + "; ".join(f"{r['label']} t{r['threads']} bf16/f32 "
+                                 f"{r['ratio_f32']:.2f}× (f32 {r['tessera_f32']['median_ms']:.2f} ms)"
+                                 for r in results["rows"] if r.get("ratio_f32"))
+                     + ". % peak is against the fp32 FMA peak.")
     noisy = [f"{r['label']} t{r['threads']}" for r in results["rows"] if r["noisy"]]
     if noisy:
         notes.append(f"**Noisy rows (p90 over {NOISY_P90_OVER_MEDIAN:g}× the median): "
@@ -888,8 +929,8 @@ def main(argv):
     work = tempfile.mkdtemp(prefix="tessera-bench-")
     cpu_use = CpuUse()
     try:
-        # Quantized rows are measured against the int8 dot-product peak.
-        probe = "vnni_peak" if a.quantize else "fma_peak"
+        # int8 rows are measured against the int8 dot-product peak.
+        probe = "vnni_peak" if a.quantize and a.quantize != "bf16" else "fma_peak"
         peak, isa = measure_peak(a.threads, work, probe)
         log("[peak] " + ", ".join(f"{t} thread(s): {g:.1f} GFLOP/s" for t, g in peak.items())
             + f" ({isa})")
@@ -915,7 +956,15 @@ def main(argv):
             onnx_path = onnx_file(model, seq, a.cache_dir)
             ort_path, reference_path, extra = onnx_path, None, []
             tessera_input = onnx_path
-            if a.quantize:
+            feeds = bm.make_inputs(model, batch, seq)
+            f32_dir = None
+            if a.quantize == "bf16":
+                if not a.no_tessera:  # Tessera's f32 build, timed alongside
+                    f32_dir, _, _ = tessera_compile(compiler, onnx_path, feeds, key,
+                                                    a.cache_dir, a.compile_timeout, static)
+                reference_path, extra = onnx_path, ["--quantize=bf16"]
+                label, key = f"{label} bf16", f"{key}-bf16"
+            elif a.quantize:
                 ort_path, reference_path = ort_quantized_file(onnx_path), onnx_path
                 if a.quantize == "ort-dynamic":
                     tessera_input = ort_path
@@ -925,7 +974,6 @@ def main(argv):
                     extra += ["--calibrate",
                               calibration_sets(model, batch, seq, a.cache_dir)]
                 label, key = f"{label} {a.quantize}", f"{key}-{a.quantize}"
-            feeds = bm.make_inputs(model, batch, seq)
             tdir, terr, csecs = (None, "not run (--no-tessera)", None)
             if not a.no_tessera:
                 tdir, terr, csecs = tessera_compile(compiler, tessera_input, feeds, key,
@@ -934,7 +982,7 @@ def main(argv):
                     terr = "unsupported: " + terr
             spec = {"model": model, "batch": batch, "seq": seq, "label": label,
                     "onnx": ort_path, "reference_onnx": reference_path,
-                    "tessera_dir": tdir, "tessera_error": terr,
+                    "tessera_dir": tdir, "tessera_error": terr, "tessera_f32_dir": f32_dir,
                     "runtime_lib": runtime_lib, "threads": a.threads, "iters": a.iters,
                     "warmup": a.warmup, "settle_ms": a.settle_ms,
                     "dim_overrides": symbolic_dims(ort_path, feeds) if static else {}}

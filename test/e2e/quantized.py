@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End-to-end test of quantization (tessera-compile --quantize=int8, or
---quantize=w4[:GROUP] with --quantize): build an ONNX model, compile it with
+--quantize=w4[:GROUP] or bf16 with --quantize): build an ONNX model, compile it with
 and without --quantize, run both with tessera-run, and compare each with
 onnxruntime's float32 outputs.
 
@@ -142,7 +142,7 @@ def main():
     ap.add_argument("--max-rel-l2", type=float, default=0.1)
     ap.add_argument("--compile-arg", action="append", default=[])
     ap.add_argument("--quantize", default="int8",
-                    help="the --quantize scheme (int8, w4, w4:GROUP); its rows are "
+                    help="the --quantize scheme (int8, w4, w4:GROUP, bf16); its rows are "
                          "labelled int8 whatever the scheme")
     ap.add_argument("--calibrate", type=int, default=0,
                     help="calibrate the quantized build on this many input sets "

@@ -86,3 +86,39 @@ func.func @w4_bias_relu(%x: tensor<3x64xf32>, %b: tensor<17xf32>) -> tensor<3x17
   %0 = tsr.w4_linear %x, %p scale %s zero %z bias %b {weight_packed, group_size = 32 : i64, epilogue = #tsr<epilogue relu>} : (tensor<3x64xf32>, tensor<2x32x16xui8>, tensor<2x2x16xf32>, tensor<2x2x16xf32>, tensor<17xf32>) -> tensor<3x17xf32>
   return %0 : tensor<3x17xf32>
 }
+
+// -----
+
+// Tests that a packed bf16 linear with bias and SiLU becomes a call of
+// @__tsr_bgemm with flags hasBias | silu << 8 = 776: x enters as [1, M, K],
+// the packed bf16 weight as it is, C is a fresh [1, M, N] buffer reshaped
+// back; the helper fills the 14 words of tsr_bgemm_args_t and calls the
+// context's bgemm (offset 72).
+// CHECK-LABEL: func.func @bf16_bias_silu
+//  CHECK-SAME:   (%[[X:[^:]+]]: tensor<2x5x8xf32>, %[[B:[^:]+]]: tensor<17xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//   CHECK-NOT:   tsr.bf16_linear
+//       CHECK:   %[[X3:.+]] = tsr.reshape %[[X]]{{.*}} : tensor<2x5x8xf32> -> tensor<1x10x8xf32>
+//       CHECK:   %[[C:.+]] = memref.alloc() : memref<1x10x17xf32>
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 776 : i64
+//       CHECK:   call @__tsr_bgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]]) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xbf16, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64) -> ()
+//       CHECK:   %[[Y3:.+]] = bufferization.to_tensor %[[C]] restrict writable
+//       CHECK:   tsr.reshape %[[Y3]] : tensor<1x10x17xf32> -> tensor<2x5x17xf32>
+// CHECK-LABEL: func.func private @__tsr_bgemm
+//  CHECK-SAME:   (%[[HCTX:[^:]+]]: !llvm.ptr,
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<14 x i64>
+//       CHECK:   llvm.getelementptr %[[HCTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+//       CHECK:   llvm.getelementptr %[[HCTX]][72] : (!llvm.ptr) -> !llvm.ptr, i8
+func.func @bf16_bias_silu(%x: tensor<2x5x8xf32>, %b: tensor<17xf32>) -> tensor<2x5x17xf32> {
+  %p = tsr.constant {tsr.name = "p"} dense<1.0> : tensor<2x4x32xbf16>
+  %0 = tsr.bf16_linear %x, %p, %b {weight_packed, epilogue = #tsr<epilogue silu>} : (tensor<2x5x8xf32>, tensor<2x4x32xbf16>, tensor<17xf32>) -> tensor<2x5x17xf32>
+  return %0 : tensor<2x5x17xf32>
+}
+
+// -----
+
+// Tests that an unpacked bf16 linear is an error.
+func.func @bf16_unpacked(%x: tensor<2x8xf32>, %w: tensor<4x8xbf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'tsr.bf16_linear' op must be packed (tsr-pack-weights) to be lowered}}
+  %0 = tsr.bf16_linear %x, %w : (tensor<2x8xf32>, tensor<4x8xbf16>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

@@ -43,3 +43,23 @@ func.func @pack_w4(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %0 = tsr.w4_linear %x, %q scale %s {group_size = 2 : i64} : (tensor<3x4xf32>, tensor<2x4xui8>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// Tests that a bf16 linear's [N, K] = [2, 3] weight becomes the bf16
+// kernels' [ceil(N/16), ceil(K/2), 32] panels (row r holds, for each of 16
+// columns, its k values 2r and 2r + 1; zeros past N and K), packed once for
+// the two linears that read it.
+// W = [[1, 2, 3], [-1, -2, -3]]: row 0 is 803F0040 80BF00C0 (columns 0, 1)
+// then zeros, row 1 is 40400000 40C00000 then zeros.
+// CHECK-LABEL: func.func @pack_bf16
+//       CHECK:   %[[P:.+]] = tsr.constant {tsr.name = "w"} dense_resource<w.packed> : tensor<1x2x32xbf16>
+//       CHECK:   tsr.bf16_linear %{{.+}}, %[[P]] {weight_packed} : (tensor<3x3xf32>, tensor<1x2x32xbf16>) -> tensor<3x2xf32>
+//       CHECK:   tsr.bf16_linear %{{.+}}, %[[P]] {weight_packed} : (tensor<4x3xf32>, tensor<1x2x32xbf16>) -> tensor<4x2xf32>
+//       CHECK:   w.packed: "0x08000000803F004080BF00C0[[Z14:(00000000){14}]]4040000040C00000[[Z14]]"
+func.func @pack_bf16(%x: tensor<3x3xf32>, %y: tensor<4x3xf32>) -> (tensor<3x2xf32>, tensor<4x2xf32>) {
+  %w = tsr.constant {tsr.name = "w"} dense<[[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]> : tensor<2x3xbf16>
+  %0 = tsr.bf16_linear %x, %w : (tensor<3x3xf32>, tensor<2x3xbf16>) -> tensor<3x2xf32>
+  %1 = tsr.bf16_linear %y, %w : (tensor<4x3xf32>, tensor<2x3xbf16>) -> tensor<4x2xf32>
+  return %0, %1 : tensor<3x2xf32>, tensor<4x2xf32>
+}

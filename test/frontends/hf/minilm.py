@@ -381,7 +381,7 @@ def main():
     q.add_argument("--workdir", required=True)
     q.add_argument("--min-mean", type=float, default=0.995)
     q.add_argument("--min-worst", type=float, default=0.99)
-    q.add_argument("--quantize", default="int8", help="the --quantize scheme (int8, w4, w4:G)")
+    q.add_argument("--quantize", default="int8", help="the --quantize scheme (int8, w4, w4:G, bf16)")
     q.add_argument("--skip", action="append", default=[], help="a --quantize-skip glob")
     q.add_argument("--max-size-ratio", type=float, default=1.0,
                    help="the quantized model.tsr's size over the f32 one's, at most")

@@ -11,7 +11,7 @@
 // through the same tsr_kernel_context_t that generated code uses. Compare
 // with tessera-sgemm-bench on the same shapes.
 //
-//   tessera-bgemm-bench [--isa=generic|avx2|avx512-bf16|amx] [--seconds=S]
+//   tessera-bgemm-bench [--isa=generic|avx2|avx512|avx512-bf16|amx] [--seconds=S]
 //                       [--threads=T] [--shape=MxNxK]...
 //
 //===----------------------------------------------------------------------===//
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     if (arg.rfind("--isa=", 0) == 0) {
       std::string name = arg.substr(6);
       bool found = false;
-      for (BgemmIsa candidate : {BgemmIsa::Generic, BgemmIsa::Avx2,
+      for (BgemmIsa candidate : {BgemmIsa::Generic, BgemmIsa::Avx2, BgemmIsa::Avx512,
                                  BgemmIsa::Avx512Bf16, BgemmIsa::Amx})
         if (name == getBgemmIsaName(candidate)) {
           isa = candidate;

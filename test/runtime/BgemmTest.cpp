@@ -36,7 +36,7 @@ namespace {
 
 std::vector<BgemmIsa> supportedBgemmIsas() {
   std::vector<BgemmIsa> isas;
-  for (BgemmIsa isa : {BgemmIsa::Generic, BgemmIsa::Avx2,
+  for (BgemmIsa isa : {BgemmIsa::Generic, BgemmIsa::Avx2, BgemmIsa::Avx512,
                        BgemmIsa::Avx512Bf16, BgemmIsa::Amx})
     if (isBgemmIsaSupported(isa))
       isas.push_back(isa);

@@ -216,6 +216,8 @@ const char *tessera::runtime::getBgemmIsaName(BgemmIsa isa) {
     return "generic";
   case BgemmIsa::Avx2:
     return "avx2";
+  case BgemmIsa::Avx512:
+    return "avx512";
   case BgemmIsa::Avx512Bf16:
     return "avx512-bf16";
   case BgemmIsa::Amx:
@@ -231,6 +233,8 @@ bool tessera::runtime::isBgemmIsaSupported(BgemmIsa isa) {
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
   case BgemmIsa::Avx2:
     return isSgemmIsaSupported(SgemmIsa::Avx2);
+  case BgemmIsa::Avx512:
+    return isSgemmIsaSupported(SgemmIsa::Avx512);
   case BgemmIsa::Avx512Bf16:
     __builtin_cpu_init();
     return isSgemmIsaSupported(SgemmIsa::Avx512) &&
@@ -247,7 +251,14 @@ bool tessera::runtime::isBgemmIsaSupported(BgemmIsa isa) {
 }
 
 BgemmIsa tessera::runtime::getBestBgemmIsa() {
-  for (BgemmIsa isa : {BgemmIsa::Amx, BgemmIsa::Avx512Bf16, BgemmIsa::Avx2})
+  if (isBgemmIsaSupported(BgemmIsa::Amx))
+    return BgemmIsa::Amx;
+#if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
+  __builtin_cpu_init();
+  if (__builtin_cpu_is("amd") && isBgemmIsaSupported(BgemmIsa::Avx512Bf16))
+    return BgemmIsa::Avx512Bf16;
+#endif
+  for (BgemmIsa isa : {BgemmIsa::Avx512, BgemmIsa::Avx2})
     if (isBgemmIsaSupported(isa))
       return isa;
   return BgemmIsa::Generic;
@@ -258,6 +269,8 @@ const BgemmKernelSet &tessera::runtime::getBgemmKernels(BgemmIsa isa) {
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
   case BgemmIsa::Avx2:
     return getAvx2BgemmKernels();
+  case BgemmIsa::Avx512:
+    return getAvx512BgemmKernels();
   case BgemmIsa::Avx512Bf16:
     return getAvx512Bf16BgemmKernels();
   case BgemmIsa::Amx:

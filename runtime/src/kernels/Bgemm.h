@@ -25,13 +25,18 @@ class ThreadPool;
 class QgemmWorkspace;
 struct BgemmKernelSet;
 
-/// Instruction sets with a bf16 GEMM micro-kernel.
-enum class BgemmIsa { Generic, Avx2, Avx512Bf16, Amx };
+/// Instruction sets with a bf16 GEMM micro-kernel: Avx512 widens the bf16
+/// weights to f32 in registers, Avx512Bf16 multiplies bf16 pairs
+/// (vdpbf16ps).
+enum class BgemmIsa { Generic, Avx2, Avx512, Avx512Bf16, Amx };
 
 const char *getBgemmIsaName(BgemmIsa isa);
 /// Whether this build has the kernel and this CPU can run it.
 bool isBgemmIsaSupported(BgemmIsa isa);
-/// The fastest supported ISA.
+/// The fastest supported ISA: AMX, else vdpbf16ps on AMD (Zen 4 runs it
+/// at the FMA instruction rate, twice the FMA's flops), else the widening
+/// AVX-512 kernel (Intel cores run vdpbf16ps at half the FMA rate), else
+/// AVX2.
 BgemmIsa getBestBgemmIsa();
 /// The kernels of a supported ISA.
 const BgemmKernelSet &getBgemmKernels(BgemmIsa isa);

@@ -89,8 +89,9 @@ void packBgemmABf16(const float *a, int64_t rowStride, int64_t colStride,
 const BgemmKernelSet &getGenericBgemmKernels();
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
 const BgemmKernelSet &getAvx2BgemmKernels();
+const BgemmKernelSet &getAvx512BgemmKernels();
 const BgemmKernelSet &getAvx512Bf16BgemmKernels();
-/// AMX-BF16 tiles (K a multiple of 32; the AVX-512 BF16 set otherwise).
+/// AMX-BF16 tiles (K a multiple of 32, M >= 4; the AVX-512 set otherwise).
 const BgemmKernelSet &getAmxBgemmKernels();
 #endif
 

@@ -551,7 +551,11 @@ def worker(spec_path, result_path):
         for _ in range(spec["warmup"]):
             warm_ort.append(ort_run()[0])
             if ts32 is not None:
-                ts32.run()
+                try:
+                    ts32.run()
+                except trt.TesseraError as e:
+                    log(f"[run] {spec['label']} t{T}: tessera f32 build failed: {e}")
+                    ts32 = None
             if tsr_ok:
                 t = tsr_run()
                 tsr_ok = t is not None
@@ -562,6 +566,7 @@ def worker(spec_path, result_path):
 
         # Timed runs, interleaved; the engine that goes first rotates.
         engines = ["tsr", "ort"] + (["tsr32"] if ts32 is not None else [])
+        f32_ok = ts32 is not None
         for i in range(spec["iters"]):
             shift = i % len(engines)
             order = engines[shift:] + engines[:shift]
@@ -573,7 +578,13 @@ def worker(spec_path, result_path):
                 if eng == "ort":
                     row["ort_ms"].append(ort_run()[0] * 1e3)
                 elif eng == "tsr32":
-                    row["tessera_f32_ms"].append(ts32.run() * 1e3)
+                    if not f32_ok:
+                        continue
+                    try:
+                        row["tessera_f32_ms"].append(ts32.run() * 1e3)
+                    except trt.TesseraError as e:
+                        log(f"[run] {spec['label']} t{T}: tessera f32 build failed: {e}")
+                        f32_ok = False
                 elif tsr_ok:
                     t = tsr_run()
                     tsr_ok = t is not None

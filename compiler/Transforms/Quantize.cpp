@@ -89,6 +89,10 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
 
   ResourceBlobUses blobUses;
   int64_t embeddingTables = 0;
+  /// The bf16 weights made so far, by (f32 value, transposed): tied
+  /// linears, and an embedding table that is also the LM head's weight,
+  /// share one.
+  DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> bf16Weights;
 
   void runOnOperation() override {
     SmallVector<llvm::GlobPattern> globs;
@@ -120,7 +124,6 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     }
     blobUses.count(getOperation());
     DenseMap<std::pair<Attribute, unsigned>, QuantizedWeight> cache;
-    DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> bf16Cache;
     SmallVector<tsr::LinearOp> linears;
     getOperation().walk([&](tsr::LinearOp op) { linears.push_back(op); });
     for (tsr::LinearOp op : linears) {
@@ -135,7 +138,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
         continue;
       }
       if (scheme == "bf16") {
-        convertToBf16(op, w, bf16Cache);
+        convertToBf16(op, w);
         continue;
       }
       std::optional<InputRange> range = inputRange(op, w);
@@ -293,13 +296,11 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
   /// Replaces `op` by a tsr.bf16_linear of its weight `w` ([N, K] after
   /// the transpose, if any) rounded to bf16; a weight several linears read
   /// is converted once.
-  void convertToBf16(
-      tsr::LinearOp op, const WeightSource &w,
-      DenseMap<std::pair<Attribute, unsigned>, tsr::ConstantOp> &done) {
+  void convertToBf16(tsr::LinearOp op, const WeightSource &w) {
     auto key = std::make_pair(Attribute(w.value), w.transposed ? 1u : 0u);
-    auto it = done.find(key);
+    auto it = bf16Weights.find(key);
     tsr::ConstantOp values;
-    if (it != done.end() && it->second->getBlock() == op->getBlock() &&
+    if (it != bf16Weights.end() && it->second->getBlock() == op->getBlock() &&
         it->second->isBeforeInBlock(op)) {
       values = it->second;
     } else {
@@ -323,7 +324,7 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       values = cast<tsr::ConstantOp>(createBlobConstant(
           b, op.getLoc(), RankedTensorType::get({n, k}, b.getBF16Type()), name,
           name, std::move(blob)));
-      done[key] = values;
+      bf16Weights[key] = values;
     }
     OpBuilder b(op);
     auto converted = tsr::Bf16LinearOp::create(
@@ -348,6 +349,13 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       auto table = op.getInput().getDefiningOp<tsr::ConstantOp>();
       auto type = cast<RankedTensorType>(op.getInput().getType());
       Value values = done.lookup(table);
+      // The table as a linear's weight [N, K] = [V, D] (an LM head tied to
+      // the embeddings), converted right after it: the same bf16 values.
+      if (auto linear = bf16Weights.find({table.getValue(), 0u});
+          !values && linear != bf16Weights.end() &&
+          linear->second->getBlock() == table->getBlock() &&
+          table->isBeforeInBlock(linear->second))
+        values = linear->second.getResult();
       if (!values) {
         std::vector<char> storage;
         ArrayRef<char> bytes =
@@ -437,6 +445,15 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       return std::string("a linear whose weight is not a compile-time constant");
     ArrayRef<int64_t> shape = w->value.getShapedType().getShape();
     int64_t k = w->transposed ? shape[0] : shape[1];
+    // The w4 and bf16 ops take K and N static (read off the input and the
+    // result).
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto out = cast<RankedTensorType>(op.getType());
+    if ((scheme == "w4" || scheme == "bf16") &&
+        (in.getRank() < 1 || out.getRank() < 1 ||
+         in.isDynamicDim(in.getRank() - 1) ||
+         out.isDynamicDim(out.getRank() - 1)))
+      return "'" + weightName(*w) + "': K or N is dynamic";
     if (scheme == "w4" && k % groupSize != 0)
       return "'" + weightName(*w) + "': K = " + std::to_string(k) +
              " is not a multiple of the group size " +

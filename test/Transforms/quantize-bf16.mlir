@@ -57,3 +57,32 @@ func.func @bf16_embedding(%ids: tensor<2x?xi64>, %ids2: tensor<3xi64>) -> (tenso
   %e2 = tsr.gather %wte[%ids2] {axis = 0 : i64} : (tensor<1024x64xf32>, tensor<3xi64>) -> tensor<3x64xf32>
   return %e, %e2 : tensor<2x?x64xf32>, tensor<3x64xf32>
 }
+
+// -----
+
+// Tests that a linear whose K is dynamic stays f32 (tsr.bf16_linear takes
+// K static), and says why.
+// CHECK-LABEL: func.func @bf16_dynamic_k
+//       CHECK:   tsr.linear
+func.func @bf16_dynamic_k(%x: tensor<5x?xf32>) -> tensor<5x2xf32> {
+  %w = tsr.constant {tsr.name = "dyn.weight"} dense<1.0> : tensor<2x3xf32>
+  // expected-remark @+1 {{not quantized: 'dyn.weight': K or N is dynamic}}
+  %0 = tsr.linear %x, %w : (tensor<5x?xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
+  return %0 : tensor<5x2xf32>
+}
+
+// -----
+
+// Tests that an embedding table that is also a linear's weight (an LM head
+// tied to the embeddings) becomes one bf16 constant for both.
+// CHECK-LABEL: func.func @bf16_tied_head
+//       CHECK:   %[[T:.+]] = tsr.constant {tsr.name = "wte.bf16"} dense_resource<wte.bf16> : tensor<1024x64xbf16>
+//   CHECK-NOT:   tsr.constant
+//       CHECK:   tsr.gather %[[T]][%arg0]
+//       CHECK:   tsr.bf16_linear %{{.+}}, %[[T]] :
+func.func @bf16_tied_head(%ids: tensor<5xi64>) -> tensor<5x1024xf32> {
+  %wte = tsr.constant {tsr.name = "wte"} dense<0.5> : tensor<1024x64xf32>
+  %e = tsr.gather %wte[%ids] {axis = 0 : i64} : (tensor<1024x64xf32>, tensor<5xi64>) -> tensor<5x64xf32>
+  %0 = tsr.linear %e, %wte : (tensor<5x64xf32>, tensor<1024x64xf32>) -> tensor<5x1024xf32>
+  return %0 : tensor<5x1024xf32>
+}

@@ -233,8 +233,8 @@ LogicalResult LinearOp::verify() {
 LogicalResult QuantizedLinearOp::verify() {
   RankedTensorType in = getInput().getType();
   RankedTensorType w = getWeight().getType();
-  if (in.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
+  if (in.getRank() < 1 || getType().getRank() < 1)
+    return emitOpError("input and result must have rank >= 1");
   int64_t k = in.getShape().back(), n;
   if (getWeightPacked()) {
     // [ceil(N/16), ceil(K/4), 64]; N comes from the result, K from the input.
@@ -316,8 +316,8 @@ LogicalResult QuantizedLinearOp::verify() {
 LogicalResult W4LinearOp::verify() {
   RankedTensorType in = getInput().getType();
   RankedTensorType w = getWeight().getType();
-  if (in.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
+  if (in.getRank() < 1 || getType().getRank() < 1)
+    return emitOpError("input and result must have rank >= 1");
   int64_t k = in.getShape().back(), n = getType().getShape().back();
   int64_t group = static_cast<int64_t>(getGroupSize());
   if (group <= 0 || group % 2 != 0)
@@ -356,8 +356,8 @@ LogicalResult W4LinearOp::verify() {
 LogicalResult Bf16LinearOp::verify() {
   RankedTensorType in = getInput().getType();
   RankedTensorType w = getWeight().getType();
-  if (in.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
+  if (in.getRank() < 1 || getType().getRank() < 1)
+    return emitOpError("input and result must have rank >= 1");
   int64_t k = in.getShape().back(), n = getType().getShape().back();
   if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
     return emitOpError("K and N must be static");

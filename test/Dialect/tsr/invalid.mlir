@@ -255,7 +255,7 @@ func.func @quantized_linear_smooth_dynamic(%x: tensor<2x8xf32>, %w: tensor<4x8xi
 
 // Tests that quantized_linear rejects a scalar input.
 func.func @ql_rank0(%x: tensor<f32>, %w: tensor<4x1xi8>, %s: tensor<4xf32>) {
-  // expected-error @+1 {{'tsr.quantized_linear' op input must have rank >= 1}}
+  // expected-error @+1 {{'tsr.quantized_linear' op input and result must have rank >= 1}}
   %0 = tsr.quantized_linear %x, %w scale %s : (tensor<f32>, tensor<4x1xi8>, tensor<4xf32>) -> tensor<4xf32>
   return
 }
@@ -1011,5 +1011,31 @@ func.func @bf16_k_limit(%x: tensor<1x16386xf32>, %w: tensor<3x16386xbf16>) {
 func.func @bf16_bias_shape(%x: tensor<2x64xf32>, %w: tensor<3x64xbf16>, %b: tensor<4xf32>) {
   // expected-error @+1 {{'tsr.bf16_linear' op bias must be [N] with N = 3}}
   %0 = tsr.bf16_linear %x, %w, %b : (tensor<2x64xf32>, tensor<3x64xbf16>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a bf16 linear's result has rank >= 1 (its N is the last dim).
+func.func @bf16_rank0_result(%x: tensor<2x64xf32>, %w: tensor<3x64xbf16>) {
+  // expected-error @+1 {{'tsr.bf16_linear' op input and result must have rank >= 1}}
+  %0 = tsr.bf16_linear %x, %w : (tensor<2x64xf32>, tensor<3x64xbf16>) -> tensor<f32>
+  return
+}
+
+// -----
+
+// Tests the same of the int8 and 4-bit linears.
+func.func @quantized_rank0_result(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'tsr.quantized_linear' op input and result must have rank >= 1}}
+  %0 = tsr.quantized_linear %x, %w scale %s : (tensor<2x8xf32>, tensor<4x8xi8>, tensor<4xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @w4_rank0_result(%x: tensor<2x64xf32>, %q: tensor<3x64xui8>, %s: tensor<2x3xf32>) {
+  // expected-error @+1 {{'tsr.w4_linear' op input and result must have rank >= 1}}
+  %0 = tsr.w4_linear %x, %q scale %s {group_size = 32 : i64} : (tensor<2x64xf32>, tensor<3x64xui8>, tensor<2x3xf32>) -> tensor<f32>
   return
 }

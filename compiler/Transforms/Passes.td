@@ -322,7 +322,7 @@ def TsrLowerQuantizedOpsPass
 }
 
 def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
-  let summary = "Turns fp32 linears with constant weights into int8 tsr.quantized_linear.";
+  let summary = "Turns fp32 linears with constant weights into int8, 4-bit or bf16 linears.";
   let description = [{
     Dynamic int8 quantization, the scheme `onnxruntime.quantization`'s
     `quantize_dynamic` and PyTorch's dynamic quantization use for
@@ -390,7 +390,23 @@ def TsrQuantizePass : Pass<"tsr-quantize", "ModuleOp"> {
       `int8`, with a remark.
     - `scheme=w4`: the clip search weighs each weight's squared error by
       its input channel's max |x|^2 (activation-aware rounding: an error
-      on a large channel costs more in the product).
+      on a large channel costs more in the product). With `tsr.input_gram`
+      too (`[K, K]`, the calibration inputs' sum of x xᵀ, which
+      tessera-compile adds for w4), GPTQ: the columns are quantized in
+      order and each one's rounding error is spread over the columns not
+      yet quantized through the upper Cholesky factor of (H + 1% of its
+      mean diagonal)⁻¹, minimizing the product's error on the calibration
+      inputs rather than the weights'; a group's scale and zero point come
+      from the updated weights when its first column comes up, the clip
+      search weighted by H's diagonal. The attribute is dropped (and its
+      blob freed) by this pass.
+
+    With `scheme=bf16` the same linears become `tsr.bf16_linear`: the
+    weight rounded to bf16 (nearest even), the activations rounded to bf16
+    in the kernel, f32 sums; K at most 16384. Embedding tables become bf16
+    (a gather of the bf16 table and an exact cast) instead of int8. A weight
+    read by several linears, or an embedding table that is also a linear's
+    weight (a tied LM head), is converted once.
 
     Before:
     ```mlir

@@ -84,6 +84,120 @@ W4Group quantizeW4Group(ArrayRef<float> ws, ArrayRef<float> importance) {
   return best;
 }
 
+/// U, upper triangular with H⁻¹ = Uᵀ U, of the symmetric positive definite
+/// [k, k] `h` (row-major), or empty when h is not positive definite. With
+/// J the reversal of the indices, J H J = L Lᵀ (Cholesky) gives H = Ũ Ũᵀ
+/// with Ũ = J L J upper, and U = Ũ⁻¹ = J L⁻¹ J: one factorization and one
+/// triangular inverse.
+std::vector<double> inverseCholeskyUpper(const std::vector<double> &h,
+                                         int64_t k) {
+  std::vector<double> l(k * k, 0.0);
+  auto hr = [&](int64_t i, int64_t j) { return h[(k - 1 - i) * k + (k - 1 - j)]; };
+  for (int64_t j = 0; j < k; ++j) {
+    const double *lj = l.data() + j * k;
+    double d = hr(j, j);
+    for (int64_t p = 0; p < j; ++p)
+      d -= lj[p] * lj[p];
+    if (!(d > 0.0) || !std::isfinite(d))
+      return {};
+    double root = std::sqrt(d);
+    l[j * k + j] = root;
+    for (int64_t i = j + 1; i < k; ++i) {
+      const double *li = l.data() + i * k;
+      double sum = hr(i, j);
+      for (int64_t p = 0; p < j; ++p)
+        sum -= li[p] * lj[p];
+      l[i * k + j] = sum / root;
+    }
+  }
+  // X = L⁻¹, row by row: X[i, :] = (e_i - Σ_{p<i} L[i, p] X[p, :]) / L[i, i].
+  std::vector<double> x(k * k, 0.0);
+  for (int64_t i = 0; i < k; ++i) {
+    double *xi = x.data() + i * k;
+    xi[i] = 1.0;
+    for (int64_t p = 0; p < i; ++p) {
+      double f = l[i * k + p];
+      const double *xp = x.data() + p * k;
+      for (int64_t c = 0; c <= p; ++c)
+        xi[c] -= f * xp[c];
+    }
+    double inv = 1.0 / l[i * k + i];
+    for (int64_t c = 0; c <= i; ++c)
+      xi[c] *= inv;
+  }
+  std::vector<double> u(k * k);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      u[i * k + j] = x[(k - 1 - i) * k + (k - 1 - j)];
+  return u;
+}
+
+/// GPTQ (Frantar et al., 2022) for the 4-bit groups: quantizes the rows of
+/// `w` ([n, k] row-major, updated in place) column by column, and spreads
+/// each column's rounding error over the columns not yet quantized through
+/// the inverse of H = `gram` + 1% of its mean diagonal, so that what is
+/// minimized is the error of the product on the calibration inputs, not of
+/// the weights. A group's scale and zero point are chosen when its first
+/// column comes up, from the updated weights (quantizeW4Group, its error
+/// weighted by H's diagonal). Inputs that were always zero get zero
+/// weights. Writes q ([n, k]) and the [k / group, n] params; false when H
+/// is unusable (the caller rounds to nearest instead).
+bool quantizeW4Gptq(std::vector<float> &w, int64_t n, int64_t k,
+                    int64_t group, ArrayRef<float> gram, uint8_t *q,
+                    float *scales, float *zeros) {
+  std::vector<double> h(gram.begin(), gram.end());
+  double meanDiag = 0.0;
+  for (int64_t i = 0; i < k; ++i)
+    meanDiag += h[i * k + i];
+  meanDiag /= static_cast<double>(k);
+  if (!(meanDiag > 0.0) || !std::isfinite(meanDiag))
+    return false;
+  std::vector<float> importance(k);
+  for (int64_t i = 0; i < k; ++i) {
+    if (h[i * k + i] <= 0.0) { // a dead input: its weights do nothing
+      h[i * k + i] = 1.0;
+      for (int64_t r = 0; r < n; ++r)
+        w[r * k + i] = 0.0f;
+    }
+    importance[i] = static_cast<float>(std::max(h[i * k + i], 1e-12));
+    h[i * k + i] += 0.01 * meanDiag;
+  }
+  std::vector<double> u = inverseCholeskyUpper(h, k);
+  if (u.empty())
+    return false;
+  std::vector<float> uf(u.begin(), u.end());
+  constexpr int64_t kRows = 16; // rows sharing each row of U while in cache
+  std::vector<W4Group> current(kRows);
+  std::vector<float> err(kRows);
+  for (int64_t r0 = 0; r0 < n; r0 += kRows) {
+    int64_t rows = std::min(kRows, n - r0);
+    for (int64_t i = 0; i < k; ++i) {
+      if (i % group == 0)
+        for (int64_t r = 0; r < rows; ++r) {
+          float *wr = w.data() + (r0 + r) * k;
+          current[r] = quantizeW4Group(ArrayRef<float>(wr + i, group),
+                                       ArrayRef<float>(importance).slice(i, group));
+          scales[(i / group) * n + r0 + r] = current[r].scale;
+          zeros[(i / group) * n + r0 + r] = current[r].zero;
+        }
+      const float *ui = uf.data() + i * k;
+      for (int64_t r = 0; r < rows; ++r) {
+        float v = w[(r0 + r) * k + i];
+        uint8_t qv = current[r].q(v);
+        q[(r0 + r) * k + i] = qv;
+        float back = (static_cast<float>(qv) - current[r].zero) * current[r].scale;
+        err[r] = (v - back) / ui[i];
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        float *wr = w.data() + (r0 + r) * k;
+        for (int64_t j = i + 1; j < k; ++j)
+          wr[j] -= err[r] * ui[j];
+      }
+    }
+  }
+  return true;
+}
+
 struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
   using Base::Base;
 
@@ -220,6 +334,8 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       convertEmbeddingsToBf16(globs);
     else
       quantizeEmbeddings(globs);
+    // The x xᵀ sums of calibration are for this pass alone.
+    getOperation().walk([](Operation *op) { dropGram(op); });
   }
 
   /// Embedding tables: every tsr.gather along axis 0 of a constant f32
@@ -526,8 +642,30 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
         importance[col] = std::max(m * m, 1e-12f);
       }
     }
+    // With the calibration's x xᵀ sums, GPTQ; else round to nearest.
+    bool gptq = false;
+    if (auto gram = op->getAttrOfType<ElementsAttr>(tsr::kInputGramAttr)) {
+      std::vector<char> gramStorage;
+      ArrayRef<char> gramBytes;
+      if (gram.getNumElements() == k * k && gram.getElementType().isF32())
+        gramBytes = constantBytes(gram, gramStorage);
+      if (gramBytes.size() == static_cast<size_t>(k * k) * sizeof(float)) {
+        std::vector<float> weights(n * k);
+        for (int64_t row = 0; row < n; ++row)
+          for (int64_t col = 0; col < k; ++col)
+            weights[row * k + col] = at(row, col);
+        gptq = quantizeW4Gptq(
+            weights, n, k, groupSize,
+            ArrayRef<float>(reinterpret_cast<const float *>(gramBytes.data()),
+                            k * k),
+            q, scales, zeros);
+        if (!gptq)
+          op.emitRemark("GPTQ skipped: the calibration's x x^T is not "
+                        "positive definite; rounded to nearest");
+      }
+    }
     std::vector<float> group(groupSize);
-    for (int64_t row = 0; row < n; ++row)
+    for (int64_t row = 0; row < n && !gptq; ++row)
       for (int64_t g = 0; g < groups; ++g) {
         for (int64_t i = 0; i < groupSize; ++i)
           group[i] = at(row, g * groupSize + i);
@@ -563,8 +701,20 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
         op.getEpilogueAttr(), /*weight_packed=*/nullptr);
     Value oldWeight = op.getWeight();
     op.replaceAllUsesWith(quantized.getResult());
+    dropGram(op);
     op.erase();
     blobUses.eraseIfUnused(oldWeight);
+  }
+
+  /// Removes tsr.input_gram from `op` and frees its blob (K² floats).
+  static void dropGram(Operation *op) {
+    Attribute gram = op->getAttr(tsr::kInputGramAttr);
+    if (!gram)
+      return;
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(gram))
+      if (auto *entry = resource.getRawHandle().getResource())
+        entry->setBlob(AsmResourceBlob());
+    op->removeAttr(tsr::kInputGramAttr);
   }
 
   /// Each input channel's calibrated range.

@@ -35,3 +35,4 @@ func.func @w4_odd_k(%x: tensor<5x3xf32>) -> tensor<5x2xf32> {
   %0 = tsr.linear %x, %w : (tensor<5x3xf32>, tensor<2x3xf32>) -> tensor<5x2xf32>
   return %0 : tensor<5x2xf32>
 }
+

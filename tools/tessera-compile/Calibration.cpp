@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "Calibration.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 #include "RuntimeHandles.h"
 #include "TensorFile.h"
 #include "compiler/Codegen/CPU/MemoryPlan.h"
@@ -18,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -95,9 +98,37 @@ std::string emitModel(ModuleOp module, const PipelineOptions &options,
 
 /// Runs the build in `dir` on every set, folding outputs [first, first +
 /// ranges.size()) into `ranges` (per channel of the last dim).
+/// gram += Σ_r x_r x_rᵀ over the `rows` rows of `data` ([rows, k]), the
+/// upper triangle summed and mirrored (a row with a NaN or an infinity is
+/// skipped: it says nothing of the correlations).
+void accumulateGram(const float *data, int64_t rows, int64_t k,
+                    std::vector<float> &gram) {
+  std::vector<double> sum(k * k, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *x = data + r * k;
+    if (!std::all_of(x, x + k, [](float v) { return std::isfinite(v); }))
+      continue;
+    for (int64_t i = 0; i < k; ++i) {
+      double xi = x[i];
+      if (xi == 0.0)
+        continue;
+      double *row = sum.data() + i * k;
+      for (int64_t j = i; j < k; ++j)
+        row[j] += xi * x[j];
+    }
+  }
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i; j < k; ++j) {
+      gram[i * k + j] += static_cast<float>(sum[i * k + j]);
+      if (j != i)
+        gram[j * k + i] = gram[i * k + j];
+    }
+}
+
 std::string runSets(const std::string &dir,
                     const std::vector<std::string> &sets, size_t first,
-                    std::vector<ChannelRange> &ranges) {
+                    std::vector<ChannelRange> &ranges, bool gram,
+                    int64_t &grams) {
   llvm::SmallString<256> modelPath(dir);
   llvm::sys::path::append(modelPath, "model.tsr");
   tsr_model_t *rawModel = nullptr;
@@ -178,6 +209,13 @@ std::string runSets(const std::string &dir,
       if (static_cast<int64_t>(range.lo.size()) != k)
         return "the f32 build for calibration changed a channel count";
       const float *data = static_cast<const float *>(out.data);
+      if (gram && range.gram.empty() && k <= kMaxGramK &&
+          (grams + k * k) * int64_t(sizeof(float)) <= kMaxGramBytes) {
+        range.gram.assign(k * k, 0.0f);
+        grams += k * k;
+      }
+      if (!range.gram.empty())
+        accumulateGram(data, rows, k, range.gram);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < k; ++c) {
           float x = data[r * k + c];
@@ -208,7 +246,8 @@ struct ScratchDir {
 } // namespace
 
 std::string calibrate(GraphBuilder build, const PipelineOptions &options,
-                      const std::string &dir, CalibrationResult &result) {
+                      const std::string &dir, CalibrationResult &result,
+                      bool gram) {
   std::vector<std::string> sets;
   if (std::string error = listSets(dir, sets); !error.empty())
     return error;
@@ -273,7 +312,7 @@ std::string calibrate(GraphBuilder build, const PipelineOptions &options,
 
   std::vector<ChannelRange> ranges(count);
   if (std::string error = runSets(std::string(scratch.path), sets, first,
-                                  ranges);
+                                  ranges, gram, result.grams);
       !error.empty())
     return error;
   for (size_t i = 0; i < outputOf.size(); ++i)
@@ -301,6 +340,14 @@ int64_t annotateRanges(ModuleOp module, const CalibrationResult &result) {
                 DenseElementsAttr::get(type, llvm::ArrayRef(range.lo)));
     op->setAttr(tsr::kInputMaxAttr,
                 DenseElementsAttr::get(type, llvm::ArrayRef(range.hi)));
+    if (static_cast<int64_t>(range.gram.size()) == k * k)
+      op->setAttr(tsr::kInputGramAttr,
+                  DenseResourceElementsAttr::get(
+                      RankedTensorType::get({k, k},
+                                            Float32Type::get(op.getContext())),
+                      "input_gram",
+                      HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                          llvm::ArrayRef(range.gram))));
     ++annotated;
   });
   return annotated;

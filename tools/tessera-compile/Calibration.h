@@ -33,10 +33,18 @@
 
 namespace tessera {
 
-/// The range of each input channel of one linear over the calibration runs.
+/// The range of each input channel of one linear over the calibration runs
+/// and, when asked for, the sum of x xᵀ over every input row ([K, K]
+/// row-major: GPTQ's Hessian, up to a factor).
 struct ChannelRange {
   std::vector<float> lo, hi;
+  std::vector<float> gram;
 };
+
+/// The widest input whose x xᵀ calibration sums (K² floats), and the most
+/// bytes of them in all; past either, linears get ranges only.
+inline constexpr int64_t kMaxGramK = 8192;
+inline constexpr int64_t kMaxGramBytes = int64_t(1) << 30;
 
 /// What calibrate() found: per tsr.linear of the first entry, in walk order
 /// after the graph pipeline, its input's channel ranges (nullopt for a
@@ -45,6 +53,7 @@ struct CalibrationResult {
   std::vector<std::optional<ChannelRange>> linears;
   int64_t sets = 0;
   int64_t instrumented = 0; // distinct linear inputs observed
+  int64_t grams = 0;        // of them, those with x xᵀ sums
 };
 
 /// Imports the model into `context` and runs the graph pipeline on it.
@@ -55,13 +64,17 @@ using GraphBuilder =
 /// graph pipeline of `build`, then the f32 prepare and codegen pipelines of
 /// `options`, for this machine's CPU whatever `options` says: the build
 /// runs here), with scratch files under a temporary directory that is
-/// removed. Returns "" or an error message (naming the set and input).
+/// removed. With `gram`, also sums x xᵀ per input (within kMaxGramK and
+/// kMaxGramBytes). Returns "" or an error message (naming the set and
+/// input).
 std::string calibrate(GraphBuilder build, const PipelineOptions &options,
-                      const std::string &dir, CalibrationResult &result);
+                      const std::string &dir, CalibrationResult &result,
+                      bool gram = false);
 
 /// Puts result.linears onto the tsr.linear ops of `module`'s first entry
-/// (same walk order) as tsr.input_min / tsr.input_max. Returns the number
-/// of linears annotated.
+/// (same walk order) as tsr.input_min / tsr.input_max, and the x xᵀ sums as
+/// tsr.input_gram (a resource blob). Returns the number of linears
+/// annotated.
 int64_t annotateRanges(mlir::ModuleOp module, const CalibrationResult &result);
 
 } // namespace tessera

@@ -462,7 +462,8 @@ int main(int argc, char **argv) {
             return nullptr;
           return std::move(*again);
         },
-        options, calibrateDir, *calibration);
+        options, calibrateDir, *calibration,
+        /*gram=*/llvm::StringRef(quantize).starts_with("w4"));
     if (!error.empty())
       return fail(error);
     calibrationTimer.stop();
@@ -537,7 +538,11 @@ int main(int argc, char **argv) {
     int64_t annotated = tessera::annotateRanges(*module, *calibration);
     llvm::outs() << "tessera-compile: calibrated " << annotated
                  << " linears (" << calibration->instrumented
-                 << " distinct inputs) over " << calibration->sets
+                 << " distinct inputs"
+                 << (calibration->grams
+                         ? ", their x xT sums kept for GPTQ"
+                         : "")
+                 << ") over " << calibration->sets
                  << " input set" << (calibration->sets == 1 ? "" : "s")
                  << " from " << calibrateDir << "\n";
   }

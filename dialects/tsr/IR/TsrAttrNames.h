@@ -32,6 +32,10 @@ inline constexpr llvm::StringLiteral kCalibrationOutputAttr =
 /// minimum and maximum over the calibration runs, [K] f32.
 inline constexpr llvm::StringLiteral kInputMinAttr = "tsr.input_min";
 inline constexpr llvm::StringLiteral kInputMaxAttr = "tsr.input_max";
+/// On a tsr.linear (tessera-compile --calibrate, for w4): the sum of x xᵀ
+/// over the calibration runs' input rows, [K, K] f32 (GPTQ's Hessian up to
+/// a factor); tsr-quantize consumes and drops it.
+inline constexpr llvm::StringLiteral kInputGramAttr = "tsr.input_gram";
 
 } // namespace mlir::tsr
 

@@ -9,12 +9,14 @@
 // This times one LLaMA-7B-shaped layer's projections (q, k, v, o: 4096 x
 // 4096; gate, up: 4096 -> 11008; down: 11008 -> 4096; 202M weights, 808 MB
 // in f32) per token with the f32 SGEMM (weights packed as the compiler
-// packs them) and with the 4-bit GEMM (group 32 or 128, with zero points),
+// packs them) and with the 4-bit GEMM (group 32 or 128, with zero points;
+// f16 group parameters, as tessera-compile makes them, or f32 with --f32-params),
 // interleaved, on 1 and 2 threads, through the kernel context generated
 // code uses; prints the median time per sweep, the effective bandwidth
 // (weight bytes / time) and the f32 / w4 ratio.
 //
 //   tessera-w4gemm-bench [--group=G] [--reps=N] [--threads=T] [--m=M]
+//                        [--f32-params]
 //
 //===----------------------------------------------------------------------===//
 #include "KernelRuntime.h"
@@ -39,6 +41,7 @@ struct Matrix {
   std::vector<float> packedF32;
   std::vector<uint8_t> packedW4;
   std::vector<float> scale, zero;
+  std::vector<uint16_t> scale16, zero16;
 };
 
 double now() {
@@ -51,6 +54,7 @@ double now() {
 
 int main(int argc, char **argv) {
   int64_t group = 32, reps = 15, m = 1;
+  bool f16 = true;
   unsigned maxThreads = 2;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -62,8 +66,11 @@ int main(int argc, char **argv) {
       maxThreads = std::max(1, std::atoi(arg.c_str() + 10));
     else if (arg.rfind("--m=", 0) == 0)
       m = std::max(1LL, std::atoll(arg.c_str() + 4));
+    else if (arg == "--f32-params")
+      f16 = false;
     else {
-      std::fprintf(stderr, "usage: %s [--group=G] [--reps=N] [--threads=T] [--m=M]\n",
+      std::fprintf(stderr, "usage: %s [--group=G] [--reps=N] [--threads=T] [--m=M] "
+                           "[--f32-params]\n",
                    argv[0]);
       return 2;
     }
@@ -92,14 +99,17 @@ int main(int argc, char **argv) {
     int64_t ldn = (n + 15) / 16 * 16;
     mat.scale.assign(k / group * ldn, 0.01f);
     mat.zero.assign(k / group * ldn, 8.0f);
+    mat.scale16.assign(mat.scale.size(), tsr_f32_to_f16(0.01f));
+    mat.zero16.assign(mat.zero.size(), tsr_f32_to_f16(8.0f));
     f32Bytes += 4.0 * k * n;
-    w4Bytes += mat.packedW4.size() + 8.0 * mat.scale.size();
+    w4Bytes += mat.packedW4.size() + (f16 ? 4.0 : 8.0) * mat.scale.size();
     mats.push_back(std::move(mat));
   }
   std::vector<float> a(m * f, 0.5f), c(m * f);
   std::printf("one LLaMA-7B layer's projections at M = %lld: %.0f MB f32, %.0f MB "
-              "w4 (group %lld, f32 scales and zero points)\n",
-              (long long)m, f32Bytes / 1e6, w4Bytes / 1e6, (long long)group);
+              "w4 (group %lld, %s scales and zero points)\n",
+              (long long)m, f32Bytes / 1e6, w4Bytes / 1e6, (long long)group,
+              f16 ? "f16" : "f32");
   std::printf("%-8s %12s %12s %10s %10s %8s\n", "threads", "f32 ms", "w4 ms",
               "f32 GB/s", "w4 GB/s", "f32/w4");
   for (unsigned t = 1; t <= maxThreads; ++t) {
@@ -127,8 +137,11 @@ int main(int argc, char **argv) {
         tsr_w4gemm_args_t args = {};
         args.a = a.data();
         args.b = mat.packedW4.data();
-        args.b_scale = mat.scale.data();
-        args.b_zero = mat.zero.data();
+        args.b_scale = f16 ? static_cast<const void *>(mat.scale16.data())
+                           : mat.scale.data();
+        args.b_zero = f16 ? static_cast<const void *>(mat.zero16.data())
+                          : mat.zero.data();
+        args.params_f16 = f16;
         args.c = c.data();
         args.batch = 1;
         args.m = m;

@@ -42,6 +42,7 @@ std::vector<W4gemmIsa> supportedW4gemmIsas() {
 struct W4Case {
   int64_t batch = 1, m = 0, n = 0, k = 0, group = 32;
   bool zeros = false, aTransposed = false, bias = false;
+  bool f16 = false; // group parameters as IEEE halves
   int64_t pad = 0;
   int64_t epilogue = TSR_EPILOGUE_NONE;
 
@@ -49,7 +50,8 @@ struct W4Case {
     std::ostringstream os;
     os << "batch " << batch << " m " << m << " n " << n << " k " << k
        << " group " << group << (zeros ? " zeros" : "")
-       << (aTransposed ? " A^T" : "") << (bias ? " bias" : "") << " pad "
+       << (aTransposed ? " A^T" : "") << (bias ? " bias" : "")
+       << (f16 ? " f16 params" : "") << " pad "
        << pad << " epilogue " << epilogue;
     return os.str();
   }
@@ -95,14 +97,27 @@ bool W4gemmTest::check(const W4Case &gemm) {
       zero[at(g, j)] = static_cast<float>(qDist(rng));
     }
   fillUniform(rng, -1.0f, 1.0f, {&bias});
+  // Halves: the values the kernel sees are the rounded ones.
+  std::vector<uint16_t> scale16(scale.size()), zero16(zero.size());
+  if (gemm.f16)
+    for (size_t i = 0; i < scale.size(); ++i) {
+      scale16[i] = tsr_f32_to_f16(scale[i]);
+      zero16[i] = tsr_f32_to_f16(zero[i]);
+      scale[i] = tsr_f16_to_f32(scale16[i]);
+      zero[i] = tsr_f16_to_f32(zero16[i]);
+    }
   std::vector<uint8_t> packed(tsr_packed_w4_size(k, n) + 1);
   tsr_pack_w4_panels(q.data(), k, n, n, 1, packed.data());
 
   tsr_w4gemm_args_t args = {};
   args.a = a.data();
   args.b = packed.data();
-  args.b_scale = scale.data();
-  args.b_zero = gemm.zeros ? zero.data() : nullptr;
+  args.b_scale = gemm.f16 ? static_cast<const void *>(scale16.data())
+                          : scale.data();
+  args.b_zero = !gemm.zeros ? nullptr
+                : gemm.f16  ? static_cast<const void *>(zero16.data())
+                            : zero.data();
+  args.params_f16 = gemm.f16;
   args.bias = gemm.bias ? bias.data() : nullptr;
   args.batch = batch;
   args.m = m;
@@ -209,6 +224,7 @@ TEST_F(W4gemmTest, EveryEdgeSize) {
         gemm.k = k;
         gemm.group = group;
         gemm.zeros = (m + n) % 2 == 0;
+        gemm.f16 = (m + k) % 2 == 1;
         ASSERT_TRUE(check(gemm));
       }
 }
@@ -228,8 +244,33 @@ TEST_F(W4gemmTest, BatchesStridesBiasAndEpilogues) {
       gemm.pad = 3;
       gemm.bias = true;
       gemm.epilogue = epilogue;
+      gemm.f16 = transposed;
       ASSERT_TRUE(check(gemm));
     }
+}
+
+TEST(HalfTest, ConvertsBothWays) {
+  // Exact values, ties to even, overflow, underflow to subnormals and 0.
+  EXPECT_EQ(tsr_f32_to_f16(1.0f), 0x3c00);
+  EXPECT_EQ(tsr_f32_to_f16(-2.5f), 0xc100);
+  EXPECT_EQ(tsr_f32_to_f16(65504.0f), 0x7bff);
+  EXPECT_EQ(tsr_f32_to_f16(65520.0f), 0x7c00);
+  EXPECT_EQ(tsr_f32_to_f16(1.0f + 1.0f / 2048), 0x3c00); // tie: even
+  EXPECT_EQ(tsr_f32_to_f16(1.0f + 3.0f / 2048), 0x3c02); // tie: even
+  EXPECT_EQ(tsr_f32_to_f16(std::ldexp(1.0f, -24)), 0x0001);
+  EXPECT_EQ(tsr_f32_to_f16(std::ldexp(1.0f, -25)), 0x0000); // tie: even
+  EXPECT_EQ(tsr_f32_to_f16(std::ldexp(3.0f, -25)), 0x0002);
+  EXPECT_EQ(tsr_f32_to_f16(std::ldexp(1.0f, -14)), 0x0400);
+  EXPECT_TRUE(std::isnan(tsr_f16_to_f32(tsr_f32_to_f16(std::nanf("")))));
+  // Every finite half survives the round trip.
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    if ((h & 0x7c00) == 0x7c00)
+      continue;
+    float f = tsr_f16_to_f32(static_cast<uint16_t>(h));
+    ASSERT_EQ(tsr_f32_to_f16(f), h) << std::hex << h;
+  }
+  EXPECT_EQ(tsr_f16_to_f32(0x0001), std::ldexp(1.0f, -24));
+  EXPECT_EQ(tsr_f16_to_f32(0x3555), 0.333251953125f);
 }
 
 TEST_F(W4gemmTest, DecodeAndPrefillShapes) {
@@ -242,6 +283,7 @@ TEST_F(W4gemmTest, DecodeAndPrefillShapes) {
     gemm.k = 1024;
     gemm.group = 128;
     gemm.bias = m == 1;
+    gemm.f16 = m == 1;
     ASSERT_TRUE(check(gemm));
   }
 }

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 7
+#define TSR_ABI_VERSION 8
 
 #ifdef __cplusplus
 extern "C" {
@@ -201,25 +201,28 @@ typedef struct tsr_qgemm_args_t {
  * b_scale[i] and z = b_zero[i] (8, the symmetric midpoint, when b_zero is
  * NULL) per group of `group` consecutive k values of a column, panel-major
  * as the weights, so that a tile reads them in order: i = ((n / 16) * (K /
- * group) + g) * 16 + n % 16 (zero past N). The weights are dequantized in
- * registers (each w one fused multiply-subtract) and the sum runs over k in
- * order in f32 fused multiply-adds, the same on every ISA. K must be a
- * multiple of `group`, and `group` even. Every field is 8 bytes,
- * TSR_W4GEMM_ARGS_WORDS in all. */
+ * group) + g) * 16 + n % 16 (zero past N). The group parameters are f32,
+ * or IEEE half precision when params_f16 is 1 (since ABI version 8: half
+ * the bytes per group, what 4-bit exports carry), widened exactly to f32.
+ * The weights are dequantized in registers (each w one fused
+ * multiply-subtract) and the sum runs over k in order in f32 fused
+ * multiply-adds, the same on every ISA. K must be a multiple of `group`,
+ * and `group` even. Every field is 8 bytes, TSR_W4GEMM_ARGS_WORDS in all. */
 typedef struct tsr_w4gemm_args_t {
   const float *a;
   const uint8_t *b;
-  const float *b_scale;
-  const float *b_zero; /* NULL: 8 */
+  const void *b_scale; /* float, or uint16_t halves with params_f16 */
+  const void *b_zero;  /* likewise; NULL: 8 */
   float *c;
   const float *bias; /* NULL: no bias */
   int64_t batch, m, n, k, group;
   int64_t a_batch_stride, a_row_stride, a_col_stride;
   int64_t c_batch_stride, c_row_stride;
   int64_t epilogue; /* TSR_EPILOGUE_* */
+  int64_t params_f16;
 } tsr_w4gemm_args_t;
 
-#define TSR_W4GEMM_ARGS_WORDS 17
+#define TSR_W4GEMM_ARGS_WORDS 18
 
 /* The packed bf16 B of tsr_bgemm_args_t: ceil(N / 16) panels of ceil(K / 2)
  * rows, each row 16 columns x 2 consecutive k values (64 bytes; the two k

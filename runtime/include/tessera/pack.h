@@ -130,6 +130,59 @@ static inline uint16_t tsr_f32_to_bf16(float x) {
   return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
+/* f32 to IEEE half, rounded to nearest even (overflow to infinity,
+ * gradual underflow; NaN stays a quiet NaN). */
+static inline uint16_t tsr_f32_to_f16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof(u));
+  uint32_t sign = (u >> 16) & 0x8000u;
+  uint32_t a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) /* NaN */
+    return (uint16_t)(sign | 0x7e00u | ((a >> 13) & 0x3ffu));
+  if (a >= 0x477ff000u) /* rounds to 65520 or more: infinity */
+    return (uint16_t)(sign | 0x7c00u);
+  if (a < 0x38800000u) { /* below 2^-14: a subnormal half (or zero) */
+    if (a < 0x33000000u) /* below half the smallest subnormal: zero */
+      return (uint16_t)sign;
+    uint32_t mant = (a & 0x7fffffu) | 0x800000u;
+    uint32_t shift = 126u - (a >> 23); /* 14..24: to units of 2^-24 */
+    uint32_t q = mant >> shift, rest = mant & ((1u << shift) - 1u);
+    uint32_t half = 1u << (shift - 1u);
+    if (rest > half || (rest == half && (q & 1u)))
+      ++q;
+    return (uint16_t)(sign | q);
+  }
+  /* Normal: rebias the exponent, round the 13 dropped mantissa bits. */
+  uint32_t h = ((a - 0x38000000u) >> 13);
+  uint32_t rest = a & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u)))
+    ++h;
+  return (uint16_t)(sign | h);
+}
+
+/* IEEE half to f32 (exact). */
+static inline float tsr_f16_to_f32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, u;
+  if (exp == 0x1fu) {
+    u = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    u = sign | ((exp + 112u) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    u = sign;
+  } else { /* subnormal: normalize */
+    exp = 113u;
+    while (!(mant & 0x400u)) {
+      mant <<= 1;
+      --exp;
+    }
+    u = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+  }
+  float f;
+  memcpy(&f, &u, sizeof(f));
+  return f;
+}
+
 /* Elements (bf16) of the packed bf16 form of a [k, n] matrix (TSR_BGEMM
  * panels). */
 static inline int64_t tsr_packed_bf16_size(int64_t k, int64_t n) {

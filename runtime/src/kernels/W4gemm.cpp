@@ -19,6 +19,8 @@
 #include "kernels/Sgemm.h"
 #include "kernels/SgemmKernels.h"
 
+#include "tessera/pack.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -32,6 +34,12 @@ constexpr int64_t kGenericNr = TSR_W4GEMM_PANEL_WIDTH;
 /// saves.
 constexpr double kMinParallelMacs = 262144;
 
+/// Group parameter i of `params` (f32, or a half widened exactly).
+float param(const void *params, int64_t i, bool f16) {
+  return f16 ? tsr_f16_to_f32(static_cast<const uint16_t *>(params)[i])
+             : static_cast<const float *>(params)[i];
+}
+
 void genericTile(const W4gemmTile &t) {
   float acc[kGenericMr][kGenericNr] = {};
   float w[kGenericNr];
@@ -40,8 +48,10 @@ void genericTile(const W4gemmTile &t) {
     const uint8_t *row = t.b + (kk / 2) * TSR_W4GEMM_PANEL_WIDTH;
     for (int64_t j = 0; j < kGenericNr; ++j) {
       float q = static_cast<float>(kk % 2 ? row[j] >> 4 : row[j] & 15);
-      float s = t.scale[g * TSR_W4GEMM_PANEL_WIDTH + j];
-      float z = t.zero ? t.zero[g * TSR_W4GEMM_PANEL_WIDTH + j] : 8.0f;
+      float s = param(t.scale, g * TSR_W4GEMM_PANEL_WIDTH + j, t.paramsF16);
+      float z = t.zero ? param(t.zero, g * TSR_W4GEMM_PANEL_WIDTH + j,
+                               t.paramsF16)
+                       : 8.0f;
       w[j] = std::fma(q, s, -(z * s));
     }
     for (int64_t i = 0; i < t.rows; ++i) {
@@ -83,6 +93,10 @@ void runBlock(const W4gemmJob &job, const GemmBlock &block) {
   t.group = args.group;
   t.ldc = args.c_row_stride;
   t.epilogue = args.epilogue;
+  t.paramsF16 = args.params_f16 != 0;
+  const int64_t paramBytes = t.paramsF16 ? 2 : 4;
+  const auto *scales = static_cast<const char *>(args.b_scale);
+  const auto *zeros = static_cast<const char *>(args.b_zero);
   const float *a = args.a + batch * args.a_batch_stride;
   float *c = args.c + batch * args.c_batch_stride;
   for (int64_t jc = n0; jc < n1; jc += nc) {
@@ -93,10 +107,10 @@ void runBlock(const W4gemmJob &job, const GemmBlock &block) {
       for (int64_t j = jc; j < jcEnd; j += kernels.nr) {
         t.cols = std::min(kernels.nr, jcEnd - j);
         t.b = args.b + j / TSR_W4GEMM_PANEL_WIDTH * panelBytes;
-        t.scale = args.b_scale + j / TSR_W4GEMM_PANEL_WIDTH * panelParams;
-        t.zero = args.b_zero
-                     ? args.b_zero + j / TSR_W4GEMM_PANEL_WIDTH * panelParams
-                     : nullptr;
+        const int64_t offset =
+            j / TSR_W4GEMM_PANEL_WIDTH * panelParams * paramBytes;
+        t.scale = scales + offset;
+        t.zero = zeros ? zeros + offset : nullptr;
         t.bias = args.bias ? args.bias + j : nullptr;
         t.c = c + i * args.c_row_stride + j;
         kernels.tile(t);
@@ -145,6 +159,7 @@ void tessera::runtime::runW4gemm(const tsr_w4gemm_args_t &args,
                                  ThreadPool &pool) {
   if (args.batch <= 0 || args.m <= 0 || args.n <= 0 || args.k < 0 ||
       args.group <= 0 || args.group % 2 != 0 || args.k % args.group != 0 ||
+      (args.params_f16 != 0 && args.params_f16 != 1) ||
       kernels.nr % TSR_W4GEMM_PANEL_WIDTH != 0)
     return;
   W4gemmJob job = {&args, &kernels};

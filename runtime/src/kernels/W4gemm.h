@@ -30,9 +30,10 @@ struct W4gemmTile {
   const float *a;
   int64_t aRowStride, aColStride;
   const uint8_t *b;
-  const float *scale; // group 0 of the tile's first panel; panels
-                      // K / group * 16 floats apart, groups 16
-  const float *zero;  // likewise, or null (8)
+  const void *scale; // group 0 of the tile's first panel; panels
+                     // K / group * 16 values apart, groups 16
+  const void *zero;  // likewise, or null (8)
+  bool paramsF16;    // scale and zero are IEEE halves, else f32
   int64_t k, group;
   int64_t rows, cols;
   float *c;

@@ -4,18 +4,21 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Up to 8 rows x 32 columns (2 panels) of f32 accumulators. Per pair of k
+// Up to 8 rows x 32 columns (2 panels) of f32 accumulators, or up to 2 rows
+// x 64 columns (4 panels: decode). Per pair of k
 // values and panel: one 16-byte load of packed nibbles, zero-extended to 16
 // dwords, split into the low (k even) and high (k odd) nibbles, converted
 // to f32 and dequantized with one fused multiply-add (q * s - z * s); then
 // each row broadcasts its two A values into two FMAs per panel. Scales and
-// zero points reload at each group boundary. The same operations in the
+// zero points (f32, or halves widened by vcvtph2ps) reload at each group
+// boundary. The same operations in the
 // same order as the portable kernel, so the same floats.
 //
 //===----------------------------------------------------------------------===//
 #include "kernels/W4gemm.h"
 #include "kernels/VectorMath512.h"
 
+#include <algorithm>
 #include <immintrin.h>
 
 using namespace tessera::runtime;
@@ -23,10 +26,24 @@ using namespace tessera::runtime;
 namespace {
 
 constexpr int64_t kMr = 8;
-constexpr int kMaxPanels = 2;
+/// Panels per tile: 4 for up to 2 rows (decode: the 4 x 2 independent
+/// accumulator chains keep the FMA pipes busy where 2 panels left one row
+/// latency-bound), 2 for more rows (whose accumulators fill the registers).
+constexpr int kMaxPanels = 4;
+constexpr int kMaxPanelsManyRows = 2;
 constexpr int64_t kNr = kMaxPanels * TSR_W4GEMM_PANEL_WIDTH;
 
-template <int Rows, int Panels> void w4Tile(const W4gemmTile &t) {
+/// 16 group parameters from `params` (f32, or halves widened exactly by
+/// vcvtph2ps, as the portable code widens them).
+template <bool F16> __m512 loadParams(const void *params, int64_t i) {
+  if constexpr (F16)
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+        static_cast<const uint16_t *>(params) + i)));
+  else
+    return _mm512_loadu_ps(static_cast<const float *>(params) + i);
+}
+
+template <int Rows, int Panels, bool F16> void w4Tile(const W4gemmTile &t) {
   __m512 acc[Rows][Panels];
   for (int i = 0; i < Rows; ++i)
     for (int p = 0; p < Panels; ++p)
@@ -39,8 +56,8 @@ template <int Rows, int Panels> void w4Tile(const W4gemmTile &t) {
     const int64_t g = g0 / t.group;
     for (int p = 0; p < Panels; ++p) {
       const int64_t col = (p * (t.k / t.group) + g) * TSR_W4GEMM_PANEL_WIDTH;
-      scale[p] = _mm512_loadu_ps(t.scale + col);
-      __m512 z = t.zero ? _mm512_loadu_ps(t.zero + col) : eight;
+      scale[p] = loadParams<F16>(t.scale, col);
+      __m512 z = t.zero ? loadParams<F16>(t.zero, col) : eight;
       // -(z * s), as the portable kernel computes it.
       negZs[p] = _mm512_castsi512_ps(
           _mm512_xor_si512(_mm512_castps_si512(_mm512_mul_ps(z, scale[p])),
@@ -86,16 +103,44 @@ template <int Rows, int Panels> void w4Tile(const W4gemmTile &t) {
 
 using TileFn = void (*)(const W4gemmTile &);
 
-template <int Rows> struct TileRow {
-  static constexpr TileFn fns[kMaxPanels] = {w4Tile<Rows, 1>, w4Tile<Rows, 2>};
+template <int Rows, bool F16> struct TileRow {
+  static constexpr int panels = Rows <= 2 ? kMaxPanels : kMaxPanelsManyRows;
+  static constexpr TileFn fns[kMaxPanels] = {
+      w4Tile<Rows, 1, F16>, w4Tile<Rows, 2, F16>,
+      w4Tile<Rows, panels >= 3 ? 3 : 1, F16>,
+      w4Tile<Rows, panels >= 4 ? 4 : 1, F16>};
 };
 
+template <bool F16>
 constexpr const TileFn *kTiles[kMr] = {
-    TileRow<1>::fns, TileRow<2>::fns, TileRow<3>::fns, TileRow<4>::fns,
-    TileRow<5>::fns, TileRow<6>::fns, TileRow<7>::fns, TileRow<8>::fns};
+    TileRow<1, F16>::fns, TileRow<2, F16>::fns, TileRow<3, F16>::fns,
+    TileRow<4, F16>::fns, TileRow<5, F16>::fns, TileRow<6, F16>::fns,
+    TileRow<7, F16>::fns, TileRow<8, F16>::fns};
 
 void avx512Tile(const W4gemmTile &t) {
-  kTiles[t.rows - 1][(t.cols - 1) / TSR_W4GEMM_PANEL_WIDTH](t);
+  const TileFn *const *tiles = t.paramsF16 ? kTiles<true> : kTiles<false>;
+  if (t.rows <= 2) {
+    tiles[t.rows - 1][(t.cols - 1) / TSR_W4GEMM_PANEL_WIDTH](t);
+    return;
+  }
+  // More rows: the columns in tiles of two panels.
+  const int64_t width = kMaxPanelsManyRows * TSR_W4GEMM_PANEL_WIDTH;
+  const int64_t paramBytes = t.paramsF16 ? 2 : 4;
+  const int64_t panelParams = t.k / t.group * TSR_W4GEMM_PANEL_WIDTH;
+  for (int64_t j = 0; j < t.cols; j += width) {
+    W4gemmTile part = t;
+    const int64_t panel = j / TSR_W4GEMM_PANEL_WIDTH;
+    part.cols = std::min(width, t.cols - j);
+    part.b = t.b + panel * (t.k / 2) * TSR_W4GEMM_PANEL_WIDTH;
+    part.scale = static_cast<const char *>(t.scale) +
+                 panel * panelParams * paramBytes;
+    part.zero = t.zero ? static_cast<const char *>(t.zero) +
+                             panel * panelParams * paramBytes
+                       : nullptr;
+    part.bias = t.bias ? t.bias + j : nullptr;
+    part.c = t.c + j;
+    tiles[t.rows - 1][(part.cols - 1) / TSR_W4GEMM_PANEL_WIDTH](part);
+  }
 }
 
 } // namespace

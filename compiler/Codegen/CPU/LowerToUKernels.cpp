@@ -295,22 +295,26 @@ func::FuncOp getOrCreateQgemmHelper(ModuleOp module) {
   return fn;
 }
 
-/// `@__tsr_w4gemm(ctx, A, Bpacked, scale, zero, bias, C, flags, group)`:
-/// fills a tsr_w4gemm_args_t and calls ctx->w4gemm. A is [1, M, K] f32, B
-/// the packed 4-bit weight, scale and zero [ceil(N/16), K / group, 16],
-/// C [1, M, N];
-/// flags: kHasBias, kHasZeroPoint, the epilogue above kEpilogueShift.
-func::FuncOp getOrCreateW4gemmHelper(ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kW4gemmHelper))
+/// `@__tsr_w4gemm(ctx, A, Bpacked, scale, zero, bias, C, flags, group)`
+/// (or `@__tsr_w4gemm_f16` for half-precision scale and zero): fills a
+/// tsr_w4gemm_args_t and calls ctx->w4gemm. A is [1, M, K] f32, B the
+/// packed 4-bit weight, scale and zero [ceil(N/16), K / group, 16], C
+/// [1, M, N]; flags: kHasBias, kHasZeroPoint, the epilogue above
+/// kEpilogueShift.
+func::FuncOp getOrCreateW4gemmHelper(ModuleOp module, bool paramsF16) {
+  std::string name = (kW4gemmHelper + (paramsF16 ? "_f16" : "")).str();
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
     return fn;
   MLIRContext *ctx = module.getContext();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
   MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
   MemRefType packed = anyStridedMemRef(
       ctx, 3, IntegerType::get(ctx, 8, IntegerType::Unsigned));
+  MemRefType params = anyStridedMemRef(
+      ctx, 3, paramsF16 ? Type(Float16Type::get(ctx)) : Float32Type::get(ctx));
   Type i64 = IntegerType::get(ctx, 64);
-  func::FuncOp fn = createHelper(module, kW4gemmHelper,
-                                 {ptrType, m3, packed, m3, m3, m1, m3, i64, i64});
+  func::FuncOp fn = createHelper(module, name, {ptrType, m3, packed, params,
+                                                params, m1, m3, i64, i64});
   Block *body = &fn.getBody().front();
   OpBuilder b = OpBuilder::atBlockBegin(body);
   HelperBodyBuilder h{b, fn.getLoc()};
@@ -341,6 +345,7 @@ func::FuncOp getOrCreateW4gemmHelper(ModuleOp module) {
       mc.strides[0],         // c_batch_stride
       mc.strides[1],         // c_row_stride
       epilogue,
+      h.cst(paramsF16 ? 1 : 0), // params_f16
   };
   assert(words.size() == TSR_W4GEMM_ARGS_WORDS && "tsr_w4gemm_args_t changed");
   h.callKernel(kctx, offsetof(tsr_kernel_context_t, w4gemm), words);
@@ -631,8 +636,9 @@ Value lowerW4Linear(tsr::W4LinearOp op, func::FuncOp helper, Value kctx) {
   if (zero)
     flags |= kHasZeroPoint;
   else
-    zero = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0, 0, 0},
-                                   b.getF32Type());
+    zero = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{0, 0, 0},
+        cast<RankedTensorType>(op.getScale().getType()).getElementType());
   memref::AllocOp c = cb.allocResult({one, m, n});
   Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
   Value group = arith::ConstantIntOp::create(
@@ -1001,7 +1007,10 @@ struct TsrLowerToUKernelsPass
           op.emitOpError("must be packed (tsr-pack-weights) to be lowered");
           return signalPassFailure();
         }
-        Value r = lowerW4Linear(op, getOrCreateW4gemmHelper(module), kctx);
+        bool f16 = cast<RankedTensorType>(op.getScale().getType())
+                       .getElementType()
+                       .isF16();
+        Value r = lowerW4Linear(op, getOrCreateW4gemmHelper(module, f16), kctx);
         op.getResult().replaceAllUsesWith(r);
         op.erase();
       }

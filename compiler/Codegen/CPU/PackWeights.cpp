@@ -175,7 +175,7 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
     blobUses.eraseIfUnused(w);
   }
 
-  /// A constant [groups, N] f32 parameter of a 4-bit linear in the
+  /// A constant [groups, N] parameter (f32 or f16) of a 4-bit linear in the
   /// kernels' panel-major layout [ceil(N / 16), groups, 16], zero past N.
   Value packParams(OpBuilder &b, Location loc, Value v) {
     ElementsAttr value = getConstantElements(v);
@@ -184,25 +184,27 @@ struct TsrPackWeightsPass : impl::TsrPackWeightsPassBase<TsrPackWeightsPass> {
     ArrayRef<int64_t> shape = value.getShapedType().getShape();
     int64_t groups = shape[0], n = shape[1];
     int64_t width = tsr::kPackedPanelWidth, panels = (n + width - 1) / width;
+    Type elementType = value.getElementType();
+    int64_t eb = elementType.isF16() ? 2 : 4;
     std::vector<char> storage;
     ArrayRef<char> bytes = constantBytes(value, storage);
     if (bytes.empty() && groups * n != 0)
       return Value();
-    const float *src = reinterpret_cast<const float *>(bytes.data());
-    auto blob = HeapAsmResourceBlob::allocate(
-        panels * groups * width * sizeof(float), alignof(float));
-    auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
-    std::fill_n(out, panels * groups * width, 0.0f);
+    auto blob = HeapAsmResourceBlob::allocate(panels * groups * width * eb,
+                                              alignof(float));
+    char *out = blob.getMutableData().data();
+    std::fill_n(out, panels * groups * width * eb, 0);
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t j = 0; j < n; ++j)
-        out[((j / width) * groups + g) * width + j % width] = src[g * n + j];
+        std::memcpy(out + (((j / width) * groups + g) * width + j % width) * eb,
+                    bytes.data() + (g * n + j) * eb, eb);
     std::string name = "param";
     if (auto attr =
             v.getDefiningOp()->getAttrOfType<StringAttr>(tsr::kConstantNameAttr))
       name = attr.str();
     return createBlobConstant(
                b, loc,
-               RankedTensorType::get({panels, groups, width}, b.getF32Type()),
+               RankedTensorType::get({panels, groups, width}, elementType),
                name + ".packed", name, std::move(blob))
         ->getResult(0);
   }

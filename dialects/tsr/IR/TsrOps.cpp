@@ -342,6 +342,10 @@ LogicalResult W4LinearOp::verify() {
       z && !areShapesCompatible(cast<RankedTensorType>(z.getType()).getShape(),
                                 params))
     return emitOpError("zero_point must be ") << shapeStr(params);
+  if (Value z = getZeroPoint();
+      z && cast<RankedTensorType>(z.getType()).getElementType() !=
+               getScale().getType().getElementType())
+    return emitOpError("scale and zero_point must have one element type");
   if (Value b = getBias();
       b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
                                 {n}))

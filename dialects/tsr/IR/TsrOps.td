@@ -308,8 +308,11 @@ def Tsr_W4LinearOp : Tsr_Op<"w4_linear", [Pure, AttrSizedOperandSegments]> {
     The weight-only 4-bit form of `tsr.linear` (`--quantize=w4`, or an
     imported `MatMulNBits`). `weight` holds `[N, K]` unsigned 4-bit values
     `q` (0..15), one per `ui8` element; `scale` and the optional
-    `zero_point` (f32, 8 when absent) are `[K / group_size, N]`, one per
-    group of `group_size` consecutive k values of an output channel:
+    `zero_point` (8 when absent) are `[K / group_size, N]`, one per
+    group of `group_size` consecutive k values of an output channel, both
+    f32 or both f16 (half the bytes; `--quantize=w4` makes f16 unless a
+    group's scale is outside f16's normal range, and MatMulNBits keeps its
+    own type):
 
         W[n, k] = (q[n, k] - zero_point[g, n]) * scale[g, n],  g = k / group_size
         y = epilogue(x · Wᵀ + bias)
@@ -327,8 +330,8 @@ def Tsr_W4LinearOp : Tsr_Op<"w4_linear", [Pure, AttrSizedOperandSegments]> {
     ```
   }];
   let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[UI8]>:$weight,
-      RankedTensorOf<[F32]>:$scale,
-      Optional<RankedTensorOf<[F32]>>:$zero_point,
+      RankedTensorOf<[F32, F16]>:$scale,
+      Optional<RankedTensorOf<[F32, F16]>>:$zero_point,
       Optional<RankedTensorOf<[F32]>>:$bias,
       I64Attr:$group_size,
       DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue,

@@ -70,20 +70,40 @@ func.func @quantized_static_and_dynamic(%x: tensor<3x8xf32>, %smooth: tensor<8xf
 
 // Tests that a packed w4 linear becomes a call of @__tsr_w4gemm with flags
 // hasBias | hasZeroPoint | relu << 8 = 8 | 16 | 1024 = 1048 and its group
-// size; the helper fills the 17 words of tsr_w4gemm_args_t and calls the
-// context's w4gemm (offset 64).
+// size; the helper fills the 18 words of tsr_w4gemm_args_t (the last,
+// params_f16, 0 for f32 parameters) and calls the context's w4gemm (offset
+// 64).
 // CHECK-LABEL: func.func @w4_bias_relu
 //   CHECK-DAG:   %[[FLAGS:.+]] = arith.constant 1048 : i64
 //   CHECK-DAG:   %[[GROUP:.+]] = arith.constant 32 : i64
 //       CHECK:   call @__tsr_w4gemm(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]], %[[GROUP]]) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xui8, {{.+}}>, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64, i64) -> ()
-// CHECK-LABEL: func.func private @__tsr_w4gemm
-//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<17 x i64>
+// CHECK-LABEL: func.func private @__tsr_w4gemm(
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<18 x i64>
+//       CHECK:   %[[SLOT:.+]] = llvm.getelementptr %{{.+}}[17] : (!llvm.ptr) -> !llvm.ptr, i64
+//  CHECK-NEXT:   llvm.store %c0_i64{{[_0-9]*}}, %[[SLOT]] : i64, !llvm.ptr
 //       CHECK:   llvm.getelementptr %{{.+}}[64] : (!llvm.ptr) -> !llvm.ptr, i8
 func.func @w4_bias_relu(%x: tensor<3x64xf32>, %b: tensor<17xf32>) -> tensor<3x17xf32> {
   %p = tsr.constant {tsr.name = "p"} dense<17> : tensor<2x32x16xui8>
   %s = tsr.constant {tsr.name = "s"} dense<0.5> : tensor<2x2x16xf32>
   %z = tsr.constant {tsr.name = "z"} dense<8.0> : tensor<2x2x16xf32>
   %0 = tsr.w4_linear %x, %p scale %s zero %z bias %b {weight_packed, group_size = 32 : i64, epilogue = #tsr<epilogue relu>} : (tensor<3x64xf32>, tensor<2x32x16xui8>, tensor<2x2x16xf32>, tensor<2x2x16xf32>, tensor<17xf32>) -> tensor<3x17xf32>
+  return %0 : tensor<3x17xf32>
+}
+
+// -----
+
+// Tests that f16 parameters go to @__tsr_w4gemm_f16, whose params_f16
+// word is 1.
+// CHECK-LABEL: func.func @w4_f16_params
+//       CHECK:   call @__tsr_w4gemm_f16({{.*}}) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?x?x?xui8, {{.+}}>, memref<?x?x?xf16, {{.+}}>, memref<?x?x?xf16, {{.+}}>,
+// CHECK-LABEL: func.func private @__tsr_w4gemm_f16(
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<18 x i64>
+//       CHECK:   %[[SLOT16:.+]] = llvm.getelementptr %{{.+}}[17] : (!llvm.ptr) -> !llvm.ptr, i64
+//  CHECK-NEXT:   llvm.store %c1_i64{{[_0-9]*}}, %[[SLOT16]] : i64, !llvm.ptr
+func.func @w4_f16_params(%x: tensor<3x64xf32>) -> tensor<3x17xf32> {
+  %p = tsr.constant {tsr.name = "p"} dense<17> : tensor<2x32x16xui8>
+  %s = tsr.constant {tsr.name = "s"} dense<0.5> : tensor<2x2x16xf16>
+  %0 = tsr.w4_linear %x, %p scale %s {weight_packed, group_size = 32 : i64} : (tensor<3x64xf32>, tensor<2x32x16xui8>, tensor<2x2x16xf16>) -> tensor<3x17xf32>
   return %0 : tensor<3x17xf32>
 }
 

@@ -54,11 +54,24 @@ struct W4Group {
   }
 };
 
+/// x rounded to IEEE half, as an f32 (tessera/pack.h's rounding).
+float roundToHalf(float x) { return tsr_f16_to_f32(tsr_f32_to_f16(x)); }
+
+/// Whether `scale` is a usable f16 group scale: a normal half (subnormal
+/// ones lose the relative precision the grid needs; 0 or infinity none).
+bool isNormalHalfScale(float scale) {
+  return scale >= 6.103515625e-05f && scale <= 65504.0f; // 2^-14 .. max
+}
+
 /// The range [lo, hi] of the group (with 0 in it) shrunk by factors from
 /// 1 down to 0.7, each mapped exactly onto [0, 15]; the one with the least
 /// squared error wins (clipping a few outliers buys resolution for the
-/// rest). An all-zero group gets scale 1 and zero point 8.
-W4Group quantizeW4Group(ArrayRef<float> ws, ArrayRef<float> importance) {
+/// rest). An all-zero group gets scale 1 and zero point 8. With `f16`, each
+/// candidate's scale and zero point are rounded to halves first (what the
+/// kernels will read), and `*representable` is cleared when the winner's
+/// scale is not a normal half.
+W4Group quantizeW4Group(ArrayRef<float> ws, ArrayRef<float> importance,
+                        bool f16 = false, bool *representable = nullptr) {
   float lo = 0.0f, hi = 0.0f;
   for (float w : ws) {
     lo = std::min(lo, w);
@@ -75,6 +88,15 @@ W4Group quantizeW4Group(ArrayRef<float> ws, ArrayRef<float> importance) {
     if (!(c.scale > 0.0f))
       continue;
     c.zero = -lo * shrink / c.scale + 0.0f; // (+ 0: no -0 for lo = 0)
+    if (f16) {
+      if (!isNormalHalfScale(c.scale)) {
+        if (representable)
+          *representable = false;
+        continue;
+      }
+      c.scale = roundToHalf(c.scale);
+      c.zero = roundToHalf(c.zero);
+    }
     double e = c.error(ws, importance);
     if (bestError < 0.0 || e < bestError) {
       best = c;
@@ -140,11 +162,13 @@ std::vector<double> inverseCholeskyUpper(const std::vector<double> &h,
 /// the weights. A group's scale and zero point are chosen when its first
 /// column comes up, from the updated weights (quantizeW4Group, its error
 /// weighted by H's diagonal). Inputs that were always zero get zero
-/// weights. Writes q ([n, k]) and the [k / group, n] params; false when H
-/// is unusable (the caller rounds to nearest instead).
+/// weights. Writes q ([n, k]) and the [k / group, n] params (rounded to
+/// halves with `f16`, clearing `representable` when one cannot be); false
+/// when H is unusable (the caller rounds to nearest instead).
 bool quantizeW4Gptq(std::vector<float> &w, int64_t n, int64_t k,
                     int64_t group, ArrayRef<float> gram, uint8_t *q,
-                    float *scales, float *zeros) {
+                    float *scales, float *zeros, bool f16,
+                    bool &representable) {
   std::vector<double> h(gram.begin(), gram.end());
   double meanDiag = 0.0;
   for (int64_t i = 0; i < k; ++i)
@@ -176,7 +200,8 @@ bool quantizeW4Gptq(std::vector<float> &w, int64_t n, int64_t k,
         for (int64_t r = 0; r < rows; ++r) {
           float *wr = w.data() + (r0 + r) * k;
           current[r] = quantizeW4Group(ArrayRef<float>(wr + i, group),
-                                       ArrayRef<float>(importance).slice(i, group));
+                                       ArrayRef<float>(importance).slice(i, group),
+                                       f16, &representable);
           scales[(i / group) * n + r0 + r] = current[r].scale;
           zeros[(i / group) * n + r0 + r] = current[r].zero;
         }
@@ -623,13 +648,8 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       return w.transposed ? src[col * n + row] : src[row * k + col];
     };
     auto valuesBlob = HeapAsmResourceBlob::allocate(n * k, alignof(int64_t));
-    auto scalesBlob = HeapAsmResourceBlob::allocate(
-        groups * n * sizeof(float), alignof(float));
-    auto zerosBlob = HeapAsmResourceBlob::allocate(groups * n * sizeof(float),
-                                                   alignof(float));
     auto *q = reinterpret_cast<uint8_t *>(valuesBlob.getMutableData().data());
-    auto *scales = reinterpret_cast<float *>(scalesBlob.getMutableData().data());
-    auto *zeros = reinterpret_cast<float *>(zerosBlob.getMutableData().data());
+    std::vector<float> scales(groups * n), zeros(groups * n);
     // With a calibrated input range, an error in weight k costs in
     // proportion to input channel k's magnitude: the clip search weighs
     // each weight's squared error by that channel's max |x|^2 (a proxy for
@@ -643,42 +663,72 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
       }
     }
     // With the calibration's x xᵀ sums, GPTQ; else round to nearest.
-    bool gptq = false;
-    if (auto gram = op->getAttrOfType<ElementsAttr>(tsr::kInputGramAttr)) {
-      std::vector<char> gramStorage;
+    std::vector<char> gramStorage;
+    ArrayRef<float> gram;
+    if (auto attr = op->getAttrOfType<ElementsAttr>(tsr::kInputGramAttr)) {
       ArrayRef<char> gramBytes;
-      if (gram.getNumElements() == k * k && gram.getElementType().isF32())
-        gramBytes = constantBytes(gram, gramStorage);
-      if (gramBytes.size() == static_cast<size_t>(k * k) * sizeof(float)) {
+      if (attr.getNumElements() == k * k && attr.getElementType().isF32())
+        gramBytes = constantBytes(attr, gramStorage);
+      if (gramBytes.size() == static_cast<size_t>(k * k) * sizeof(float))
+        gram = ArrayRef<float>(
+            reinterpret_cast<const float *>(gramBytes.data()), k * k);
+    }
+    // Quantizes with f16 or f32 group parameters; false when a group's
+    // scale is not a normal half.
+    auto quantizeAll = [&](bool f16) {
+      bool representable = true;
+      if (!gram.empty()) {
         std::vector<float> weights(n * k);
         for (int64_t row = 0; row < n; ++row)
           for (int64_t col = 0; col < k; ++col)
             weights[row * k + col] = at(row, col);
-        gptq = quantizeW4Gptq(
-            weights, n, k, groupSize,
-            ArrayRef<float>(reinterpret_cast<const float *>(gramBytes.data()),
-                            k * k),
-            q, scales, zeros);
-        if (!gptq)
-          op.emitRemark("GPTQ skipped: the calibration's x x^T is not "
-                        "positive definite; rounded to nearest");
+        if (quantizeW4Gptq(weights, n, k, groupSize, gram, q, scales.data(),
+                           zeros.data(), f16, representable))
+          return representable;
+        op.emitRemark("GPTQ skipped: the calibration's x x^T is not "
+                      "positive definite; rounded to nearest");
+        gram = {};
+      }
+      std::vector<float> group(groupSize);
+      for (int64_t row = 0; row < n; ++row)
+        for (int64_t g = 0; g < groups; ++g) {
+          for (int64_t i = 0; i < groupSize; ++i)
+            group[i] = at(row, g * groupSize + i);
+          W4Group best = quantizeW4Group(
+              group,
+              importance.empty()
+                  ? ArrayRef<float>()
+                  : ArrayRef<float>(importance).slice(g * groupSize, groupSize),
+              f16, &representable);
+          scales[g * n + row] = best.scale;
+          zeros[g * n + row] = best.zero;
+          for (int64_t i = 0; i < groupSize; ++i)
+            q[row * k + g * groupSize + i] = best.q(group[i]);
+        }
+      return representable;
+    };
+    // Half-precision parameters (half the bytes per group, what 4-bit
+    // exports carry) unless a scale falls outside f16's normal range.
+    bool f16 = quantizeAll(/*f16=*/true);
+    if (!f16)
+      quantizeAll(/*f16=*/false);
+    const int64_t paramBytes = f16 ? 2 : 4;
+    auto scalesBlob =
+        HeapAsmResourceBlob::allocate(groups * n * paramBytes, alignof(float));
+    auto zerosBlob =
+        HeapAsmResourceBlob::allocate(groups * n * paramBytes, alignof(float));
+    for (int64_t i = 0; i < groups * n; ++i) {
+      char *sOut = scalesBlob.getMutableData().data() + i * paramBytes;
+      char *zOut = zerosBlob.getMutableData().data() + i * paramBytes;
+      if (f16) {
+        uint16_t sh = tsr_f32_to_f16(scales[i]), zh = tsr_f32_to_f16(zeros[i]);
+        std::memcpy(sOut, &sh, 2);
+        std::memcpy(zOut, &zh, 2);
+      } else {
+        std::memcpy(sOut, &scales[i], 4);
+        std::memcpy(zOut, &zeros[i], 4);
       }
     }
-    std::vector<float> group(groupSize);
-    for (int64_t row = 0; row < n && !gptq; ++row)
-      for (int64_t g = 0; g < groups; ++g) {
-        for (int64_t i = 0; i < groupSize; ++i)
-          group[i] = at(row, g * groupSize + i);
-        W4Group best = quantizeW4Group(
-            group, importance.empty()
-                       ? ArrayRef<float>()
-                       : ArrayRef<float>(importance).slice(g * groupSize,
-                                                          groupSize));
-        scales[g * n + row] = best.scale;
-        zeros[g * n + row] = best.zero;
-        for (int64_t i = 0; i < groupSize; ++i)
-          q[row * k + g * groupSize + i] = best.q(group[i]);
-      }
     std::string name = weightName(w);
     OpBuilder b(op);
     auto make = [&](RankedTensorType type, StringRef suffix,
@@ -691,9 +741,10 @@ struct TsrQuantizePass : impl::TsrQuantizePassBase<TsrQuantizePass> {
     Type u8 = b.getIntegerType(8, /*isSigned=*/false);
     Value values =
         make(RankedTensorType::get({n, k}, u8), ".w4", std::move(valuesBlob));
-    Value scaleValue = make(RankedTensorType::get({groups, n}, b.getF32Type()),
+    Type paramType = f16 ? Type(b.getF16Type()) : b.getF32Type();
+    Value scaleValue = make(RankedTensorType::get({groups, n}, paramType),
                             ".scale", std::move(scalesBlob));
-    Value zeroValue = make(RankedTensorType::get({groups, n}, b.getF32Type()),
+    Value zeroValue = make(RankedTensorType::get({groups, n}, paramType),
                            ".zero", std::move(zerosBlob));
     auto quantized = tsr::W4LinearOp::create(
         b, op.getLoc(), op.getType(), op.getInput(), values, scaleValue,

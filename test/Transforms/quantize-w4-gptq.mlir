@@ -5,13 +5,16 @@
 // columns after it through the inverse of H (1% damping), and the second
 // group's scale and zero point come from the updated weights. The values
 // below are an independent numpy implementation's (upper Cholesky of
-// H⁻¹, the same clip search weighted by H's diagonal); round to nearest
-// gives 05 at k = 6 of row 0 and 0A at k = 7 of row 1 instead, and the
-// gram attribute is dropped.
+// H⁻¹, the same clip search weighted by H's diagonal over half-rounded
+// scales and zero points): the values, and the f16 parameters bit for
+// bit. Round to nearest gives 05 at k = 6 of row 0 and 0A at k = 7 of
+// row 1 instead, and the gram attribute is dropped.
 // CHECK-LABEL: func.func @w4_gptq
 //   CHECK-NOT:   tsr.input_gram
 //       CHECK:   tsr.w4_linear
 //       CHECK:   g.weight.w4: "0x080000000F0900060F00040A0B000F0C070F0009"
+//       CHECK:   g.weight.scale: "0x04000000972DA22DC22A712C"
+//       CHECK:   g.weight.zero: "0x04000000B244604810433648"
 func.func @w4_gptq(%x: tensor<5x8xf32>) -> tensor<5x2xf32> {
   %w = tsr.constant {tsr.name = "g.weight"} dense<[[0.9, 0.37, -0.41, 0.13, 0.62, -0.2, 0.05, 0.33], [0.2, -0.77, 0.55, 0.31, -0.12, 0.44, -0.6, 0.08]]> : tensor<2x8xf32>
   %0 = tsr.linear %x, %w {tsr.input_gram = dense<[[9., 6., 2., 3., 3., 4., 5., 6.], [6., 9., 2., 4., 4., 4., 5., 4.], [2., 2., 4., 3., 2., 2., 3., 2.], [3., 4., 3., 8., 1., 6., 4., 1.], [3., 4., 2., 1., 7., 3., 1., 5.], [4., 4., 2., 6., 3., 8., 2., 2.], [5., 5., 3., 4., 1., 2., 8., 5.], [6., 4., 2., 1., 5., 2., 5., 8.]]> : tensor<8x8xf32>} : (tensor<5x8xf32>, tensor<2x8xf32>) -> tensor<5x2xf32>

@@ -73,6 +73,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm,
                              const PipelineOptions &options) {
   // GEMMs to runtime kernels, everything else to linalg on tensors.
   pm.addPass(createTsrLowerToUKernelsPass());
+  // Out-of-range gather indices fail the run (needs the kernel context).
+  pm.addPass(createTsrCheckIndicesPass());
   pm.addNestedPass<func::FuncOp>(createTsrLowerToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

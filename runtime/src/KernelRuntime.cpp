@@ -62,6 +62,13 @@ void attentionEntry(void *runtime, const tsr_attention_args_t *args) {
     static_cast<KernelRuntime *>(runtime)->attention(*args);
 }
 
+void indexErrorEntry(void *runtime, const char *what, int64_t value,
+                     int64_t bound) {
+  if (runtime)
+    static_cast<KernelRuntime *>(runtime)->recordIndexError(what, value,
+                                                             bound);
+}
+
 void parallelForEntry(void *runtime, int64_t n, tsr_parallel_task_fn_t fn,
                       void *taskArg) {
   if (runtime && fn)
@@ -113,12 +120,34 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.qgemm = qgemmEntry;
   context_.w4gemm = w4gemmEntry;
   context_.bgemm = bgemmEntry;
+  context_.index_error = indexErrorEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
                                 void *taskArg) {
   AbiTask task = {fn, taskArg};
   pool_.parallelFor(n, runAbiTask, &task);
+}
+
+void KernelRuntime::recordIndexError(const char *what, int64_t value,
+                                     int64_t bound) {
+  std::lock_guard<std::mutex> lock(errorMutex_);
+  if (hasError_.load(std::memory_order_relaxed))
+    return;
+  error_ = std::string(what ? what : "an index") + ": index " +
+           std::to_string(value) + " is out of range for a dimension of size " +
+           std::to_string(bound);
+  hasError_.store(true, std::memory_order_release);
+}
+
+std::string KernelRuntime::takeRunError() {
+  if (!hasError_.load(std::memory_order_acquire))
+    return std::string();
+  std::lock_guard<std::mutex> lock(errorMutex_);
+  std::string message = std::move(error_);
+  error_.clear();
+  hasError_.store(false, std::memory_order_relaxed);
+  return message;
 }
 
 bool KernelRuntime::setSgemmIsa(SgemmIsa isa) {

@@ -25,6 +25,10 @@
 
 #include "tessera/abi.h"
 
+#include <atomic>
+#include <mutex>
+#include <string>
+
 namespace tessera::runtime {
 
 class KernelRuntime {
@@ -54,6 +58,13 @@ public:
     runAttention(args, *attentionKernels_, pool_, attentionWorkspace_);
   }
   void parallelFor(int64_t n, tsr_parallel_task_fn_t fn, void *taskArg);
+
+  /// Records an out-of-range index (tsr_kernel_context_t's index_error);
+  /// the first one of a run wins. Thread-safe.
+  void recordIndexError(const char *what, int64_t value, int64_t bound);
+  /// The message of the run's first recorded error, and forgets it; empty
+  /// when there was none.
+  std::string takeRunError();
 
   /// Forces the SGEMM kernels of `isa` (tests, benchmarks); false, changing
   /// nothing, when the CPU cannot run them.
@@ -97,6 +108,9 @@ private:
   SgemmIsa attentionIsa_;
   const AttentionKernelSet *attentionKernels_;
   tsr_kernel_context_t context_;
+  std::mutex errorMutex_;
+  std::atomic<bool> hasError_{false};
+  std::string error_;
 };
 
 } // namespace tessera::runtime

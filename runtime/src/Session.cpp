@@ -496,9 +496,17 @@ tsr_status_t tsr_session_run(tsr_session_t *session,
       return status;
 
     std::fill(session->resultWords.begin(), session->resultWords.end(), 0);
+    (void)session->kernels->takeRunError(); // none from an earlier run
     entry.fn(session->args.data());
 
     tsr_status_t status = session->collectResults();
+    // An out-of-range index the generated code reported: the results are
+    // wrong, so the run fails with the report.
+    if (std::string error = session->kernels->takeRunError(); !error.empty()) {
+      if (status)
+        tsr_status_free(status);
+      status = makeStatus(TSR_STATUS_INVALID_ARGUMENT, "%s", error.c_str());
+    }
     if (!status)
       status = session->deliverResults(outputs);
     // A failed run lends nothing: forget what deliverResults recorded (those

@@ -371,17 +371,41 @@ def main():
                  out_dir=p("mlp_corrupt_head.out")),
     ]
 
+    # -- out-of-range indices (need a good compiled bert2) ----------------------
+    # Token ids past the vocabulary (100) fail the run, naming the Gather node
+    # and the input, instead of embedding a clamped id.
+    onnx.save(models.bert2(), p("bert2.onnx"))
+    bert = p("bert2.out")
+    shutil.rmtree(bert, ignore_errors=True)
+    bert_prereq = compile_good_model(args.tessera_compile, p("bert2.onnx"), bert,
+                                     args.timeout)
+    feeds = models.make_inputs("bert2")
+    np.save(p("mask.npy"), feeds["attention_mask"])
+    for tag, bad in (("past_vocab", 100), ("negative", -101), ("huge", 2**40)):
+        ids = feeds["input_ids"].copy()
+        ids[0, 1] = bad
+        np.save(p(f"ids_{tag}.npy"), ids)
+    index_cases = [
+        run_case(f"token_id_{tag}",
+                 [("input_ids", p(f"ids_{tag}.npy")), ("attention_mask", p("mask.npy"))],
+                 [["Gather"], ["input 'input_ids'"], [str(bad)], ["out of range"],
+                  ["size 100"]], out_dir=bert)
+        for tag, bad in (("past_vocab", 100), ("negative", -101), ("huge", 2**40))
+    ]
+
     selected = set(args.case or [])
-    known = {c.name for c in cases + run_cases}
+    known = {c.name for c in cases + run_cases + index_cases}
     if selected - known:
         ap.error(f"unknown case(s) {sorted(selected - known)}; known: {sorted(known)}")
 
     failures = 0
-    for case in cases + run_cases:
+    for case in cases + run_cases + index_cases:
         if selected and case.name not in selected:
             continue
         if case in run_cases and prereq:
             ok, msg = False, prereq
+        elif case in index_cases and bert_prereq:
+            ok, msg = False, bert_prereq
         else:
             ok, msg = check(case, tools, args.timeout)
         print(f"bad-input {case.name}: {'PASS' if ok else 'FAIL'} ({msg})")

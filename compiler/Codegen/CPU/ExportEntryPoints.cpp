@@ -28,16 +28,6 @@ constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
 constexpr llvm::StringLiteral kGenericAlloc = "_mlir_memref_to_llvm_alloc";
 constexpr llvm::StringLiteral kGenericFree = "_mlir_memref_to_llvm_free";
 
-/// The function's tsr.kernel_context argument, if it has one.
-Value kernelContextOf(LLVM::LLVMFuncOp fn) {
-  if (fn.isExternal())
-    return Value();
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-    if (fn.getArgAttr(i, tsr::kKernelContextAttr))
-      return fn.getArgument(i);
-  return Value();
-}
-
 /// Routes generic alloc/free calls through the kernel context where the
 /// function has one; defines the generic functions with malloc/free for
 /// any call left (code without a context).

@@ -2,12 +2,15 @@
 //
 // Generated code reaches runtime kernels and the buffer allocator through
 // tsr_kernel_context_t (runtime/include/tessera/abi.h). The passes that emit
-// those calls share this one way of reading a field of the table.
+// those calls share this one way of finding the table and reading a field
+// of it.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSERA_COMPILER_CODEGEN_CPU_KERNELCONTEXT_H
 #define TESSERA_COMPILER_CODEGEN_CPU_KERNELCONTEXT_H
+
+#include "dialects/tsr/IR/TsrAttrNames.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
@@ -26,6 +29,17 @@ inline mlir::Value loadKernelContextField(mlir::OpBuilder &b,
       b, loc, ptrType, b.getI8Type(), ctx,
       llvm::ArrayRef<mlir::LLVM::GEPArg>{static_cast<int32_t>(offset)});
   return mlir::LLVM::LoadOp::create(b, loc, ptrType, field);
+}
+
+/// The function's tsr.kernel_context argument (tsr-lower-to-ukernels adds
+/// one to every public function), or null; for func.func and llvm.func.
+template <typename FuncOpT> mlir::Value kernelContextOf(FuncOpT fn) {
+  if (fn.isExternal())
+    return mlir::Value();
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    if (fn.getArgAttr(i, mlir::tsr::kKernelContextAttr))
+      return fn.getArgument(i);
+  return mlir::Value();
 }
 
 } // namespace tessera

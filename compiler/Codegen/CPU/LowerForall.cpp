@@ -28,15 +28,6 @@ namespace {
 constexpr llvm::StringLiteral kMinParallelItersAttr =
     "tsr.min_parallel_iterations";
 
-Value kernelContextOf(func::FuncOp fn) {
-  if (fn.isExternal())
-    return Value();
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-    if (fn.getArgAttr(i, tsr::kKernelContextAttr))
-      return fn.getArgument(i);
-  return Value();
-}
-
 /// Iteration counts of each dimension of `loop` and their product (index).
 struct TripCounts {
   SmallVector<Value> perDim;

@@ -552,21 +552,36 @@ Value lowerLinear(tsr::LinearOp op, func::FuncOp helper, Value kctx) {
   return cb.reshape(c, outer);
 }
 
+/// What every packed-weight linear's call site starts from: x[..., K] as
+/// [1, M, K], its outer dims (the result's, N appended), and N (static:
+/// the weight is packed).
+struct PackedLinearSite {
+  SmallVector<Value> outer;
+  Value one, m, x3, n;
+};
+
+PackedLinearSite preparePackedLinear(CallSiteBuilder &cb, Value x,
+                                     RankedTensorType resultType) {
+  PackedLinearSite site;
+  int64_t rank = resultType.getRank();
+  for (int64_t d = 0; d < rank - 1; ++d)
+    site.outer.push_back(cb.dim(x, d));
+  site.one = arith::ConstantIndexOp::create(cb.b, cb.loc, 1);
+  site.m = cb.product(site.outer);
+  site.x3 = cb.reshape(x, {site.one, site.m, cb.dim(x, rank - 1)});
+  site.n = arith::ConstantIndexOp::create(cb.b, cb.loc,
+                                          resultType.getShape().back());
+  return site;
+}
+
 /// quantized_linear(x[..., K], Wpacked) → C[1, M, N], as lowerLinear.
 Value lowerQuantizedLinear(tsr::QuantizedLinearOp op, func::FuncOp helper,
                            Value kctx) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   CallSiteBuilder cb{b, loc};
-  Value x = op.getInput();
-  int64_t rank = op.getType().getRank();
-  SmallVector<Value> outer;
-  for (int64_t d = 0; d < rank - 1; ++d)
-    outer.push_back(cb.dim(x, d));
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value m = cb.product(outer);
-  Value x3 = cb.reshape(x, {one, m, cb.dim(x, rank - 1)});
-  Value n = arith::ConstantIndexOp::create(b, loc, op.getType().getShape().back());
+  auto [outer, one, m, x3, n] =
+      preparePackedLinear(cb, op.getInput(), op.getType());
   int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift;
   Value bias = op.getBias();
   if (bias)
@@ -618,15 +633,8 @@ Value lowerW4Linear(tsr::W4LinearOp op, func::FuncOp helper, Value kctx) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   CallSiteBuilder cb{b, loc};
-  Value x = op.getInput();
-  int64_t rank = op.getType().getRank();
-  SmallVector<Value> outer;
-  for (int64_t d = 0; d < rank - 1; ++d)
-    outer.push_back(cb.dim(x, d));
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value m = cb.product(outer);
-  Value x3 = cb.reshape(x, {one, m, cb.dim(x, rank - 1)});
-  Value n = arith::ConstantIndexOp::create(b, loc, op.getType().getShape().back());
+  auto [outer, one, m, x3, n] =
+      preparePackedLinear(cb, op.getInput(), op.getType());
   int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift;
   Value bias = op.getBias(), zero = op.getZeroPoint();
   if (bias)
@@ -657,15 +665,8 @@ Value lowerBf16Linear(tsr::Bf16LinearOp op, func::FuncOp helper, Value kctx) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   CallSiteBuilder cb{b, loc};
-  Value x = op.getInput();
-  int64_t rank = op.getType().getRank();
-  SmallVector<Value> outer;
-  for (int64_t d = 0; d < rank - 1; ++d)
-    outer.push_back(cb.dim(x, d));
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value m = cb.product(outer);
-  Value x3 = cb.reshape(x, {one, m, cb.dim(x, rank - 1)});
-  Value n = arith::ConstantIndexOp::create(b, loc, op.getType().getShape().back());
+  auto [outer, one, m, x3, n] =
+      preparePackedLinear(cb, op.getInput(), op.getType());
   int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift;
   if (op.getBias())
     flags |= kHasBias;

@@ -42,7 +42,7 @@ def TsrExportEntryPointsPass : Pass<"tsr-export-entry-points", "ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
-  let summary = "Lowers f32 tsr.linear and tsr.matmul, and int8 tsr.quantized_linear, to calls of the runtime's GEMM kernels.";
+  let summary = "Lowers tsr.linear, tsr.matmul and the int8, 4-bit and bf16 linears to calls of the runtime's GEMM kernels.";
   let description = [{
     A GEMM within 10% of the machine's peak needs register blocking, packing
     and cache tiling tuned per ISA; the runtime has such kernels
@@ -64,7 +64,9 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
     (packed, static N) becomes a call of `@__tsr_qgemm` and the runtime's
     int8 kernel (per-token quantization of the input, u8·s8 dot products,
     dequantization with bias and epilogue in registers); it has no linalg
-    form. Everything else is left for tsr-lower-to-linalg.
+    form. So do tsr.w4_linear (`@__tsr_w4gemm`, or `@__tsr_w4gemm_f16` for
+    half-precision group parameters) and tsr.bf16_linear (`@__tsr_bgemm`).
+    Everything else is left for tsr-lower-to-linalg.
 
     Before:
     ```mlir
@@ -86,6 +88,43 @@ def TsrLowerToUKernelsPass : Pass<"tsr-lower-to-ukernels", "ModuleOp"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def TsrCheckIndicesPass : Pass<"tsr-check-indices", "ModuleOp"> {
+  let summary = "Reports out-of-range gather indices at run time through the kernel context.";
+  let description = [{
+    A token id past the vocabulary must fail the run, not return the
+    embedding of a clamped id: onnxruntime reports it, and a silent wrong
+    answer is worse than an error. Before each `tsr.gather` of a function
+    that has a kernel context (`tsr-lower-to-ukernels` runs first), this
+    pass adds one reduction over the indices (their minimum and maximum:
+    one pass over a tensor that is small next to what it gathers) and, when
+    either is outside `[-size, size)` of the gathered dim, a call of the
+    context's `index_error` with a message naming the node (its `NameLoc`)
+    and the input the indices come from (an entry argument's `tsr.name`).
+    The gather itself still clamps, so memory stays in bounds; the runtime
+    fails the run with the message (`tsr_session_run` returns
+    TSR_STATUS_INVALID_ARGUMENT). Constant indices are checked here
+    instead: out of range is a compile-time error.
+
+    Before:
+    ```mlir
+    %e = tsr.gather %table[%ids] {axis = 0 : i64} : (tensor<30522x384xf32>, tensor<1x?xi64>) -> tensor<1x?x384xf32>
+    ```
+    After (schematically):
+    ```mlir
+    %mm:2 = linalg.generic {iterator_types = ["reduction", "reduction"]} ins(%ids) outs(%min, %max) ...
+    scf.if %out_of_range {
+      llvm.call %index_error(%runtime, %message, %value, %size)
+    }
+    %e = tsr.gather %table[%ids] ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 8
+#define TSR_ABI_VERSION 9
 
 #ifdef __cplusplus
 extern "C" {
@@ -282,6 +282,13 @@ typedef struct tsr_kernel_context_t {
   void (*w4gemm)(void *runtime, const tsr_w4gemm_args_t *args);
   /* Since ABI version 7. */
   void (*bgemm)(void *runtime, const tsr_bgemm_args_t *args);
+  /* Since ABI version 9. Reports an index out of [-bound, bound) (a token
+   * id past the vocabulary): `what` names the node and the input (a string
+   * of the generated code). The run goes on, with the index clamped so
+   * that memory stays in bounds, and then fails with the first such
+   * report's message instead of returning results. */
+  void (*index_error)(void *runtime, const char *what, int64_t value,
+                      int64_t bound);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

@@ -6,6 +6,8 @@
 
 #include "frontends/onnx/NodeBuilder.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 using namespace mlir;
 using llvm::Error;
 using llvm::Expected;
@@ -151,6 +153,32 @@ int64_t NodeBuilder::rank(const std::string &name) const {
   if (v.tensor)
     return cast<RankedTensorType>(v.tensor.getType()).getRank();
   return v.host->shape.size();
+}
+
+Expected<std::string> NodeBuilder::checkIndices(const std::string &idx,
+                                                ArrayRef<int64_t> sizes,
+                                                int input) {
+  const ImportedValue &v = im.values.find(idx)->second;
+  if (v.host && v.host->allStatic()) {
+    int64_t k = static_cast<int64_t>(sizes.size());
+    for (size_t i = 0; i < v.host->ints.size(); ++i) {
+      int64_t x = v.host->ints[i].value, size = sizes[i % k];
+      if (x < -size || x >= size)
+        return im.nodeError(parent,
+                            llvm::formatv("input '{0}': index {1} is out of "
+                                          "range for a dimension of size {2}",
+                                          parent.input(input), x, size)
+                                .str());
+    }
+    return idx;
+  }
+  Value t = tensorOf(idx);
+  std::string what = "node '" + parent.name() + "' (input '" +
+                     parent.input(input) + "')";
+  auto checked = tsr::CheckIndicesOp::create(
+      im.b, im.loc, t.getType(), t, im.b.getDenseI64ArrayAttr(sizes),
+      im.b.getStringAttr(what));
+  return tensor(checked.getResult());
 }
 
 Value NodeBuilder::tensorOf(const std::string &name) {

@@ -73,6 +73,15 @@ public:
   /// Makes output `i` of the node being converted the value named `name`.
   void setOutput(int i, const std::string &name);
 
+  /// The value named `idx` (input `input` of the node), whose elements
+  /// must lie in [-size, size): `sizes` has one size, or one per position
+  /// of its last dim (index tuples). Known at compile time, it is checked
+  /// now (an error naming the node, the input and the value); else a
+  /// tsr.check_indices makes a bad index fail the run.
+  llvm::Expected<std::string> checkIndices(const std::string &idx,
+                                           llvm::ArrayRef<int64_t> sizes,
+                                           int input);
+
 private:
   std::string fresh(llvm::StringRef op);
 

@@ -57,7 +57,8 @@ Expected<std::string> linearIndex(Importer &im, const onnx::NodeProto &node,
   }
   for (int64_t d = k - 2; d >= 0; --d)
     strides[d] = strides[d + 1] * sizes[d + 1];
-  std::string idx = indices;
+  // A component out of its dim would still give an in-range linear index.
+  ASSIGN_OR_RETURN(idx, nb.checkIndices(indices, sizes, /*input=*/1));
   if (!nb.elementType(idx).isSignlessInteger(64)) {
     ASSIGN_OR_RETURN(c, nb.add("Cast", {idx}, {intAttr("to", onnx::TensorProto::INT64)}));
     idx = c;
@@ -179,7 +180,8 @@ Error convertScatterElements(Importer &im, const onnx::NodeProto &node) {
       return im.nodeError(node, "unsupported: dynamic dims");
   int64_t n = dd[axis].value;
   Type it = nb.elementType(indices);
-  ASSIGN_OR_RETURN(idx, wrapNegative(nb, indices, nb.scalar(it, n)));
+  ASSIGN_OR_RETURN(checked, nb.checkIndices(indices, {n}, /*input=*/1));
+  ASSIGN_OR_RETURN(idx, wrapNegative(nb, checked, nb.scalar(it, n)));
   // [.., I_a, 1, ..] == [1.., n, ..] -> mask [.., I_a, n, ..]
   ASSIGN_OR_RETURN(col, nb.add("Unsqueeze", {idx}, {intsAttr("axes", {axis + 1})}));
   ASSIGN_OR_RETURN(mask, nb.add("Equal", {col, iotaAlong(nb, it, n, axis + 1, rank + 1)}));

@@ -277,6 +277,9 @@ Error convertGatherElements(Importer &im, const onnx::NodeProto &node) {
                                          nb.ints(sliceAxes)}));
     data = s;
   }
+  // Out of range, the one-hot mask below would pick nothing: a zero.
+  ASSIGN_OR_RETURN(checked, nb.checkIndices(idx, {n}, /*input=*/1));
+  idx = checked;
   std::string zeroIdx = nb.scalar(it, 0);
   ASSIGN_OR_RETURN(neg, nb.add("Less", {idx, zeroIdx}));
   ASSIGN_OR_RETURN(wrapped, nb.add("Add", {idx, nb.scalar(it, n)}));

@@ -393,6 +393,34 @@ def main():
         for tag, bad in (("past_vocab", 100), ("negative", -101), ("huge", 2**40))
     ]
 
+    # GatherElements and GatherND decompose into gathers over computed
+    # indices: a component out of its dim must fail too (GatherND's [0, 3]
+    # into [2, 3, 4] would otherwise read row 1, in range once linearized).
+    def index_model(op, data_shape, idx_shape, attrs):
+        data = numpy_helper.from_array(
+            np.arange(np.prod(data_shape), dtype=np.float32).reshape(data_shape), "data")
+        node = helper.make_node(op, ["data", "idx"], ["y"], name=f"{op.lower()}_node", **attrs)
+        graph = helper.make_graph(
+            [node], op.lower(), [helper.make_tensor_value_info("idx", TensorProto.INT64, idx_shape)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=[data])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", models.OPSET)],
+                                 ir_version=models.IR_VERSION)
+
+    for op, data_shape, idx, attrs in (
+            ("GatherElements", [3, 4], [[0, 4], [1, 2], [3, 0]], {"axis": 1}),
+            ("GatherND", [2, 3, 4], [[0, 3], [1, 1]], {})):
+        onnx.save(index_model(op, data_shape, list(np.shape(idx)), attrs), p(f"{op}.onnx"))
+        d = p(f"{op}.out")
+        shutil.rmtree(d, ignore_errors=True)
+        why = compile_good_model(args.tessera_compile, p(f"{op}.onnx"), d, args.timeout)
+        np.save(p(f"{op}_idx.npy"), np.array(idx, dtype=np.int64))
+        case = run_case(f"{op}_index", [("idx", p(f"{op}_idx.npy"))],
+                        [[f"{op.lower()}_node"], ["input 'idx'"],
+                         ["index 4 ", "index 3 "], ["out of range"]], out_dir=d)
+        index_cases.append(case)
+        if why:
+            bert_prereq = bert_prereq or why
+
     selected = set(args.case or [])
     known = {c.name for c in cases + run_cases + index_cases}
     if selected - known:

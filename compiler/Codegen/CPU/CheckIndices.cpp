@@ -54,6 +54,14 @@ struct TsrCheckIndicesPass
   void runOnOperation() override {
     for (func::FuncOp fn : getOperation().getOps<func::FuncOp>()) {
       Value kctx = kernelContextOf(fn);
+      SmallVector<tsr::CheckIndicesOp> checks;
+      fn.walk([&](tsr::CheckIndicesOp op) { checks.push_back(op); });
+      for (tsr::CheckIndicesOp op : checks) {
+        if (kctx)
+          lowerCheck(op, kctx);
+        op.getResult().replaceAllUsesWith(op.getIndices());
+        op.erase();
+      }
       if (!kctx)
         continue;
       SmallVector<tsr::GatherOp> gathers;
@@ -62,6 +70,97 @@ struct TsrCheckIndicesPass
         if (failed(check(op, fn, kctx)))
           return signalPassFailure();
     }
+  }
+
+  /// Calls ctx->index_error(runtime, what, value, size) at the builder's
+  /// point.
+  void emitReport(OpBuilder &b, Location loc, Value kctx, StringRef what,
+                  Value value, Value size) {
+    MLIRContext *ctx = b.getContext();
+    Type i64 = b.getI64Type();
+    // A C string: the runtime reads up to the NUL.
+    std::string text = what.str();
+    Value message = LLVM::createGlobalString(
+        loc, b, "__tsr_index_message_" + std::to_string(messages++),
+        StringRef(text.c_str(), text.size() + 1), LLVM::Linkage::Internal);
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    Value runtime = loadKernelContextField(
+        b, loc, kctx, offsetof(tsr_kernel_context_t, runtime));
+    Value fnPtr = loadKernelContextField(
+        b, loc, kctx, offsetof(tsr_kernel_context_t, index_error));
+    auto calleeType = LLVM::LLVMFunctionType::get(
+        LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType, i64, i64});
+    LLVM::CallOp::create(b, loc, calleeType,
+                         ValueRange{fnPtr, runtime, message, value, size});
+  }
+
+  /// tsr.check_indices: one reduction keeping the first element out of its
+  /// range (value and size; size 0 when none), then the report.
+  void lowerCheck(tsr::CheckIndicesOp op, Value kctx) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    Type i64 = b.getI64Type();
+    auto idxType = op.getIndices().getType();
+    int64_t rank = idxType.getRank();
+    unsigned width = idxType.getElementType().getIntOrFloatBitWidth();
+    ArrayRef<int64_t> sizes = op.getSizes();
+    auto scalar = RankedTensorType::get({}, i64);
+    auto zeroTensor = [&] {
+      Value empty = tensor::EmptyOp::create(b, loc, scalar.getShape(), i64);
+      Value c = arith::ConstantIntOp::create(b, loc, i64, 0);
+      return linalg::FillOp::create(b, loc, c, empty).getResult(0);
+    };
+    Value valueInit = zeroTensor(), sizeInit = zeroTensor();
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(rank, ctx),
+        AffineMap::get(rank, 0, {}, ctx), AffineMap::get(rank, 0, {}, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    auto reduce = linalg::GenericOp::create(
+        b, loc, TypeRange{scalar, scalar}, ValueRange{op.getIndices()},
+        ValueRange{valueInit, sizeInit}, maps, iterators,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value x = args[0];
+          if (width < 64)
+            x = arith::ExtSIOp::create(nb, l, i64, x);
+          Value size = arith::ConstantIntOp::create(nb, l, i64, sizes[0]);
+          if (sizes.size() > 1) { // by position in the last dim
+            Value pos = arith::IndexCastOp::create(
+                nb, l, i64, linalg::IndexOp::create(nb, l, rank - 1));
+            for (size_t j = 1; j < sizes.size(); ++j) {
+              Value is = arith::CmpIOp::create(
+                  nb, l, arith::CmpIPredicate::eq, pos,
+                  arith::ConstantIntOp::create(nb, l, i64, j));
+              size = arith::SelectOp::create(
+                  nb, l, is, arith::ConstantIntOp::create(nb, l, i64, sizes[j]),
+                  size);
+            }
+          }
+          Value zero = arith::ConstantIntOp::create(nb, l, i64, 0);
+          Value low = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::slt, x,
+              arith::SubIOp::create(nb, l, zero, size));
+          Value high =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, x, size);
+          Value none = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                             args[2], zero);
+          Value first = arith::AndIOp::create(
+              nb, l, arith::OrIOp::create(nb, l, low, high), none);
+          linalg::YieldOp::create(
+              nb, l,
+              ValueRange{arith::SelectOp::create(nb, l, first, x, args[1]),
+                         arith::SelectOp::create(nb, l, first, size, args[2])});
+        });
+    Value value = tensor::ExtractOp::create(b, loc, reduce.getResult(0));
+    Value size = tensor::ExtractOp::create(b, loc, reduce.getResult(1));
+    Value bad = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, size,
+        arith::ConstantIntOp::create(b, loc, i64, 0));
+    auto ifOp = scf::IfOp::create(b, loc, bad, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    emitReport(b, loc, kctx, op.getWhat(), value, size);
   }
 
   LogicalResult check(tsr::GatherOp op, func::FuncOp fn, Value kctx) {
@@ -137,19 +236,7 @@ struct TsrCheckIndicesPass
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());
       Value value = arith::SelectOp::create(b, loc, high, mx, mn);
-      // A C string: the runtime reads up to the NUL.
-      Value message = LLVM::createGlobalString(
-          loc, b, "__tsr_index_message_" + std::to_string(messages++),
-          StringRef(what.c_str(), what.size() + 1), LLVM::Linkage::Internal);
-      auto ptrType = LLVM::LLVMPointerType::get(ctx);
-      Value runtime = loadKernelContextField(
-          b, loc, kctx, offsetof(tsr_kernel_context_t, runtime));
-      Value fnPtr = loadKernelContextField(
-          b, loc, kctx, offsetof(tsr_kernel_context_t, index_error));
-      auto calleeType = LLVM::LLVMFunctionType::get(
-          LLVM::LLVMVoidType::get(ctx), {ptrType, ptrType, i64, i64});
-      LLVM::CallOp::create(b, loc, calleeType,
-                           ValueRange{fnPtr, runtime, message, value, size});
+      emitReport(b, loc, kctx, what, value, size);
     }
     return success();
   }

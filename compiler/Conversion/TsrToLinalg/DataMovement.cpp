@@ -99,6 +99,17 @@ struct LowerConcat : OpRewritePattern<ConcatOp> {
   }
 };
 
+/// A check tsr-check-indices did not lower (no kernel context to report
+/// through): the indices as they are.
+struct DropCheckIndices : OpRewritePattern<CheckIndicesOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CheckIndicesOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, op.getIndices());
+    return success();
+  }
+};
+
 struct LowerGather : OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GatherOp op,
@@ -166,7 +177,8 @@ struct LowerGather : OpRewritePattern<GatherOp> {
 
 void populateTsrDataMovementToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerReshape, LowerTranspose, LowerBroadcast, LowerSlice,
-               LowerConcat, LowerGather>(patterns.getContext());
+               LowerConcat, LowerGather, DropCheckIndices>(
+      patterns.getContext());
 }
 
 } // namespace tessera

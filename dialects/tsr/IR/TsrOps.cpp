@@ -388,6 +388,23 @@ LogicalResult Bf16LinearOp::verify() {
   return success();
 }
 
+LogicalResult CheckIndicesOp::verify() {
+  ArrayRef<int64_t> sizes = getSizes();
+  if (sizes.empty())
+    return emitOpError("sizes must not be empty");
+  for (int64_t s : sizes)
+    if (s <= 0)
+      return emitOpError("sizes must be positive, got ") << s;
+  if (sizes.size() > 1) {
+    RankedTensorType t = getIndices().getType();
+    if (t.getRank() < 1 || t.isDynamicDim(t.getRank() - 1) ||
+        t.getShape().back() != static_cast<int64_t>(sizes.size()))
+      return emitOpError("per-component sizes need a static last dim of ")
+             << sizes.size();
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Quantize, dequantize
 //===----------------------------------------------------------------------===//

@@ -375,6 +375,31 @@ def Tsr_Bf16LinearOp : Tsr_Op<"bf16_linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tsr_CheckIndicesOp : Tsr_Op<"check_indices",
+    [Pure, AllTypesMatch<["indices", "result"]>]> {
+  let summary = "The indices, and a run-time error when one is out of range.";
+  let description = [{
+    Returns `indices` unchanged; at run time, an element outside
+    `[-size, size)` fails the run with a message that starts with `what`
+    (the node and the input, as the importer names them). `sizes` holds
+    one size for every element, or one per position of the last dim (the
+    index tuples of GatherND/ScatterND, one size per component). The
+    importers put it where a decomposition would otherwise turn a bad
+    index into a silently wrong answer; `tsr-check-indices` lowers it to a
+    reduction and a call of the runtime's `index_error`, and code without a
+    kernel context drops it.
+
+    ```mlir
+    %i = tsr.check_indices %idx {sizes = array<i64: 4, 6>, what = "node 'g' (input 'idx')"} : tensor<3x2xi64>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnySignlessInteger]>:$indices,
+                       DenseI64ArrayAttr:$sizes, StrAttr:$what);
+  let results = (outs RankedTensorOf<[AnySignlessInteger]>:$result);
+  let assemblyFormat = "$indices attr-dict `:` type($indices)";
+  let hasVerifier = 1;
+}
+
 def Tsr_QuantizeOp : Tsr_Op<"quantize", [Pure]> {
   let summary = "ONNX's QuantizeLinear: saturate(round(x / scale) + zero_point).";
   let description = [{

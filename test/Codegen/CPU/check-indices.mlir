@@ -59,3 +59,34 @@ func.func @constant_out_of_range(%table: tensor<100x8xf32>, %ctx: !llvm.ptr {tsr
   %e = tsr.gather %table[%ids] {axis = 0 : i64} : (tensor<100x8xf32>, tensor<2xi64>) -> tensor<2x8xf32>
   return %e : tensor<2x8xf32>
 }
+
+// -----
+
+// Tests tsr.check_indices with one size per component of the index tuples
+// (GatherND): a reduction keeping the first element out of its range and
+// that range's size (chosen by the position in the last dim), a report when
+// the size is not 0, and the indices forwarded. Without a kernel context
+// the check is dropped.
+// CHECK-LABEL: func.func @tuples
+//  CHECK-SAME:   (%[[IDX:[^:]+]]: tensor<5x2xi64>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//       CHECK:   %[[R:.+]]:2 = linalg.generic {{.*}}iterator_types = ["reduction", "reduction"]{{.*}} ins(%[[IDX]] : tensor<5x2xi64>)
+//       CHECK:     linalg.index 1 : index
+//       CHECK:     arith.select %{{.+}}, %c6_i64, %c4_i64 : i64
+//       CHECK:   %[[SIZE:.+]] = tensor.extract %[[R]]#1[] : tensor<i64>
+//       CHECK:   %[[BAD:.+]] = arith.cmpi ne, %[[SIZE]], %c0_i64
+//       CHECK:   scf.if %[[BAD]] {
+//       CHECK:     llvm.getelementptr %[[CTX]][80]
+//       CHECK:     llvm.call
+//       CHECK:   return %[[IDX]] : tensor<5x2xi64>
+// CHECK-LABEL: func.func @no_context_check
+//   CHECK-NOT:   tsr.check_indices
+//   CHECK-NOT:   scf.if
+//       CHECK:   return %arg0
+func.func @tuples(%idx: tensor<5x2xi64>, %ctx: !llvm.ptr {tsr.kernel_context}) -> tensor<5x2xi64> {
+  %0 = tsr.check_indices %idx {sizes = array<i64: 4, 6>, what = "node 'g' (input 'idx')"} : tensor<5x2xi64>
+  return %0 : tensor<5x2xi64>
+}
+func.func @no_context_check(%idx: tensor<5x2xi64>) -> tensor<5x2xi64> {
+  %0 = tsr.check_indices %idx {sizes = array<i64: 4, 6>, what = "x"} : tensor<5x2xi64>
+  return %0 : tensor<5x2xi64>
+}

@@ -1039,3 +1039,21 @@ func.func @w4_rank0_result(%x: tensor<2x64xf32>, %q: tensor<3x64xui8>, %s: tenso
   %0 = tsr.w4_linear %x, %q scale %s {group_size = 32 : i64} : (tensor<2x64xf32>, tensor<3x64xui8>, tensor<2x3xf32>) -> tensor<f32>
   return
 }
+
+// -----
+
+// Tests that check_indices' sizes are positive.
+func.func @check_indices_size(%i: tensor<3xi64>) {
+  // expected-error @+1 {{'tsr.check_indices' op sizes must be positive, got 0}}
+  %0 = tsr.check_indices %i {sizes = array<i64: 0>, what = "x"} : tensor<3xi64>
+  return
+}
+
+// -----
+
+// Tests that per-component sizes match the indices' last dim.
+func.func @check_indices_components(%i: tensor<3x2xi64>) {
+  // expected-error @+1 {{'tsr.check_indices' op per-component sizes need a static last dim of 3}}
+  %0 = tsr.check_indices %i {sizes = array<i64: 4, 6, 8>, what = "x"} : tensor<3x2xi64>
+  return
+}

@@ -187,6 +187,13 @@ func.func @linear(%x: tensor<1x?x768xf32>, %w: tensor<3072x768xf32>,
   return
 }
 
+// CHECK-LABEL: func.func @check_indices
+//       CHECK:   tsr.check_indices %{{.+}} {sizes = array<i64: 4, 6>, what = "node 'g' (input 'idx')"} : tensor<3x2xi64>
+func.func @check_indices(%i: tensor<3x2xi64>) -> tensor<3x2xi64> {
+  %0 = tsr.check_indices %i {sizes = array<i64: 4, 6>, what = "node 'g' (input 'idx')"} : tensor<3x2xi64>
+  return %0 : tensor<3x2xi64>
+}
+
 // CHECK-LABEL: func.func @bf16_linear
 //       CHECK:   tsr.bf16_linear %{{.+}}, %{{.+}}, %{{.+}} {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xbf16>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
 //       CHECK:   tsr.bf16_linear %{{.+}}, %{{.+}} {weight_packed} : (tensor<1x?x767xf32>, tensor<192x384x32xbf16>) -> tensor<1x?x3072xf32>

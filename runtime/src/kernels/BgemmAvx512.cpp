@@ -63,11 +63,15 @@ template <int Panels> struct Epilogue512 {
     }
   }
 
+  /// Stores acc + bias; finish() applies the epilogue to the stored tile.
   void store(const BgemmTile &tile, int64_t i, int p, __m512 acc) const {
     __mmask16 mask = p == Panels - 1 ? lastMask : 0xffff;
-    _mm512_mask_storeu_ps(
-        tile.c + i * tile.ldc + p * TSR_BGEMM_PANEL_WIDTH, mask,
-        applyEpilogue512(_mm512_add_ps(acc, bias[p]), tile.epilogue));
+    _mm512_mask_storeu_ps(tile.c + i * tile.ldc + p * TSR_BGEMM_PANEL_WIDTH,
+                          mask, _mm512_add_ps(acc, bias[p]));
+  }
+  static void finish(const BgemmTile &tile) {
+    applyEpilogueInPlace512(tile.c, tile.ldc, tile.rows, tile.cols,
+                            tile.epilogue);
   }
 };
 
@@ -99,6 +103,7 @@ template <int Rows, int Panels> TSR_BF16 void bf16Tile(const BgemmTile &tile) {
   for (int i = 0; i < Rows; ++i)
     for (int p = 0; p < Panels; ++p)
       epilogue.store(tile, i, p, acc[i][p]);
+  Epilogue512<Panels>::finish(tile);
 }
 
 using TileFn = void (*)(const BgemmTile &);
@@ -204,6 +209,7 @@ template <int Rows, int Panels> void widenTile(const BgemmTile &tile) {
   for (int i = 0; i < Rows; ++i)
     for (int p = 0; p < Panels; ++p)
       epilogue.store(tile, i, p, acc[i][p]);
+  Epilogue512<Panels>::finish(tile);
 }
 
 template <int Rows> struct WidenRow {
@@ -315,6 +321,7 @@ TSR_AMX void amxTile(const BgemmTile &tile) {
     for (int p = 0; p < ColTiles; ++p)
       epilogue.store(tile, i, p,
                      _mm512_load_ps(&sums[i][p * TSR_BGEMM_PANEL_WIDTH]));
+  Epilogue512<ColTiles>::finish(tile);
 }
 
 void amxTileAny(const BgemmTile &tile) {

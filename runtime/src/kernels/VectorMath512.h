@@ -107,6 +107,28 @@ inline __m512 applyEpilogue512(__m512 x, int64_t epilogue) {
   }
 }
 
+/// The epilogue over `rows` rows of `cols` floats at c (row stride ldc), in
+/// place: for micro-kernels that store their sums first. Out of line on
+/// purpose: inlined into every (rows x panels) shape of a tile, the
+/// epilogues' vector math made those kernels several times larger for no
+/// speed (the tile is in L1 when this reads it back).
+[[gnu::noinline]] inline void applyEpilogueInPlace512(float *c, int64_t ldc,
+                                                      int64_t rows,
+                                                      int64_t cols,
+                                                      int64_t epilogue) {
+  if (epilogue == TSR_EPILOGUE_NONE)
+    return;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; j += 16) {
+      __mmask16 mask = cols - j >= 16
+                           ? static_cast<__mmask16>(0xffff)
+                           : static_cast<__mmask16>((1u << (cols - j)) - 1);
+      float *p = c + i * ldc + j;
+      _mm512_mask_storeu_ps(
+          p, mask, applyEpilogue512(_mm512_maskz_loadu_ps(mask, p), epilogue));
+    }
+}
+
 } // namespace tessera::runtime
 
 #endif // TESSERA_RUNTIME_KERNELS_VECTORMATH512_H

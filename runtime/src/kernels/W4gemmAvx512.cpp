@@ -95,10 +95,10 @@ template <int Rows, int Panels, bool F16> void w4Tile(const W4gemmTile &t) {
                                mask, t.bias + p * TSR_W4GEMM_PANEL_WIDTH)
                          : _mm512_setzero_ps();
     for (int i = 0; i < Rows; ++i)
-      _mm512_mask_storeu_ps(
-          t.c + i * t.ldc + p * TSR_W4GEMM_PANEL_WIDTH, mask,
-          applyEpilogue512(_mm512_add_ps(acc[i][p], bias), t.epilogue));
+      _mm512_mask_storeu_ps(t.c + i * t.ldc + p * TSR_W4GEMM_PANEL_WIDTH, mask,
+                            _mm512_add_ps(acc[i][p], bias));
   }
+  applyEpilogueInPlace512(t.c, t.ldc, Rows, t.cols, t.epilogue);
 }
 
 using TileFn = void (*)(const W4gemmTile &);

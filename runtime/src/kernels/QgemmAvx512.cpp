@@ -9,8 +9,8 @@
 // values, three 64-byte B loads, eight 4-byte A broadcasts and 24 vpdpbusd,
 // each 64 u8 x s8 products summed into 16 int32 lanes. The accumulators
 // then become floats once: (acc - zero point x column sum) x row scale x column
-// scale + bias, then the epilogue, in registers, with masked stores at the
-// right edge.
+// scale + bias, stored with masks at the right edge; then the epilogue over
+// the stored tile, out of line (applyEpilogueInPlace512).
 //
 // Built with the same flags as the other AVX-512 kernels (so that the
 // shared inline helpers of VectorMath512.h compile alike everywhere); the
@@ -74,7 +74,13 @@ template <int Panels> struct Epilogue512 {
     __m512 value = _mm512_add_ps(
         _mm512_mul_ps(_mm512_mul_ps(aScale, bScale[p]), product), bias[p]);
     _mm512_mask_storeu_ps(tile.c + i * tile.ldc + p * TSR_QGEMM_PANEL_WIDTH,
-                          mask, applyEpilogue512(value, tile.epilogue));
+                          mask, value);
+  }
+  /// The epilogue over the stored tile (out of line: see
+  /// applyEpilogueInPlace512).
+  static void finish(const QgemmTile &tile) {
+    applyEpilogueInPlace512(tile.c, tile.ldc, tile.rows, tile.cols,
+                            tile.epilogue);
   }
 };
 
@@ -106,6 +112,7 @@ template <int Rows, int Panels> TSR_VNNI void vnniTile(const QgemmTile &tile) {
   for (int i = 0; i < Rows; ++i)
     for (int p = 0; p < Panels; ++p)
       epilogue.store(tile, i, p, acc[i][p]);
+  Epilogue512<Panels>::finish(tile);
 }
 
 using TileFn = void (*)(const QgemmTile &);
@@ -330,6 +337,7 @@ TSR_AMX void amxTile(const QgemmTile &tile) {
     for (int p = 0; p < ColTiles; ++p)
       epilogue.store(tile, i, p,
                      _mm512_load_si512(&sums[i][p * TSR_QGEMM_PANEL_WIDTH]));
+  Epilogue512<ColTiles>::finish(tile);
 }
 
 void amxTileAny(const QgemmTile &tile) {

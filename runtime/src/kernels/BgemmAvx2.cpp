@@ -10,7 +10,7 @@
 // the high half of its f32) and the odd ones (the low half masked off),
 // exactly, for two rounds of 12 FMAs with A broadcast from its packed f32
 // panel (values already rounded to bf16). The epilogue is the SGEMM
-// kernel's (VectorMath256.h).
+// kernel's (VectorMath256.h), applied to the stored tile.
 //
 // Compiled with -mavx2 -mfma, as the other AVX2 kernels.
 //
@@ -57,18 +57,17 @@ template <int Rows> void avx2Tile(const BgemmTile &tile) {
     b += 2 * TSR_BGEMM_PANEL_WIDTH;
   }
 
-  // Bias and epilogue in registers; masked stores at the right edge.
+  // Bias in registers, masked stores at the right edge, then the epilogue.
   __m256i mask[2] = {firstLanes(tile.cols), firstLanes(tile.cols - 8)};
   __m256 bias[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   if (tile.bias)
     for (int h = 0; h < 2; ++h)
       bias[h] = _mm256_maskload_ps(tile.bias + 8 * h, mask[h]);
   for (int i = 0; i < Rows; ++i)
-    for (int h = 0; h < 2; ++h) {
-      __m256 value = applyEpilogue256(_mm256_add_ps(acc[i][h], bias[h]),
-                                      tile.epilogue);
-      _mm256_maskstore_ps(tile.c + i * tile.ldc + 8 * h, mask[h], value);
-    }
+    for (int h = 0; h < 2; ++h)
+      _mm256_maskstore_ps(tile.c + i * tile.ldc + 8 * h, mask[h],
+                          _mm256_add_ps(acc[i][h], bias[h]));
+  applyEpilogueInPlace256(tile.c, tile.ldc, Rows, tile.cols, tile.epilogue);
 }
 
 using TileFn = void (*)(const BgemmTile &);

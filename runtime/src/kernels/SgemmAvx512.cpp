@@ -80,10 +80,15 @@ template <int Rows, int Panels> void avx512Tile(const SgemmTile &tile) {
       if (tile.accumulate)
         value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, cp));
       if (tile.finish)
-        value = applyEpilogue512(_mm512_add_ps(value, bias[p]), tile.epilogue);
+        value = _mm512_add_ps(value, bias[p]);
       _mm512_mask_storeu_ps(cp, mask, value);
     }
   }
+  // The epilogue over the stored tile, out of line (see
+  // applyEpilogueInPlace512: inlined into each tile shape it was most of
+  // this file's code).
+  if (tile.finish)
+    applyEpilogueInPlace512(tile.c, tile.ldc, Rows, tile.cols, tile.epilogue);
 }
 
 using TileFn = void (*)(const SgemmTile &);

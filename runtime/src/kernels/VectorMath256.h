@@ -102,6 +102,23 @@ inline __m256i firstLanes(int64_t count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), lane);
 }
 
+/// The epilogue over `rows` rows of `cols` floats at c (row stride ldc), in
+/// place, out of line: the AVX2 counterpart of applyEpilogueInPlace512.
+[[gnu::noinline]] inline void applyEpilogueInPlace256(float *c, int64_t ldc,
+                                                      int64_t rows,
+                                                      int64_t cols,
+                                                      int64_t epilogue) {
+  if (epilogue == TSR_EPILOGUE_NONE)
+    return;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; j += 8) {
+      __m256i mask = firstLanes(cols - j);
+      float *p = c + i * ldc + j;
+      _mm256_maskstore_ps(
+          p, mask, applyEpilogue256(_mm256_maskload_ps(p, mask), epilogue));
+    }
+}
+
 } // namespace tessera::runtime
 
 #endif // TESSERA_RUNTIME_KERNELS_VECTORMATH256_H

@@ -25,6 +25,7 @@
 #include "Status.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -124,6 +125,9 @@ struct tsr_session {
 
   /// Result buffers lent to the caller by the last run (distinct pointers).
   std::vector<void *> ownedBuffers;
+
+  /// Set while a run is under way: a second thread's run is refused.
+  std::atomic<bool> running{false};
 
   ~tsr_session() { releaseOwnedBuffers(); }
 
@@ -469,6 +473,17 @@ tsr_status_t tsr_session_run(tsr_session_t *session,
   if (!session)
     return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
                       "tsr_session_run: session must not be NULL");
+  // One run at a time per session: its buffers, results and thread pool
+  // are the session's. A run from another thread meanwhile is refused
+  // rather than left to race.
+  if (session->running.exchange(true, std::memory_order_acquire))
+    return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
+                      "tsr_session_run: the session is running on another "
+                      "thread (use one session per thread)");
+  struct Done {
+    std::atomic<bool> &running;
+    ~Done() { running.store(false, std::memory_order_release); }
+  } done{session->running};
   return guardStatus([&]() -> tsr_status_t {
     // Workers that went to sleep since the last run start waking now, while
     // the inputs are checked, instead of at the first parallel kernel.

@@ -185,7 +185,10 @@ tsr_status_t tsr_session_create(const tsr_model_t *model,
 /* NULL is allowed. */
 void tsr_session_release(tsr_session_t *session);
 
-/* Runs the model's first entry. `inputs` are in signature order and checked
+/* Runs the model's first entry. A session runs one call at a time: a call
+ * made while another thread's is under way returns
+ * TSR_STATUS_INVALID_ARGUMENT at once (sessions of one model run
+ * concurrently; use one per thread). `inputs` are in signature order and checked
  * against it (dtype, rank, static dims, and consistency of named dynamic
  * dims). For each output view: if `data` is NULL, the session fills the view
  * with memory it owns, valid until the next run or release; otherwise the

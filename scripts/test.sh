@@ -5,7 +5,9 @@
 # GoogleTests as lit's Unit suite), then every fuzz target for a short while
 # (scripts/fuzz.sh in build-fuzz/, ASan+UBSan; TESSERA_FUZZ_RUNS inputs per
 # target (default 8000) with a fixed seed, at most TESSERA_FUZZ_SECONDS
-# (default 120; 0 skips them)).
+# (default 120; 0 skips them)), then the runtime's GoogleTests under
+# ThreadSanitizer (scripts/tsan.sh in build-tsan/; TESSERA_TSAN=0 skips
+# them).
 #
 # Nothing is allowed to not run quietly: every lit test has a timeout (a hang
 # fails), the GoogleTest binaries are an explicit list (a missing one fails),
@@ -48,6 +50,16 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   # guards against a slow machine.
   bash "$root/scripts/fuzz.sh" --time "$fuzz_seconds" --runs "${TESSERA_FUZZ_RUNS:-8000}" --seed 1 2>&1 | tee "$log" || true
   summary=$(grep -E '^fuzz.sh: [0-9]+ passed, [0-9]+ failed' "$log" || echo "fuzz.sh: 0 passed, 1 failed")
+  rm -f "$log"
+  passed=$((passed + $(echo "$summary" | awk '{print $2}')))
+  failed=$((failed + $(echo "$summary" | awk '{print $4}')))
+fi
+
+# The runtime's GoogleTests under ThreadSanitizer count as one test.
+if [ "${TESSERA_TSAN:-1}" != "0" ]; then
+  log="$(mktemp)"
+  bash "$root/scripts/tsan.sh" 2>&1 | tee "$log" || true
+  summary=$(grep -E '^tsan.sh: [0-9]+ passed, [0-9]+ failed' "$log" || echo "tsan.sh: 0 passed, 1 failed")
   rm -f "$log"
   passed=$((passed + $(echo "$summary" | awk '{print $2}')))
   failed=$((failed + $(echo "$summary" | awk '{print $4}')))

@@ -9,7 +9,8 @@
 // sessions of one model at once, each checking its results; and 8 threads
 // sharing one session, where a call that finds another under way is refused
 // with a clean status (the documented behavior, runtime.h) and every
-// accepted call is right. (Not yet run under TSan in CI: issue 11.)
+// accepted call is right. scripts/tsan.sh runs these (with every other
+// runtime GoogleTest) under ThreadSanitizer in the test command.
 //
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestSupport.h"

@@ -278,44 +278,17 @@ constexpr int64_t kAmxMr = 32; // two 16-row A tiles
 constexpr int64_t kAmxNr = 32; // two 16-column B tiles (panels)
 constexpr int64_t kAmxKBlock = 32; // k values per tile row (64 bytes)
 
-/// A (16 * RowTiles) x (16 * ColTiles) micro-tile: C tiles 0-3, A tiles
-/// 4-5, B tiles 6-7 (amxLoadTileConfig's 16 x 64-byte shape).
+/// A (16 * RowTiles) x (16 * ColTiles) micro-tile (amxProduct): per k
+/// block of 32, each tdpbf16ps adds 16 rows x 16 columns of bf16 pair
+/// products to f32 sums.
 template <int RowTiles, int ColTiles>
 TSR_AMX void amxTile(const BgemmTile &tile) {
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
-  const uint16_t *a = static_cast<const uint16_t *>(tile.a);
-  const uint16_t *b = tile.b;
-  const int64_t panelStride = tile.bPanelStride;
-  for (int64_t p = 0; p < tile.kPairs; p += kAmxKBlock / 2) {
-    const uint16_t *ak = a + p * 2 * kAmxMr; // k block p / 16 of the panel
-    const uint16_t *bk = b + p * 2 * TSR_BGEMM_PANEL_WIDTH;
-    _tile_loadd(4, ak, 64);
-    _tile_loadd(6, bk, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    if constexpr (ColTiles == 2) {
-      _tile_loadd(7, bk + panelStride, 64);
-      _tile_dpbf16ps(1, 4, 7);
-    }
-    if constexpr (RowTiles == 2) {
-      _tile_loadd(5, ak + 16 * kAmxKBlock, 64);
-      _tile_dpbf16ps(2, 5, 6);
-      if constexpr (ColTiles == 2)
-        _tile_dpbf16ps(3, 5, 7);
-    }
-  }
   alignas(64) float sums[kAmxMr][kAmxNr];
-  constexpr int64_t ld = kAmxNr * sizeof(float);
-  _tile_stored(0, &sums[0][0], ld);
-  if constexpr (ColTiles == 2)
-    _tile_stored(1, &sums[0][16], ld);
-  if constexpr (RowTiles == 2) {
-    _tile_stored(2, &sums[16][0], ld);
-    if constexpr (ColTiles == 2)
-      _tile_stored(3, &sums[16][16], ld);
-  }
+  amxProduct<RowTiles, ColTiles, AmxDotBf16>(
+      static_cast<const uint8_t *>(tile.a),
+      reinterpret_cast<const uint8_t *>(tile.b),
+      tile.bPanelStride * static_cast<int64_t>(sizeof(uint16_t)),
+      tile.kPairs / (kAmxKBlock / 2), sums);
   Epilogue512<ColTiles> epilogue(tile);
   for (int64_t i = 0; i < tile.rows; ++i)
     for (int p = 0; p < ColTiles; ++p)

@@ -289,49 +289,17 @@ constexpr int64_t kAmxMr = 32; // two 16-row A tiles
 constexpr int64_t kAmxNr = 32; // two 16-column B tiles (panels)
 constexpr int64_t kAmxKBlock = 64;
 
-/// A (16 * RowTiles) x (16 * ColTiles) micro-tile: C tiles 0-3, A tiles 4-5,
-/// B tiles 6-7; per k block of 64, each tdpbusd multiplies 16 rows by 16
-/// columns over 64 k values (u8 x s8, exact in int32). A panel k block is
-/// kAmxMr rows of 64 bytes (packedAOffset with 64-byte groups), a B panel
-/// k block 16 groups of 64 bytes: both tiles load with a 64-byte stride.
-/// The int32 tiles go through memory into the VNNI kernel's float
-/// epilogue.
+/// A (16 * RowTiles) x (16 * ColTiles) micro-tile (amxProduct): per k
+/// block of 64, each tdpbusd multiplies 16 rows by 16 columns over 64 k
+/// values (u8 x s8, exact in int32); A's panel is packed in 64-byte k
+/// groups (packedAOffset), the packed B panels load as they are. The int32
+/// tiles go through memory into the VNNI kernel's float epilogue.
 template <int RowTiles, int ColTiles>
 TSR_AMX void amxTile(const QgemmTile &tile) {
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
-  const uint8_t *a = tile.a;
-  const int8_t *b = tile.b;
-  const int64_t panelStride = tile.bPanelStride;
-  for (int64_t g = 0; g < tile.kGroups; g += kAmxKBlock / 4) {
-    const uint8_t *ak = a + g * 4 * kAmxMr;
-    const int8_t *bk = b + g * 64;
-    _tile_loadd(4, ak, 64);
-    _tile_loadd(6, bk, 64);
-    _tile_dpbusd(0, 4, 6);
-    if constexpr (ColTiles == 2) {
-      _tile_loadd(7, bk + panelStride, 64);
-      _tile_dpbusd(1, 4, 7);
-    }
-    if constexpr (RowTiles == 2) {
-      _tile_loadd(5, ak + 16 * 64, 64);
-      _tile_dpbusd(2, 5, 6);
-      if constexpr (ColTiles == 2)
-        _tile_dpbusd(3, 5, 7);
-    }
-  }
   alignas(64) int32_t sums[kAmxMr][kAmxNr];
-  constexpr int64_t ld = kAmxNr * sizeof(int32_t);
-  _tile_stored(0, &sums[0][0], ld);
-  if constexpr (ColTiles == 2)
-    _tile_stored(1, &sums[0][16], ld);
-  if constexpr (RowTiles == 2) {
-    _tile_stored(2, &sums[16][0], ld);
-    if constexpr (ColTiles == 2)
-      _tile_stored(3, &sums[16][16], ld);
-  }
+  amxProduct<RowTiles, ColTiles, AmxDotInt8>(
+      tile.a, reinterpret_cast<const uint8_t *>(tile.b), tile.bPanelStride,
+      tile.kGroups / (kAmxKBlock / 4), sums);
   Epilogue512<ColTiles> epilogue(tile);
   for (int64_t i = 0; i < tile.rows; ++i)
     for (int p = 0; p < ColTiles; ++p)

@@ -550,6 +550,96 @@ tessera::importOnnxBuffer(MLIRContext *ctx, llvm::StringRef bytes,
                 "truncated)");
   return importParsedModel(ctx, model, displayPath, modelDir, options);
 }
+namespace {
+
+/// importOnnxModel of a copy of `model` in which each bound input
+/// (options.boundInputs) is an initializer: checked against the input's
+/// element type, rank and static dims, with errors naming the input.
+llvm::Expected<OwningOpRef<ModuleOp>>
+importBound(MLIRContext *ctx, const onnx::ModelProto &model,
+            llvm::StringRef displayPath, llvm::StringRef modelDir,
+            const tessera::OnnxImportOptions &options,
+            llvm::ArrayRef<tessera::ExternalWeight> externalWeights) {
+  auto fail = [&](const llvm::Twine &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   displayPath + ": " + msg);
+  };
+  onnx::ModelProto bound = model;
+  onnx::GraphProto &graph = *bound.mutable_graph();
+  std::set<std::string> initializers;
+  for (const auto &t : graph.initializer())
+    initializers.insert(t.name());
+  for (const auto &[name, value] : options.boundInputs) {
+    const onnx::ValueInfoProto *input = nullptr;
+    for (const auto &in : graph.input())
+      if (in.name() == name && !initializers.count(name))
+        input = &in;
+    if (!input) {
+      std::string names;
+      for (const auto &in : graph.input())
+        if (!initializers.count(in.name()))
+          names += (names.empty() ? "'" : ", '") + in.name() + "'";
+      return fail("--bind-input '" + name + "': the model has no input of "
+                  "that name (its inputs: " + names + ")");
+    }
+    const auto &tt = input->type().tensor_type();
+    int32_t type = value.onnxDataType;
+    std::string raw = value.rawData;
+    if (value.integerList) {
+      type = tt.elem_type();
+      if (type == onnx::TensorProto::INT32) {
+        std::string narrow;
+        for (size_t i = 0; i + 8 <= raw.size(); i += 8) {
+          int64_t v;
+          std::memcpy(&v, raw.data() + i, 8);
+          if (v < INT32_MIN || v > INT32_MAX)
+            return fail("--bind-input '" + name + "': " + llvm::Twine(v) +
+                        " does not fit the input's int32");
+          int32_t n = static_cast<int32_t>(v);
+          narrow.append(reinterpret_cast<const char *>(&n), 4);
+        }
+        raw = narrow;
+      } else if (type != onnx::TensorProto::INT64) {
+        return fail("--bind-input '" + name + "': a list of integers needs "
+                    "an int64 or int32 input");
+      }
+    }
+    if (type != tt.elem_type())
+      return fail("--bind-input '" + name + "': the value's element type (" +
+                  onnx::TensorProto::DataType_Name(
+                      static_cast<onnx::TensorProto::DataType>(type)) +
+                  ") is not the input's (" +
+                  onnx::TensorProto::DataType_Name(
+                      static_cast<onnx::TensorProto::DataType>(
+                          tt.elem_type())) +
+                  ")");
+    if (tt.has_shape()) {
+      const auto &dims = tt.shape().dim();
+      if (dims.size() != static_cast<int>(value.shape.size()))
+        return fail("--bind-input '" + name + "': the value has rank " +
+                    llvm::Twine(value.shape.size()) + ", the input " +
+                    llvm::Twine(dims.size()));
+      for (int d = 0; d < dims.size(); ++d)
+        if (dims[d].has_dim_value() && dims[d].dim_value() >= 0 &&
+            dims[d].dim_value() != value.shape[d])
+          return fail("--bind-input '" + name + "': dim " + llvm::Twine(d) +
+                      " is " + llvm::Twine(value.shape[d]) +
+                      ", the input's is " + llvm::Twine(dims[d].dim_value()));
+    }
+    onnx::TensorProto *t = graph.add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    for (int64_t d : value.shape)
+      t->add_dims(d);
+    t->set_raw_data(raw);
+  }
+  tessera::OnnxImportOptions rest = options;
+  rest.boundInputs.clear();
+  return tessera::importOnnxModel(ctx, bound, displayPath, modelDir, rest,
+                                  externalWeights);
+}
+
+} // namespace
 
 llvm::Expected<OwningOpRef<ModuleOp>>
 tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
@@ -566,6 +656,9 @@ tessera::importOnnxModel(MLIRContext *ctx, const onnx::ModelProto &model,
   };
   if (!model.has_graph())
     return fail("the model has no graph");
+  if (!options.boundInputs.empty())
+    return importBound(ctx, model, displayPath, modelDirRef, options,
+                       externalWeights);
 
   int64_t opset = -1;
   for (const auto &o : model.opset_import())

@@ -28,10 +28,25 @@ class ModelProto;
 
 namespace tessera {
 
+/// A value that replaces a graph input (`--bind-input`): it is imported as
+/// an initializer of that name, so that ops taking shapes, starts or axes
+/// from it (Reshape, Slice, CumSum...) see a constant.
+struct BoundInput {
+  int32_t onnxDataType = 0;    // onnx::TensorProto::DataType
+  std::vector<int64_t> shape;  // its dims
+  std::string rawData;         // little-endian, C order
+  /// Integers given on the command line: they take the input's own integer
+  /// type (int64 or int32) instead of onnxDataType.
+  bool integerList = false;
+};
+
 struct OnnxImportOptions {
   /// Fixes the shape of named inputs (e.g. from `--input-shape ids=1x128`),
   /// overriding what the model declares; checked against static dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Graph inputs fixed to values; each must be an input of the model, of
+  /// its element type and rank (static dims equal).
+  std::map<std::string, BoundInput> boundInputs;
 };
 
 /// Imports the ONNX model at `path`. Errors name the file and, where there is

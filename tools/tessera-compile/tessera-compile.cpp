@@ -4,6 +4,7 @@
 //
 //   tessera-compile MODEL -o OUTDIR [--target=cpu] [--cpu=native]
 //                   [--input-shape NAME=2x128 ...] [--emit=mlir|obj|lib]
+//                   [--bind-input NAME=FILE|NAME=1,2,3 ...]
 //                   [--model-name NAME] [--mlir-print-ir-after-all]
 //                   [--time-report] [--plan-memory=false]
 //                   [--parallel-loops=false]
@@ -26,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Calibration.h"
+#include "TensorFile.h"
 #include "compiler/Codegen/CPU/MemoryPlan.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
@@ -88,6 +90,13 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix an input's shape, e.g. input_ids=1x128"),
                 cl::value_desc("NAME=DxD..."), cl::cat(tesseraCategory));
+static cl::list<std::string> bindInputs(
+    "bind-input",
+    cl::desc("Fix a graph input to a value, NAME=FILE (.npy or .pb) or "
+             "NAME=1,2,3 (integers, the input's int type): ops that take "
+             "shapes, starts or axes from it (Reshape, Slice, CumSum...) then "
+             "compile; the input leaves the signature"),
+    cl::value_desc("NAME=FILE|NAME=1,2,..."), cl::cat(tesseraCategory));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("mlir: the imported tsr module only (model.mlir); obj: "
@@ -157,6 +166,26 @@ static std::string formatBytes(int64_t bytes) {
   if (bytes >= (1 << 10))
     return llvm::formatv("{0:F1} KiB", bytes / 1024.0).str();
   return std::to_string(bytes) + " bytes";
+}
+
+/// The ONNX TensorProto data type of a runtime dtype, if it has one.
+static std::optional<int32_t> onnxDataTypeOf(tsr_dtype_t dtype) {
+  switch (dtype) {
+  case TSR_DTYPE_F32: return 1;
+  case TSR_DTYPE_U8: return 2;
+  case TSR_DTYPE_I8: return 3;
+  case TSR_DTYPE_U16: return 4;
+  case TSR_DTYPE_I16: return 5;
+  case TSR_DTYPE_I32: return 6;
+  case TSR_DTYPE_I64: return 7;
+  case TSR_DTYPE_BOOL: return 9;
+  case TSR_DTYPE_F16: return 10;
+  case TSR_DTYPE_F64: return 11;
+  case TSR_DTYPE_U32: return 12;
+  case TSR_DTYPE_U64: return 13;
+  case TSR_DTYPE_BF16: return 16;
+  default: return std::nullopt;
+  }
 }
 
 /// A gather of a 2-D int8 or bf16 table: an embedding tsr-quantize made
@@ -379,6 +408,45 @@ int main(int argc, char **argv) {
     importOptions.inputShapes[name.str()] = shape;
   }
 
+  for (const std::string &spec : bindInputs) {
+    auto [name, value] = llvm::StringRef(spec).split('=');
+    if (name.empty() || value.empty())
+      return fail("--bind-input '" + spec + "' is not NAME=FILE or "
+                  "NAME=1,2,...");
+    if (importOptions.boundInputs.count(name.str()))
+      return fail("--bind-input '" + name + "' is given twice");
+    tessera::BoundInput bound;
+    llvm::SmallVector<llvm::StringRef> parts;
+    value.split(parts, ',');
+    bool integers = llvm::all_of(parts, [](llvm::StringRef p) {
+      int64_t v;
+      return !p.trim().getAsInteger(10, v);
+    });
+    if (integers) {
+      bound.integerList = true;
+      bound.shape = {static_cast<int64_t>(parts.size())};
+      for (llvm::StringRef p : parts) {
+        int64_t v = 0;
+        (void)p.trim().getAsInteger(10, v);
+        bound.rawData.append(reinterpret_cast<const char *>(&v), sizeof(v));
+      }
+    } else {
+      tessera::npy::Array array;
+      if (std::string error = tessera::npy::readTensorFile(value.str(), array);
+          !error.empty())
+        return fail("--bind-input '" + name + "': " + error);
+      std::optional<int32_t> type = onnxDataTypeOf(array.dtype);
+      if (!type)
+        return fail("--bind-input '" + name + "': '" + value +
+                    "' holds " + tsr_dtype_name(array.dtype) +
+                    ", which no ONNX input takes");
+      bound.onnxDataType = *type;
+      bound.shape = array.shape;
+      bound.rawData.assign(array.data.begin(), array.data.end());
+    }
+    importOptions.boundInputs[name.str()] = std::move(bound);
+  }
+
   if (!llvm::sys::fs::exists(inputPath))
     return fail(inputPath + ": no such file");
   // A directory is a Hugging Face checkpoint (config.json + safetensors).
@@ -388,6 +456,9 @@ int main(int argc, char **argv) {
   if (!checkpointDir && !jsonGraph && ext != ".onnx")
     return fail(inputPath + ": unknown model format '" + ext +
                 "' (supported: .onnx, .json, a checkpoint directory)");
+  if (checkpointDir && !bindInputs.empty())
+    return fail("--bind-input applies to ONNX and JSON models (a checkpoint "
+                "directory's inputs are token ids)");
 
   DialectRegistry registry;
   tessera::registerAllDialects(registry);

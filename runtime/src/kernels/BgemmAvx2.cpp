@@ -76,9 +76,11 @@ constexpr TileFn kTiles[kMr] = {avx2Tile<1>, avx2Tile<2>, avx2Tile<3>,
 
 void avx2Tile(const BgemmTile &tile) { kTiles[tile.rows - 1](tile); }
 
+} // namespace
+
 /// packBgemmAF32 for contiguous rows, 8 values at a time: the same rounding
 /// (add 0x7fff plus the lowest kept bit, clear the low half; NaN kept quiet).
-void avx2PackA(const float *a, int64_t rowStride, int64_t colStride,
+void tessera::runtime::packBgemmAF32Avx2(const float *a, int64_t rowStride, int64_t colStride,
                int64_t rows, int64_t k, int64_t kPadded, int64_t mr,
                void *packed) {
   if (colStride != 1) {
@@ -118,10 +120,8 @@ void avx2PackA(const float *a, int64_t rowStride, int64_t colStride,
   }
 }
 
-} // namespace
-
 const BgemmKernelSet &tessera::runtime::getAvx2BgemmKernels() {
   static const BgemmKernelSet kernels = {"avx2", kMr, kNr, avx2Tile,
-                                         avx2PackA, 1, 4};
+                                         packBgemmAF32Avx2, 1, 4};
   return kernels;
 }

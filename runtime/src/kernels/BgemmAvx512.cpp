@@ -225,49 +225,6 @@ void widenTile(const BgemmTile &tile) {
   kWidenTiles[tile.rows - 1][(tile.cols - 1) / TSR_BGEMM_PANEL_WIDTH](tile);
 }
 
-/// packBgemmAF32 for contiguous rows, 16 values at a time: the same
-/// rounding (add 0x7fff plus the lowest kept bit, clear the low half; NaN
-/// kept, quiet).
-void avx512PackAF32(const float *a, int64_t rowStride, int64_t colStride,
-                    int64_t rows, int64_t k, int64_t kPadded, int64_t mr,
-                    void *packed) {
-  if (colStride != 1) {
-    packBgemmAF32(a, rowStride, colStride, rows, k, kPadded, mr, packed);
-    return;
-  }
-  float *out = static_cast<float *>(packed);
-  const int64_t kVector = k / 16 * 16;
-  const __m512i bias = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1);
-  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
-  const __m512i quiet = _mm512_set1_epi32(0x400000);
-  const int64_t paddedRows = (rows + mr - 1) / mr * mr;
-  for (int64_t i = 0; i < paddedRows; ++i) {
-    float *panel = out + (i / mr) * mr * kPadded + i % mr;
-    if (i >= rows) {
-      for (int64_t kk = 0; kk < kPadded; ++kk)
-        panel[kk * mr] = 0.0f;
-      continue;
-    }
-    const float *row = a + i * rowStride;
-    for (int64_t kk = 0; kk < kVector; kk += 16) {
-      __m512 x = _mm512_loadu_ps(row + kk);
-      __m512i u = _mm512_castps_si512(x);
-      __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), one);
-      __m512i rounded = _mm512_and_si512(
-          _mm512_add_epi32(u, _mm512_add_epi32(bias, lsb)), high);
-      __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-      rounded = _mm512_mask_mov_epi32(
-          rounded, nan, _mm512_and_si512(_mm512_or_si512(u, quiet), high));
-      alignas(64) float v[16];
-      _mm512_store_ps(v, _mm512_castsi512_ps(rounded));
-      for (int j = 0; j < 16; ++j)
-        panel[(kk + j) * mr] = v[j];
-    }
-    for (int64_t kk = kVector; kk < kPadded; ++kk)
-      panel[kk * mr] = kk < k ? roundToBf16(row[kk]) : 0.0f;
-  }
-}
-
 //===----------------------------------------------------------------------===//
 // AMX
 //===----------------------------------------------------------------------===//
@@ -308,9 +265,11 @@ void amxTileAny(const BgemmTile &tile) {
 } // namespace
 
 const BgemmKernelSet &tessera::runtime::getAvx512BgemmKernels() {
-  static const BgemmKernelSet kernels = {"avx512",       kMr,
-                                         kNr,            widenTile,
-                                         avx512PackAF32, 1,
+  // The AVX2 set's f32 packer: every AVX-512 CPU runs it, and packing is
+  // a small share of the call.
+  static const BgemmKernelSet kernels = {"avx512",        kMr,
+                                         kNr,             widenTile,
+                                         packBgemmAF32Avx2, 1,
                                          4};
   return kernels;
 }

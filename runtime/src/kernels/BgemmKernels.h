@@ -89,6 +89,11 @@ void packBgemmABf16(const float *a, int64_t rowStride, int64_t colStride,
 const BgemmKernelSet &getGenericBgemmKernels();
 #if defined(TESSERA_HAVE_X86_SGEMM_KERNELS)
 const BgemmKernelSet &getAvx2BgemmKernels();
+/// packBgemmAF32 with AVX2 (contiguous rows 8 values at a time), shared by
+/// the AVX2 and the widening AVX-512 sets.
+void packBgemmAF32Avx2(const float *a, int64_t rowStride, int64_t colStride,
+                       int64_t rows, int64_t k, int64_t kPadded, int64_t mr,
+                       void *packed);
 const BgemmKernelSet &getAvx512BgemmKernels();
 const BgemmKernelSet &getAvx512Bf16BgemmKernels();
 /// AMX-BF16 tiles (K a multiple of 32, M >= 4; the AVX-512 set otherwise).

@@ -14,6 +14,7 @@
 #include "kernels/AttentionKernels.h"
 #include "kernels/BgemmKernels.h"
 #include "kernels/QgemmKernels.h"
+#include "kernels/SpgemmKernels.h"
 
 #include <cstddef>
 
@@ -31,6 +32,8 @@ static_assert(sizeof(tsr_w4gemm_args_t) == TSR_W4GEMM_ARGS_WORDS * 8,
               "tsr_w4gemm_args_t must be TSR_W4GEMM_ARGS_WORDS words");
 static_assert(sizeof(tsr_bgemm_args_t) == TSR_BGEMM_ARGS_WORDS * 8,
               "tsr_bgemm_args_t must be TSR_BGEMM_ARGS_WORDS words");
+static_assert(sizeof(tsr_spgemm_args_t) == TSR_SPGEMM_ARGS_WORDS * 8,
+              "tsr_spgemm_args_t must be TSR_SPGEMM_ARGS_WORDS words");
 static_assert(offsetof(tsr_qgemm_args_t, a_scale) == 17 * 8 &&
                   offsetof(tsr_qgemm_args_t, a_zero_point) == 17 * 8 + 4,
               "a_scale and a_zero_point share the last word");
@@ -55,6 +58,11 @@ void w4gemmEntry(void *runtime, const tsr_w4gemm_args_t *args) {
 void bgemmEntry(void *runtime, const tsr_bgemm_args_t *args) {
   if (runtime && args)
     static_cast<KernelRuntime *>(runtime)->bgemm(*args);
+}
+
+void spgemmEntry(void *runtime, const tsr_spgemm_args_t *args) {
+  if (runtime && args)
+    static_cast<KernelRuntime *>(runtime)->spgemm(*args);
 }
 
 void attentionEntry(void *runtime, const tsr_attention_args_t *args) {
@@ -107,6 +115,8 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
       w4gemmKernels_(&getW4gemmKernels(w4gemmIsa_)),
       bgemmIsa_(getBestBgemmIsa()),
       bgemmKernels_(&getBgemmKernels(bgemmIsa_)),
+      spgemmWorkspace_(pool_.numThreads()), spgemmIsa_(getBestSpgemmIsa()),
+      spgemmKernels_(&getSpgemmKernels(spgemmIsa_)),
       attentionWorkspace_(pool_.numThreads()), attentionIsa_(sgemmIsa_),
       attentionKernels_(&getAttentionKernels(attentionIsa_)) {
   context_.abi_version = TSR_ABI_VERSION;
@@ -121,6 +131,7 @@ KernelRuntime::KernelRuntime(unsigned numThreads)
   context_.w4gemm = w4gemmEntry;
   context_.bgemm = bgemmEntry;
   context_.index_error = indexErrorEntry;
+  context_.spgemm = spgemmEntry;
 }
 
 void KernelRuntime::parallelFor(int64_t n, tsr_parallel_task_fn_t fn,
@@ -179,6 +190,14 @@ bool KernelRuntime::setBgemmIsa(BgemmIsa isa) {
     return false;
   bgemmIsa_ = isa;
   bgemmKernels_ = &getBgemmKernels(isa);
+  return true;
+}
+
+bool KernelRuntime::setSpgemmIsa(SpgemmIsa isa) {
+  if (!isSpgemmIsaSupported(isa))
+    return false;
+  spgemmIsa_ = isa;
+  spgemmKernels_ = &getSpgemmKernels(isa);
   return true;
 }
 

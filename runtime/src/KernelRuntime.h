@@ -5,10 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // The per-session state behind tsr_kernel_context_t (tessera/abi.h): the
-// thread pool, the SGEMM and int8/bf16 GEMM packing buffers, the attention
-// scratch and the chosen SGEMM, int8, 4-bit and bf16 GEMM and attention
-// kernels. The
-// session passes context() to every run; generated code calls back through
+// thread pool, the SGEMM, int8/bf16 and sparse GEMM packing buffers, the
+// attention scratch and the chosen SGEMM, int8, 4-bit, bf16 and sparse GEMM
+// and attention kernels. The session passes context() to every run; generated code calls back through
 // its function pointers with `runtime` pointing here.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +21,7 @@
 #include "kernels/Qgemm.h"
 #include "kernels/W4gemm.h"
 #include "kernels/Sgemm.h"
+#include "kernels/Spgemm.h"
 
 #include "tessera/abi.h"
 
@@ -54,6 +54,9 @@ public:
   void bgemm(const tsr_bgemm_args_t &args) {
     runBgemm(args, *bgemmKernels_, pool_, qgemmWorkspace_);
   }
+  void spgemm(const tsr_spgemm_args_t &args) {
+    runSpgemm(args, *spgemmKernels_, pool_, spgemmWorkspace_);
+  }
   void attention(const tsr_attention_args_t &args) {
     runAttention(args, *attentionKernels_, pool_, attentionWorkspace_);
   }
@@ -78,6 +81,8 @@ public:
   W4gemmIsa w4gemmIsa() const { return w4gemmIsa_; }
   bool setBgemmIsa(BgemmIsa isa);
   BgemmIsa bgemmIsa() const { return bgemmIsa_; }
+  bool setSpgemmIsa(SpgemmIsa isa);
+  SpgemmIsa spgemmIsa() const { return spgemmIsa_; }
   /// Forces the attention kernels of `isa` (tests, benchmarks); false,
   /// changing nothing, when the CPU cannot run them.
   bool setAttentionIsa(SgemmIsa isa);
@@ -104,6 +109,9 @@ private:
   const W4gemmKernelSet *w4gemmKernels_;
   BgemmIsa bgemmIsa_;
   const BgemmKernelSet *bgemmKernels_;
+  SpgemmWorkspace spgemmWorkspace_;
+  SpgemmIsa spgemmIsa_;
+  const SpgemmKernelSet *spgemmKernels_;
   AttentionWorkspace attentionWorkspace_;
   SgemmIsa attentionIsa_;
   const AttentionKernelSet *attentionKernels_;

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define TSR_ABI_VERSION 9
+#define TSR_ABI_VERSION 10
 
 #ifdef __cplusplus
 extern "C" {
@@ -257,6 +257,50 @@ typedef struct tsr_bgemm_args_t {
 #define TSR_BGEMM_ARGS_WORDS 14
 #define TSR_BGEMM_MAX_K 16384
 
+/* Sparse f32 weights (tsr.sparse_linear), in one of two formats. Both
+ * describe B, the [K, N] weight of C = A * B, by its nonzeros only:
+ *
+ * TSR_SPGEMM_BLOCK16: B cut into 16 x 16 blocks (k block kb: rows 16 kb ..
+ *   16 kb + 15; panel p: columns 16 p .. 16 p + 15), of which only the
+ *   blocks holding a nonzero are stored. Panel p's blocks are j = offsets[p]
+ *   .. offsets[p + 1] - 1 (ceil(N / 16) + 1 offsets), in increasing kb =
+ *   indices[j]; block j's 256 floats are values[256 j ..], element (k, n)
+ *   at values[256 j + (k % 16) * 16 + n % 16]. Rows past K and columns past
+ *   N are zero.
+ * TSR_SPGEMM_CSR: column by column (compressed sparse columns of B, i.e.
+ *   rows of the [N, K] weight): column n's nonzeros are j = offsets[n] ..
+ *   offsets[n + 1] - 1 (N + 1 offsets), B[indices[j], n] = values[j], in
+ *   increasing k. Unstructured and N:M (2:4) sparsity use it.
+ */
+#define TSR_SPGEMM_BLOCK16 0
+#define TSR_SPGEMM_CSR 1
+#define TSR_SPGEMM_BLOCK 16
+
+/* GEMM with sparse f32 weights (tsr.sparse_linear): for each batch index i,
+ *   C_i[m, n] = epilogue(sum_k A_i[m, k] * B[k, n] + bias[n])
+ * with B, shared by the batch, in `format`. Only the stored elements are
+ * multiplied; the sum runs in f32 fused multiply-adds in a kernel-chosen
+ * order, so the result equals the dense GEMM's on the same weights up to
+ * float summation order. A is float32 with any strides; C is row-major
+ * with c_row_stride. K must be at most TSR_SPGEMM_MAX_K. Every field is 8
+ * bytes, TSR_SPGEMM_ARGS_WORDS in all. */
+typedef struct tsr_spgemm_args_t {
+  const float *a;
+  const float *values;
+  const int32_t *indices;
+  const int32_t *offsets;
+  float *c;
+  const float *bias; /* NULL: no bias */
+  int64_t batch, m, n, k;
+  int64_t a_batch_stride, a_row_stride, a_col_stride;
+  int64_t c_batch_stride, c_row_stride;
+  int64_t epilogue; /* TSR_EPILOGUE_* */
+  int64_t format;   /* TSR_SPGEMM_* */
+} tsr_spgemm_args_t;
+
+#define TSR_SPGEMM_ARGS_WORDS 17
+#define TSR_SPGEMM_MAX_K (1 << 30)
+
 /* Runs fn(task_arg, begin, end) over [0, n) in chunks on the session's
  * threads; returns when all chunks are done. */
 typedef void (*tsr_parallel_task_fn_t)(void *task_arg, int64_t begin,
@@ -289,6 +333,8 @@ typedef struct tsr_kernel_context_t {
    * report's message instead of returning results. */
   void (*index_error)(void *runtime, const char *what, int64_t value,
                       int64_t bound);
+  /* Since ABI version 10. */
+  void (*spgemm)(void *runtime, const tsr_spgemm_args_t *args);
 } tsr_kernel_context_t;
 
 /* Number of int64 words in the descriptor of a rank-`rank` memref. */

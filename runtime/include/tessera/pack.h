@@ -8,8 +8,9 @@
  * The compiler packs constant weights with this function at compile time and
  * the runtime packs strided operands with it at run time, so both produce
  * exactly the same bytes. Also the int8, 4-bit and bf16 layouts of the
- * other GEMMs (TSR_QGEMM_*, TSR_W4GEMM_*, TSR_BGEMM_*; packed at compile
- * time only). Header-only C, no dependencies.
+ * other GEMMs (TSR_QGEMM_*, TSR_W4GEMM_*, TSR_BGEMM_*) and the sparse
+ * formats (TSR_SPGEMM_*), packed at compile time only. Header-only C, no
+ * dependencies.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef TESSERA_PACK_H
@@ -206,6 +207,97 @@ static inline void tsr_pack_bf16_panels(const uint16_t *b, int64_t k,
       panel[(kk / group) * width * group + (j % width) * group + kk % group] =
           b[kk * row_stride + j * col_stride];
   }
+}
+
+/* The sparse formats of tsr_spgemm_args_t (TSR_SPGEMM_*), from a [k, n]
+ * float matrix b (element (k, n) at b[k * row_stride + n * col_stride]).
+ * An element counts as zero when it compares equal to 0 (so -0 does; NaN
+ * does not). */
+
+/* Number of the 16 x 16 blocks of b that hold a nonzero. */
+static inline int64_t tsr_sparse_block16_count(const float *b, int64_t k,
+                                               int64_t n, int64_t row_stride,
+                                               int64_t col_stride) {
+  const int64_t size = TSR_SPGEMM_BLOCK;
+  int64_t count = 0;
+  for (int64_t p = 0; p * size < n; ++p)
+    for (int64_t kb = 0; kb * size < k; ++kb) {
+      const int64_t k_end = k < (kb + 1) * size ? k : (kb + 1) * size;
+      const int64_t n_end = n < (p + 1) * size ? n : (p + 1) * size;
+      int nonzero = 0;
+      for (int64_t kk = kb * size; kk < k_end && !nonzero; ++kk)
+        for (int64_t j = p * size; j < n_end; ++j)
+          nonzero |= b[kk * row_stride + j * col_stride] != 0.0f;
+      count += nonzero;
+    }
+  return count;
+}
+
+/* Packs b as TSR_SPGEMM_BLOCK16: `offsets` has room for ceil(n / 16) + 1
+ * values, `indices` for tsr_sparse_block16_count(...) and `values` for 256
+ * times that. */
+static inline void tsr_pack_sparse_block16(const float *b, int64_t k,
+                                           int64_t n, int64_t row_stride,
+                                           int64_t col_stride,
+                                           int32_t *offsets, int32_t *indices,
+                                           float *values) {
+  const int64_t size = TSR_SPGEMM_BLOCK;
+  int32_t count = 0;
+  int64_t p = 0;
+  for (; p * size < n; ++p) {
+    offsets[p] = count;
+    for (int64_t kb = 0; kb * size < k; ++kb) {
+      const int64_t k_end = k < (kb + 1) * size ? k : (kb + 1) * size;
+      const int64_t n_end = n < (p + 1) * size ? n : (p + 1) * size;
+      int nonzero = 0;
+      for (int64_t kk = kb * size; kk < k_end && !nonzero; ++kk)
+        for (int64_t j = p * size; j < n_end; ++j)
+          nonzero |= b[kk * row_stride + j * col_stride] != 0.0f;
+      if (!nonzero)
+        continue;
+      float *block = values + (int64_t)count * size * size;
+      for (int64_t r = 0; r < size; ++r)
+        for (int64_t c = 0; c < size; ++c) {
+          int64_t kk = kb * size + r, j = p * size + c;
+          block[r * size + c] =
+              kk < k_end && j < n_end ? b[kk * row_stride + j * col_stride]
+                                      : 0.0f;
+        }
+      indices[count++] = (int32_t)kb;
+    }
+  }
+  offsets[p] = count;
+}
+
+/* Number of nonzeros of b. */
+static inline int64_t tsr_sparse_nonzeros(const float *b, int64_t k,
+                                          int64_t n, int64_t row_stride,
+                                          int64_t col_stride) {
+  int64_t count = 0;
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t kk = 0; kk < k; ++kk)
+      count += b[kk * row_stride + j * col_stride] != 0.0f;
+  return count;
+}
+
+/* Packs b as TSR_SPGEMM_CSR: `offsets` has room for n + 1 values,
+ * `indices` and `values` for tsr_sparse_nonzeros(...). */
+static inline void tsr_pack_sparse_csr(const float *b, int64_t k, int64_t n,
+                                       int64_t row_stride, int64_t col_stride,
+                                       int32_t *offsets, int32_t *indices,
+                                       float *values) {
+  int32_t count = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    offsets[j] = count;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      float x = b[kk * row_stride + j * col_stride];
+      if (x != 0.0f) {
+        indices[count] = (int32_t)kk;
+        values[count++] = x;
+      }
+    }
+  }
+  offsets[n] = count;
 }
 
 #ifdef __cplusplus

@@ -37,6 +37,21 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeSiluPass());
   pm.addNestedPass<func::FuncOp>(createTsrRecomposeAttentionPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseLinearPass());
+  // Pruning sees each weight matrix on its own, before Q/K/V fusion.
+  if (llvm::StringRef scheme = options.prune; scheme != "none") {
+    TsrPrunePassOptions prune;
+    if (scheme == "2:4") {
+      prune.pattern = "2:4";
+    } else {
+      auto [pattern, ratio] = scheme.split(':');
+      prune.pattern = pattern.str();
+      if (ratio.empty() || ratio.getAsDouble(prune.ratio))
+        prune.ratio = -1.0; // the pass reports it
+    }
+    prune.skip.assign(options.pruneSkip.begin(), options.pruneSkip.end());
+    prune.keepHeads = !options.pruneHeads;
+    pm.addPass(createTsrPrunePass(prune));
+  }
   pm.addPass(createTsrFuseQkvPass());
   pm.addNestedPass<func::FuncOp>(createTsrFuseResidualPass());
   pm.addPass(createCanonicalizerPass());
@@ -63,6 +78,10 @@ void buildCpuPreparePipeline(OpPassManager &pm,
     }
     pm.addPass(createTsrQuantizePass(quantize));
   }
+  // After quantization (whose linears keep their dense kernels), before
+  // the dense ones are packed.
+  if (options.sparsity != "off")
+    pm.addPass(createTsrSparsifyPass());
   pm.addPass(createTsrPackWeightsPass());
   TsrOutlineWeightsPassOptions outline;
   outline.minElements = options.outlineMinElements;

@@ -53,6 +53,24 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
   ListOption<std::string> quantizeSkip{
       *this, "quantize-skip",
       llvm::cl::desc("Globs over weight names whose linears stay f32")};
+  Option<std::string> prune{
+      *this, "prune",
+      llvm::cl::desc("none; 2:4, block16:RATIO or unstructured:RATIO: zero "
+                     "the smallest linear weights by magnitude (tsr-prune)"),
+      llvm::cl::init("none")};
+  ListOption<std::string> pruneSkip{
+      *this, "prune-skip",
+      llvm::cl::desc("Globs over weight and node names whose linears are "
+                     "not pruned")};
+  Option<bool> pruneHeads{
+      *this, "prune-heads",
+      llvm::cl::desc("Prune the model's head (its output linears) too"),
+      llvm::cl::init(false)};
+  Option<std::string> sparsity{
+      *this, "sparsity",
+      llvm::cl::desc("auto: sparse kernels for weights whose zeros make "
+                     "them faster (tsr-sparsify); off: dense kernels only"),
+      llvm::cl::init("auto")};
   Option<bool> parallelLoops{
       *this, "parallel-loops",
       llvm::cl::desc("Tile the loops outside runtime kernels into per-thread "

@@ -43,6 +43,48 @@ def TsrFuseLinearPass : Pass<"tsr-fuse-linear", "func::FuncOp"> {
   }];
 }
 
+def TsrPrunePass : Pass<"tsr-prune", "ModuleOp"> {
+  let summary = "Zeroes the smallest constant linear weights by magnitude (--prune).";
+  let description = [{
+    For users who trade accuracy for speed: the weights of `tsr.linear`s
+    are pruned by magnitude, each weight matrix on its own (before Q/K/V
+    fusion joins them), so that `tsr-sparsify` can then skip the zeros.
+    `W` is the `[N, K]` weight (output channels by inputs), whatever its
+    storage order:
+
+    - `2:4`: of every 4 consecutive inputs k of an output channel, the 2
+      of largest |W| are kept (ties: the lower k); a last group of fewer
+      than 4 keeps its 2 largest;
+    - `block16` with `ratio` r: the 16 x 16 blocks of W (16 output channels
+      by 16 inputs, on the grid from (0, 0), partial at the edges) ranked
+      by the sum of their squares; the floor(r x blocks) smallest become
+      zero;
+    - `unstructured` with `ratio` r: the floor(r x N x K) weights of
+      smallest |W| become zero.
+
+    Ties in the rankings go to the lower index (row-major over blocks or
+    weights), so the result is deterministic. Kept as they are, with a
+    remark that says why: weights that are not f32 constants, embedding
+    tables (a weight also gathered: a tied LM head), weights read by
+    anything but linears, linears whose name, weight name or node name
+    matches a `skip` glob, and by default the model's head (a linear whose
+    result reaches an entry's result through one-input ops only: a
+    classifier, a pooler, an LM head). A remark on the module reports the
+    fraction of the pruned weights kept.
+  }];
+  let options = [
+    Option<"pattern", "pattern", "std::string", /*default=*/"\"2:4\"",
+           "2:4, block16 or unstructured">,
+    Option<"ratio", "ratio", "double", /*default=*/"0.5",
+           "Fraction of the blocks or weights to zero (block16, "
+           "unstructured), in [0, 1)">,
+    ListOption<"skip", "skip", "std::string",
+               "Globs over weight and node names of linears to keep">,
+    Option<"keepHeads", "keep-heads", "bool", /*default=*/"true",
+           "Keep the model's head (its output linears) dense">
+  ];
+}
+
 def TsrFuseQkvPass : Pass<"tsr-fuse-qkv", "ModuleOp"> {
   let summary = "Merges the linears that read one input into one wider tsr.linear plus slices.";
   let description = [{

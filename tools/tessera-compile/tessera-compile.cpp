@@ -10,7 +10,9 @@
 //                   [--parallel-loops=false]
 //                   [--quantize=int8|int8-static|w4[:GROUP]|bf16]
 //                   [--quantize-skip GLOB ...] [--calibrate DIR]
-//                   [--smooth-alpha A]
+//                   [--smooth-alpha A] [--sparsity=auto|off]
+//                   [--prune=2:4|block16:RATIO|unstructured:RATIO]
+//                   [--prune-skip GLOB ...] [--prune-heads]
 //   tessera-compile --list-ops
 //
 // MODEL is an .onnx file, a .json graph (docs/json-format.md) or a Hugging
@@ -22,13 +24,15 @@
 // it prints (to stdout) one line per entry: its planned peak activation
 // memory (tsr-plan-memory), and with --quantize what was quantized: how
 // many linears, which stayed f32 and why, and the weight bytes before and
-// after.
+// after; with --prune the fraction of the weights kept, and whenever a
+// linear goes sparse, how many did, their density and the expected saving.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Calibration.h"
 #include "TensorFile.h"
 #include "compiler/Codegen/CPU/MemoryPlan.h"
+#include "compiler/Codegen/CPU/SparseCostModel.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
 #include "compiler/Target/Artifacts.h"
@@ -145,6 +149,31 @@ static cl::list<std::string> quantizeSkip(
     cl::desc("Keep in f32 the linears whose node name (ONNX) or weight name "
              "(initializer or checkpoint tensor) matches this glob"),
     cl::value_desc("GLOB"), cl::cat(tesseraCategory));
+static cl::opt<std::string> sparsity(
+    "sparsity",
+    cl::desc("auto (default): linears whose constant weight has enough zeros "
+             "(zero 16x16 blocks, or scattered zeros) run sparse kernels "
+             "where the cost model expects them to be faster; off: dense "
+             "kernels only"),
+    cl::init("auto"), cl::cat(tesseraCategory));
+static cl::opt<std::string> prune(
+    "prune",
+    cl::desc("Zero the smallest linear weights by magnitude, for speed at "
+             "some accuracy: 2:4 (2 of every 4 inputs of an output), "
+             "block16:RATIO (that fraction of the 16x16 blocks), "
+             "unstructured:RATIO (that fraction of the weights); RATIO in "
+             "[0, 1). Embeddings and the model's head are kept"),
+    cl::init("none"), cl::cat(tesseraCategory));
+static cl::list<std::string> pruneSkip(
+    "prune-skip",
+    cl::desc("Do not prune the linears whose node name (ONNX) or weight "
+             "name matches this glob"),
+    cl::value_desc("GLOB"), cl::cat(tesseraCategory));
+static cl::opt<bool> pruneHeads(
+    "prune-heads",
+    cl::desc("Prune the model's head (the linears that compute its outputs: "
+             "a classifier, a pooler, an LM head) too"),
+    cl::init(false), cl::cat(tesseraCategory));
 static cl::opt<bool> timeReport(
     "time-report",
     cl::desc("Print the time of each stage and pass, and the peak memory "
@@ -292,6 +321,80 @@ static void printQuantizationReport(
     llvm::outs() << "tessera-compile:   kept in f32: " << why << "\n";
 }
 
+/// What tsr-sparsify decided, one remark per weight ("'NAME' (N x K): ...").
+struct SparsityReport {
+  std::vector<std::string> sparse, dense;
+};
+
+/// "tessera-compile: pruned N weights to PATTERN: kept X of Y values
+/// (P%)", then the weights kept as they were and why (tsr-prune's
+/// remarks).
+static void printPruningReport(llvm::ArrayRef<std::string> pruned,
+                               llvm::ArrayRef<std::string> kept) {
+  for (llvm::StringRef line : pruned) {
+    // "N weights to PATTERN, kept X of Y values"
+    int64_t keptValues = 0, total = 0;
+    auto [head, counts] = line.split(", kept ");
+    auto [keptText, totalText] = counts.split(" of ");
+    keptText.getAsInteger(10, keptValues);
+    totalText.consume_back(" values");
+    totalText.getAsInteger(10, total);
+    llvm::outs() << "tessera-compile: pruned " << head << ": kept "
+                 << keptValues << " of " << total << " values ("
+                 << llvm::formatv("{0:F1}",
+                                  total ? 100.0 * keptValues / total : 0.0)
+                 << "%)\n";
+  }
+  for (const std::string &why : kept)
+    llvm::outs() << "tessera-compile:   not pruned: " << why << "\n";
+}
+
+/// "tessera-compile: sparsity: S of L linears run sparse kernels (B
+/// block16, C csr), storing X% of their weights, expected GEMM time R x
+/// dense", one line per sparse weight, and the weights with zeros that
+/// stayed dense (tsr-sparsify's remarks). Silent for a model without
+/// zeros unless it was pruned.
+static void printSparsityReport(ModuleOp module, const SparsityReport &report,
+                                bool pruned) {
+  int64_t sparseOps = 0, denseOps = 0, blocks = 0;
+  double storedWeights = 0, allWeights = 0, sparseTime = 0;
+  module.walk([&](Operation *op) {
+    if (auto s = dyn_cast<tsr::SparseLinearOp>(op)) {
+      ++sparseOps;
+      auto in = cast<RankedTensorType>(s.getInput().getType());
+      int64_t k = in.getShape().back(), n = s.getType().getShape().back();
+      int64_t stored = s.getIndices().getType().getShape()[0];
+      bool isBlocks = s.getFormat() == tsr::SparseFormat::block16;
+      blocks += isBlocks;
+      storedWeights += isBlocks ? stored * 256.0 : double(stored);
+      allWeights += double(n) * k;
+      sparseTime +=
+          double(n) * k *
+          (isBlocks ? tessera::block16RelativeCost(stored, n, k)
+                    : tessera::csrRelativeCost(stored, n, k));
+    } else if (isa<tsr::LinearOp, tsr::QuantizedLinearOp, tsr::W4LinearOp,
+                   tsr::Bf16LinearOp>(op)) {
+      ++denseOps;
+    }
+  });
+  if (sparseOps == 0 && !pruned && report.dense.empty())
+    return;
+  llvm::outs() << "tessera-compile: sparsity: " << sparseOps << " of "
+               << sparseOps + denseOps << " linears run sparse kernels";
+  if (sparseOps)
+    llvm::outs() << " (" << blocks << " block16, " << sparseOps - blocks
+                 << " csr), storing "
+                 << llvm::formatv("{0:F1}", 100.0 * storedWeights / allWeights)
+                 << "% of their weights; expected time of their GEMMs "
+                 << llvm::formatv("{0:F2}", sparseTime / allWeights)
+                 << "x dense";
+  llvm::outs() << "\n";
+  for (const std::string &line : report.sparse)
+    llvm::outs() << "tessera-compile:   sparse " << line << "\n";
+  for (const std::string &line : report.dense)
+    llvm::outs() << "tessera-compile:   dense " << line << "\n";
+}
+
 /// "tessera-compile: the model's own quantization runs in N int8 linears (S
 /// with static, D with dynamic activation scales)" for an already-quantized
 /// model (tsr-fold-quantized-matmuls; after fusion, so Q, K and V reading
@@ -386,6 +489,26 @@ int main(int argc, char **argv) {
     smoothAlpha = quantize == "int8-static" ? 0.6 : 0.5;
   if (!(smoothAlpha >= 0.0 && smoothAlpha <= 1.0))
     return fail("--smooth-alpha must be in [0, 1]");
+  if (sparsity != "auto" && sparsity != "off")
+    return fail("unsupported --sparsity '" + sparsity + "' (auto or off)");
+  if (prune != "none") {
+    auto [pattern, ratioText] = llvm::StringRef(prune).split(':');
+    double ratio = 0;
+    if (pattern == "2:4" || prune == "2:4") {
+      // 2:4 takes no ratio (split cut it at the colon).
+    } else if (pattern != "block16" && pattern != "unstructured") {
+      return fail("unsupported --prune '" + prune +
+                  "' (2:4, block16:RATIO or unstructured:RATIO)");
+    } else if (ratioText.empty() || ratioText.getAsDouble(ratio) ||
+               !(ratio >= 0.0 && ratio < 1.0)) {
+      return fail("--prune '" + prune + "': the ratio must be a number in "
+                  "[0, 1)");
+    }
+  }
+  if (!pruneSkip.empty() && prune == "none")
+    return fail("--prune-skip needs --prune");
+  if (pruneHeads && prune == "none")
+    return fail("--prune-heads needs --prune");
   if (!calibrateDir.empty() && emit == "mlir")
     return fail("--calibrate goes with code generation (--emit=obj or lib)");
   if (!calibrateDir.empty() && !llvm::sys::fs::is_directory(calibrateDir))
@@ -468,12 +591,22 @@ int main(int argc, char **argv) {
   // Diagnostics from passes go to stderr with our prefix; tsr-quantize's
   // remarks (the linears it left in f32, and why) go into the report.
   std::string firstError;
-  std::vector<std::string> keptFloat;
+  std::vector<std::string> keptFloat, notPruned, prunedReport;
+  SparsityReport sparsityReport;
   ScopedDiagnosticHandler diagHandler(&context, [&](Diagnostic &diag) {
     if (diag.getSeverity() == DiagnosticSeverity::Remark) {
       std::string msg = diag.str();
-      if (llvm::StringRef(msg).consume_front("not quantized: "))
-        keptFloat.push_back(msg.substr(std::strlen("not quantized: ")));
+      llvm::StringRef rest = msg;
+      if (rest.consume_front("not quantized: "))
+        keptFloat.push_back(rest.str());
+      else if (rest.consume_front("not pruned: "))
+        notPruned.push_back(rest.str());
+      else if (rest.consume_front("pruned: "))
+        prunedReport.push_back(rest.str());
+      else if (rest.consume_front("sparse: "))
+        sparsityReport.sparse.push_back(rest.str());
+      else if (rest.consume_front("dense: "))
+        sparsityReport.dense.push_back(rest.str());
       return success();
     }
     if (diag.getSeverity() != DiagnosticSeverity::Error)
@@ -513,6 +646,10 @@ int main(int argc, char **argv) {
   options.quantize = quantize;
   options.quantizeSkip = quantizeSkip;
   options.smoothAlpha = smoothAlpha;
+  options.sparsity = sparsity;
+  options.prune = prune;
+  options.pruneSkip = pruneSkip;
+  options.pruneHeads = pruneHeads;
 
   // Calibration first, in a context of its own that ends before the
   // model's weights are imported here.
@@ -596,6 +733,8 @@ int main(int argc, char **argv) {
   // code generation turns the tensors into LLVM structs.
   if (!runStage("graph", tessera::buildTsrGraphPipeline))
     return fail(inputPath + ": the graph pipeline failed");
+  if (prune != "none")
+    printPruningReport(prunedReport, notPruned);
   printFoldedQuantizationReport(*module);
   // The model's own quantized linears, which the report of --quantize
   // leaves out.
@@ -623,6 +762,7 @@ int main(int argc, char **argv) {
                 "weight packing) failed");
   if (quantize != "none")
     printQuantizationReport(*module, keptFloat, importedQuantized);
+  printSparsityReport(*module, sparsityReport, prune != "none");
   auto description = tessera::describeModel(*module, modelName);
   if (failed(description))
     return fail(inputPath + ": cannot describe the model's entries");

@@ -34,6 +34,7 @@ constexpr llvm::StringLiteral kAttentionHelper = "__tsr_attention";
 constexpr llvm::StringLiteral kQgemmHelper = "__tsr_qgemm";
 constexpr llvm::StringLiteral kW4gemmHelper = "__tsr_w4gemm";
 constexpr llvm::StringLiteral kBgemmHelper = "__tsr_bgemm";
+constexpr llvm::StringLiteral kSpgemmHelper = "__tsr_spgemm";
 
 // Bits of the helper's `flags` operand.
 enum : int64_t {
@@ -50,6 +51,10 @@ enum : int64_t {
   kHasZeroPoint = 16, // w4
   kHasSmooth = 16,    // int8: a_smooth
 };
+
+// The sparse GEMM helper's `flags` carry the format (TSR_SPGEMM_*) here,
+// besides kHasBias and the epilogue.
+constexpr int64_t kSparseFormatShift = 4;
 
 // Bits of the attention helper's `flags` operand.
 enum : int64_t {
@@ -396,6 +401,56 @@ func::FuncOp getOrCreateBgemmHelper(ModuleOp module) {
   return fn;
 }
 
+/// `@__tsr_spgemm(ctx, A, values, indices, offsets, bias, C, flags)`: fills
+/// a tsr_spgemm_args_t and calls ctx->spgemm. A is [1, M, K] f32, C [1, M,
+/// N]; flags: kHasBias, the format above kSparseFormatShift (4 bits), the
+/// epilogue above kEpilogueShift.
+func::FuncOp getOrCreateSpgemmHelper(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kSpgemmHelper))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  MemRefType m3 = anyStridedMemRef(ctx, 3), m1 = anyStridedMemRef(ctx, 1);
+  MemRefType i1d = anyStridedMemRef(ctx, 1, IntegerType::get(ctx, 32));
+  func::FuncOp fn = createHelper(module, kSpgemmHelper,
+                                 {ptrType, m3, m1, i1d, i1d, m1, m3,
+                                  IntegerType::get(ctx, 64)});
+  Block *body = &fn.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  HelperBodyBuilder h{b, fn.getLoc()};
+  Value kctx = body->getArgument(0), flags = body->getArgument(7);
+  auto ma = h.meta(body->getArgument(1)), mv = h.meta(body->getArgument(2)),
+       mi = h.meta(body->getArgument(3)), mo = h.meta(body->getArgument(4)),
+       mbias = h.meta(body->getArgument(5)), mc = h.meta(body->getArgument(6));
+  Value zero = h.cst(0);
+  SmallVector<Value> words = {
+      ma.ptr,
+      mv.ptr,
+      mi.ptr,
+      mo.ptr,
+      mc.ptr,
+      h.select(h.flagSet(flags, kHasBias), mbias.ptr, zero),
+      mc.sizes[0],   // batch
+      mc.sizes[1],   // m
+      mc.sizes[2],   // n
+      ma.sizes[2],   // k
+      h.select(h.isOne(ma.sizes[0]), zero, ma.strides[0]), // a_batch_stride
+      ma.strides[1], // a_row_stride
+      ma.strides[2], // a_col_stride
+      mc.strides[0], // c_batch_stride
+      mc.strides[1], // c_row_stride
+      arith::ShRUIOp::create(b, h.loc, flags, h.cst(kEpilogueShift)),
+      arith::AndIOp::create(
+          b, h.loc,
+          arith::ShRUIOp::create(b, h.loc, flags, h.cst(kSparseFormatShift)),
+          h.cst(15)),
+  };
+  assert(words.size() == TSR_SPGEMM_ARGS_WORDS && "tsr_spgemm_args_t changed");
+  h.callKernel(kctx, offsetof(tsr_kernel_context_t, spgemm), words);
+  func::ReturnOp::create(b, h.loc);
+  return fn;
+}
+
 //===----------------------------------------------------------------------===//
 // Call sites
 //===----------------------------------------------------------------------===//
@@ -676,6 +731,35 @@ Value lowerBf16Linear(tsr::Bf16LinearOp op, func::FuncOp helper, Value kctx) {
   return cb.reshape(c, outer);
 }
 
+/// A sparse linear as a call of @__tsr_spgemm on [1, M, K].
+Value lowerSparseLinear(tsr::SparseLinearOp op, func::FuncOp helper,
+                        Value kctx) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  CallSiteBuilder cb{b, loc};
+  auto [outer, one, m, x3, n] =
+      preparePackedLinear(cb, op.getInput(), op.getType());
+  int64_t format = op.getFormat() == tsr::SparseFormat::block16
+                       ? TSR_SPGEMM_BLOCK16
+                       : TSR_SPGEMM_CSR;
+  int64_t flags = epilogueCode(op.getEpilogue()) << kEpilogueShift |
+                  format << kSparseFormatShift;
+  Value bias = op.getBias();
+  if (bias)
+    flags |= kHasBias;
+  else
+    bias = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{0}, b.getF32Type());
+  memref::AllocOp c = cb.allocResult({one, m, n});
+  Value flagsValue = arith::ConstantIntOp::create(b, loc, b.getI64Type(), flags);
+  func::CallOp::create(
+      b, loc, helper,
+      ValueRange{kctx, cb.toBuffer(x3), cb.toBuffer(op.getValues()),
+                 cb.toBuffer(op.getIndices()), cb.toBuffer(op.getOffsets()),
+                 cb.toBuffer(bias), cb.resultView(c), flagsValue});
+  outer.push_back(n);
+  return cb.reshape(cb.resultTensor(c), outer);
+}
+
 /// A dim of a tensor named by where its size comes from: (tensor, dim),
 /// followed through the ops that keep a dim (a slice's size operand, a
 /// linear's leading dims, tensor.dim), or (index value, -1).
@@ -698,7 +782,8 @@ std::pair<Value, int64_t> dimOrigin(Value t, int64_t d) {
     if (d + 1 < type.getRank())
       return dimOrigin(linear.getInput(), d);
   if (isa_and_nonnull<tsr::QuantizedLinearOp, tsr::W4LinearOp,
-                      tsr::Bf16LinearOp>(t.getDefiningOp()))
+                      tsr::Bf16LinearOp, tsr::SparseLinearOp>(
+          t.getDefiningOp()))
     if (d + 1 < type.getRank())
       return dimOrigin(t.getDefiningOp()->getOperand(0), d);
   if (auto reshape = t.getDefiningOp<tsr::ReshapeOp>()) {
@@ -1023,6 +1108,14 @@ struct TsrLowerToUKernelsPass
           return signalPassFailure();
         }
         Value r = lowerBf16Linear(op, getOrCreateBgemmHelper(module), kctx);
+        op.getResult().replaceAllUsesWith(r);
+        op.erase();
+      }
+
+      SmallVector<tsr::SparseLinearOp> sparse;
+      fn.walk([&](tsr::SparseLinearOp op) { sparse.push_back(op); });
+      for (tsr::SparseLinearOp op : sparse) {
+        Value r = lowerSparseLinear(op, getOrCreateSpgemmHelper(module), kctx);
         op.getResult().replaceAllUsesWith(r);
         op.erase();
       }

@@ -128,6 +128,47 @@ def TsrCheckIndicesPass : Pass<"tsr-check-indices", "ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def TsrSparsifyPass : Pass<"tsr-sparsify", "ModuleOp"> {
+  let summary = "Turns linears whose constant weight has enough zeros into tsr.sparse_linear.";
+  let description = [{
+    Every zero of a weight is a multiply-add the dense kernel does for
+    nothing. For each `tsr.linear` with a compile-time f32 weight (`[N,
+    K]`, or `[K, N]` under a `[1, 0]` transpose) and static K and N, the
+    pass counts the weight's nonzeros and its 16 x 16 blocks that hold one,
+    and asks the CPU cost model (SparseCostModel.h, from the runtime
+    kernels' measured speed per stored weight) how long the two sparse
+    kernels of the runtime would take relative to the dense one:
+    `block16` (the blocks that hold a nonzero: pruned blocks, structured
+    sparsity) or `csr` (each output channel's nonzeros: unstructured and
+    2:4 sparsity). With `format=auto` the cheaper one is used if it is
+    expected to take at most `max-relative-cost` of the dense time;
+    `format=block16` or `csr` forces that format for every weight with a
+    zero (tests, measurements). A weight with no zero, or with only zeros,
+    stays dense. Each weight gets a remark with its density and the
+    decision (tessera-compile's report counts them). The packed operands are
+    made once per weight constant, next to it, with the runtime's packers
+    (tessera/pack.h), and the dense weight's blob is freed when nothing
+    reads it anymore.
+
+    Before:
+    ```mlir
+    %y = tsr.linear %x, %wt, %b : (tensor<128x768xf32>, tensor<768x768xf32>, tensor<768xf32>) -> tensor<128x768xf32>
+    ```
+    After:
+    ```mlir
+    %y = tsr.sparse_linear %x, %values, %indices, %offsets, %b {format = #tsr<sparse_format block16>} : (tensor<128x768xf32>, tensor<75264xf32>, tensor<294xi32>, tensor<49xi32>, tensor<768xf32>) -> tensor<128x768xf32>
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"auto\"",
+           "auto (the cost model decides), block16 or csr (forced)">,
+    Option<"maxRelativeCost", "max-relative-cost", "double",
+           /*default=*/"0.85",
+           "Use a sparse kernel only if it is expected to take at most "
+           "this fraction of the dense kernel's time">
+  ];
+}
+
 def TsrPackWeightsPass : Pass<"tsr-pack-weights", "ModuleOp"> {
   let summary = "Packs constant linear weights (f32, int8, 4-bit, bf16) into the CPU kernels' panel layouts.";
   let description = [{

@@ -42,6 +42,15 @@ def Tsr_Epilogue : I32EnumAttr<"Epilogue", "activation applied after a linear op
 }
 def Tsr_EpilogueAttr : EnumAttr<Tsr_Dialect, Tsr_Epilogue, "epilogue">;
 
+def Tsr_SparseFormat : I32EnumAttr<"SparseFormat", "how tsr.sparse_linear stores its nonzero weights", [
+    I32EnumAttrCase<"block16", 0>,
+    I32EnumAttrCase<"csr", 1>
+  ]> {
+  let cppNamespace = "::mlir::tsr";
+  let genSpecializedAttr = 0;
+}
+def Tsr_SparseFormatAttr : EnumAttr<Tsr_Dialect, Tsr_SparseFormat, "sparse_format">;
+
 def Tsr_InputQuant : I32EnumAttr<"InputQuant", "how tsr.quantized_linear quantizes its input", [
     I32EnumAttrCase<"per_token", 0>,
     I32EnumAttrCase<"static_tensor", 1>,

@@ -388,6 +388,50 @@ LogicalResult Bf16LinearOp::verify() {
   return success();
 }
 
+LogicalResult SparseLinearOp::verify() {
+  RankedTensorType in = getInput().getType();
+  if (in.getRank() < 1 || getType().getRank() < 1)
+    return emitOpError("input and result must have rank >= 1");
+  int64_t k = in.getShape().back(), n = getType().getShape().back();
+  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
+    return emitOpError("K and N must be static");
+  if (k > kSparseMaxK)
+    return emitOpError("K = ") << k << " is over the sparse kernels' limit of "
+                               << kSparseMaxK;
+  for (Value v : {getValues(), getIndices(), getOffsets()})
+    if (cast<RankedTensorType>(v.getType()).getRank() != 1)
+      return emitOpError("values, indices and offsets must be 1-D");
+  int64_t values = getValues().getType().getShape()[0];
+  int64_t indices = getIndices().getType().getShape()[0];
+  int64_t offsets = getOffsets().getType().getShape()[0];
+  bool blocks = getFormat() == SparseFormat::block16;
+  int64_t wantOffsets =
+      blocks ? (n + kSparseBlock - 1) / kSparseBlock + 1 : n + 1;
+  if (!ShapedType::isDynamic(offsets) && offsets != wantOffsets)
+    return emitOpError("offsets must have ")
+           << wantOffsets << " elements for N = " << n << ", got " << offsets;
+  int64_t perIndex = blocks ? kSparseBlock * kSparseBlock : 1;
+  if (!ShapedType::isDynamic(values) && !ShapedType::isDynamic(indices) &&
+      values != indices * perIndex)
+    return emitOpError("values must have ")
+           << perIndex << " elements per index (" << indices * perIndex
+           << "), got " << values;
+  int64_t maxStored = blocks ? wantOffsets - 1 : n;
+  maxStored *= blocks ? (k + kSparseBlock - 1) / kSparseBlock : k;
+  if (!ShapedType::isDynamic(indices) && indices > maxStored)
+    return emitOpError("indices has ")
+           << indices << " elements, more than the weight's " << maxStored;
+  if (Value b = getBias();
+      b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
+                                {n}))
+    return emitOpError("bias must be [N] with N = ") << n;
+  SmallVector<int64_t> expected(in.getShape());
+  expected.back() = n;
+  if (!areShapesCompatible(expected, getType().getShape()))
+    return emitOpError("result must be ") << shapeStr(expected);
+  return success();
+}
+
 LogicalResult CheckIndicesOp::verify() {
   ArrayRef<int64_t> sizes = getSizes();
   if (sizes.empty())

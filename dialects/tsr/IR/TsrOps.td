@@ -375,6 +375,44 @@ def Tsr_Bf16LinearOp : Tsr_Op<"bf16_linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tsr_SparseLinearOp : Tsr_Op<"sparse_linear", [Pure]> {
+  let summary = "tsr.linear whose constant weight is stored by its nonzeros only.";
+  let description = [{
+    The sparse form of `tsr.linear` that `tsr-sparsify` makes when the
+    weight's zeros make a sparse kernel faster than the dense one. The
+    weight `W` (`[N, K]`) is held as `values` (f32), `indices` and
+    `offsets` (i32), in one of the formats of the runtime's sparse GEMM
+    (`TSR_SPGEMM_*` in runtime/include/tessera/abi.h), with B = Wᵀ:
+
+    - `block16`: the 16 x 16 blocks of B that hold a nonzero; `offsets`
+      has ceil(N / 16) + 1 entries (panel p's blocks are offsets[p] ..
+      offsets[p + 1] - 1), `indices` the k block of each, `values` 256
+      floats per block (16 k rows of 16 columns);
+    - `csr`: each output channel's nonzeros; `offsets` has N + 1 entries,
+      `indices` the k of each nonzero, `values` the weight.
+
+        y = epilogue(x · Wᵀ + bias)
+
+    exactly as `tsr.linear` computes it, up to float summation order. K
+    and N are static.
+
+    ```mlir
+    %y = tsr.sparse_linear %x, %values, %indices, %offsets, %b {format = #tsr<sparse_format block16>} : (tensor<1x128x768xf32>, tensor<74752xf32>, tensor<292xi32>, tensor<49xi32>, tensor<768xf32>) -> tensor<1x128x768xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input,
+      RankedTensorOf<[F32]>:$values, RankedTensorOf<[I32]>:$indices,
+      RankedTensorOf<[I32]>:$offsets,
+      Optional<RankedTensorOf<[F32]>>:$bias,
+      Tsr_SparseFormatAttr:$format,
+      DefaultValuedAttr<Tsr_EpilogueAttr, "::mlir::tsr::Epilogue::none">:$epilogue);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $indices `,` $offsets (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tsr_CheckIndicesOp : Tsr_Op<"check_indices",
     [Pure, AllTypesMatch<["indices", "result"]>]> {
   let summary = "The indices, and a run-time error when one is out of range.";

@@ -32,6 +32,10 @@ inline constexpr int64_t kQuantizedMaxK = 65536;
 inline constexpr int64_t kBf16KGroup = 2;
 inline constexpr int64_t kBf16RowElements = 32;
 inline constexpr int64_t kBf16MaxK = 16384;
+/// The sparse kernels' formats (TSR_SPGEMM_*): blocks of kSparseBlock x
+/// kSparseBlock weights; K at most kSparseMaxK (TSR_SPGEMM_MAX_K).
+inline constexpr int64_t kSparseBlock = 16;
+inline constexpr int64_t kSparseMaxK = int64_t(1) << 30;
 
 /// The numpy-broadcast shape of `shapes`, or std::nullopt when two static
 /// dims differ and neither is 1. A dynamic dim broadcast against 1 stays

@@ -142,3 +142,36 @@ func.func @bf16_unpacked(%x: tensor<2x8xf32>, %w: tensor<4x8xbf16>) -> tensor<2x
   %0 = tsr.bf16_linear %x, %w : (tensor<2x8xf32>, tensor<4x8xbf16>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+// Tests that a sparse linear (CSR) with bias and ReLU becomes a call of
+// @__tsr_spgemm with flags hasBias | csr << 4 | relu << 8 = 1048: x enters
+// as [1, M, K], values, indices and offsets as they are, C is a fresh
+// [1, M, N] buffer reshaped back; the helper fills the 17 words of
+// tsr_spgemm_args_t (the format from bits 4..7, the epilogue from bit 8)
+// and calls the context's spgemm (offset 88).
+// CHECK-LABEL: func.func @sparse_csr_bias_relu
+//  CHECK-SAME:   (%[[X:[^:]+]]: tensor<2x5x8xf32>, %[[B:[^:]+]]: tensor<3xf32>, %[[CTX:[^:]+]]: !llvm.ptr {tsr.kernel_context})
+//   CHECK-NOT:   tsr.sparse_linear
+//       CHECK:   %[[X3:.+]] = tsr.reshape %[[X]]{{.*}} : tensor<2x5x8xf32> -> tensor<1x10x8xf32>
+//       CHECK:   %[[C:.+]] = memref.alloc() : memref<1x10x3xf32>
+//       CHECK:   %[[FLAGS:.+]] = arith.constant 1048 : i64
+//       CHECK:   call @__tsr_spgemm(%[[CTX]], %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FLAGS]]) : (!llvm.ptr, memref<?x?x?xf32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xi32, {{.+}}>, memref<?xf32, {{.+}}>, memref<?x?x?xf32, {{.+}}>, i64) -> ()
+//       CHECK:   %[[Y3:.+]] = bufferization.to_tensor %[[C]] restrict writable
+//       CHECK:   tsr.reshape %[[Y3]] : tensor<1x10x3xf32> -> tensor<2x5x3xf32>
+// CHECK-LABEL: func.func private @__tsr_spgemm
+//  CHECK-SAME:   (%[[HCTX:[^:]+]]: !llvm.ptr,
+//       CHECK:   arith.shrui %{{.+}}, %{{.+}} : i64
+//       CHECK:   arith.shrui %{{.+}}, %{{.+}} : i64
+//       CHECK:   arith.andi %{{.+}}, %{{.+}} : i64
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<17 x i64>
+//       CHECK:   llvm.getelementptr %[[HCTX]][8] : (!llvm.ptr) -> !llvm.ptr, i8
+//       CHECK:   llvm.getelementptr %[[HCTX]][88] : (!llvm.ptr) -> !llvm.ptr, i8
+func.func @sparse_csr_bias_relu(%x: tensor<2x5x8xf32>, %b: tensor<3xf32>) -> tensor<2x5x3xf32> {
+  %v = tsr.constant {tsr.name = "v"} dense<1.0> : tensor<4xf32>
+  %i = tsr.constant {tsr.name = "i"} dense<[0, 3, 7, 2]> : tensor<4xi32>
+  %o = tsr.constant {tsr.name = "o"} dense<[0, 2, 3, 4]> : tensor<4xi32>
+  %0 = tsr.sparse_linear %x, %v, %i, %o, %b {format = #tsr<sparse_format csr>, epilogue = #tsr<epilogue relu>} : (tensor<2x5x8xf32>, tensor<4xf32>, tensor<4xi32>, tensor<4xi32>, tensor<3xf32>) -> tensor<2x5x3xf32>
+  return %0 : tensor<2x5x3xf32>
+}

@@ -1057,3 +1057,66 @@ func.func @check_indices_components(%i: tensor<3x2xi64>) {
   %0 = tsr.check_indices %i {sizes = array<i64: 4, 6, 8>, what = "x"} : tensor<3x2xi64>
   return
 }
+
+// -----
+
+// Tests that a sparse linear's K and N are static.
+func.func @sparse_dynamic_k(%x: tensor<2x?xf32>, %v: tensor<256xf32>, %i: tensor<1xi32>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op K and N must be static}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format block16>} : (tensor<2x?xf32>, tensor<256xf32>, tensor<1xi32>, tensor<3xi32>) -> tensor<2x20xf32>
+  return
+}
+
+// -----
+
+// Tests that block16 offsets have one entry per 16-column panel, plus one.
+func.func @sparse_block_offsets(%x: tensor<2x16xf32>, %v: tensor<256xf32>, %i: tensor<1xi32>, %o: tensor<2xi32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op offsets must have 3 elements for N = 20, got 2}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format block16>} : (tensor<2x16xf32>, tensor<256xf32>, tensor<1xi32>, tensor<2xi32>) -> tensor<2x20xf32>
+  return
+}
+
+// -----
+
+// Tests that CSR offsets have one entry per output channel, plus one.
+func.func @sparse_csr_offsets(%x: tensor<2x16xf32>, %v: tensor<5xf32>, %i: tensor<5xi32>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op offsets must have 5 elements for N = 4, got 3}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format csr>} : (tensor<2x16xf32>, tensor<5xf32>, tensor<5xi32>, tensor<3xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that a block holds 256 values.
+func.func @sparse_block_values(%x: tensor<2x16xf32>, %v: tensor<300xf32>, %i: tensor<1xi32>, %o: tensor<2xi32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op values must have 256 elements per index (256), got 300}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format block16>} : (tensor<2x16xf32>, tensor<300xf32>, tensor<1xi32>, tensor<2xi32>) -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+// Tests that a CSR weight stores at most N x K values.
+func.func @sparse_csr_too_many(%x: tensor<2x2xf32>, %v: tensor<5xf32>, %i: tensor<5xi32>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op indices has 5 elements, more than the weight's 4}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format csr>} : (tensor<2x2xf32>, tensor<5xf32>, tensor<5xi32>, tensor<3xi32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a sparse linear's bias is [N].
+func.func @sparse_bias(%x: tensor<2x2xf32>, %v: tensor<1xf32>, %i: tensor<1xi32>, %o: tensor<3xi32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op bias must be [N] with N = 2}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o, %b {format = #tsr<sparse_format csr>} : (tensor<2x2xf32>, tensor<1xf32>, tensor<1xi32>, tensor<3xi32>, tensor<3xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a sparse linear's indices are i32.
+func.func @sparse_index_type(%x: tensor<2x2xf32>, %v: tensor<1xf32>, %i: tensor<1xi64>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{'tsr.sparse_linear' op operand #2 must be ranked tensor of 32-bit signless integer values}}
+  %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format csr>} : (tensor<2x2xf32>, tensor<1xf32>, tensor<1xi64>, tensor<3xi32>) -> tensor<2x2xf32>
+  return
+}

@@ -205,6 +205,19 @@ func.func @bf16_linear(%x: tensor<1x?x768xf32>, %w: tensor<3072x768xbf16>,
   return
 }
 
+// CHECK-LABEL: func.func @sparse_linear
+//       CHECK:   tsr.sparse_linear %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {epilogue = #tsr<epilogue gelu>, format = #tsr<sparse_format block16>} : (tensor<1x?x768xf32>, tensor<75264xf32>, tensor<294xi32>, tensor<193xi32>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
+//       CHECK:   tsr.sparse_linear %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {format = #tsr<sparse_format csr>} : (tensor<7x100xf32>, tensor<90xf32>, tensor<90xi32>, tensor<10xi32>) -> tensor<7x9xf32>
+func.func @sparse_linear(%x: tensor<1x?x768xf32>, %v: tensor<75264xf32>,
+                         %i: tensor<294xi32>, %o: tensor<193xi32>,
+                         %b: tensor<3072xf32>, %x2: tensor<7x100xf32>,
+                         %v2: tensor<90xf32>, %i2: tensor<90xi32>,
+                         %o2: tensor<10xi32>) {
+  %0 = tsr.sparse_linear %x, %v, %i, %o, %b {format = #tsr<sparse_format block16>, epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<75264xf32>, tensor<294xi32>, tensor<193xi32>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
+  %1 = tsr.sparse_linear %x2, %v2, %i2, %o2 {format = #tsr<sparse_format csr>} : (tensor<7x100xf32>, tensor<90xf32>, tensor<90xi32>, tensor<10xi32>) -> tensor<7x9xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @quantized_linear
 //       CHECK:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} bias %{{.+}} {epilogue = #tsr<epilogue gelu>} : (tensor<1x?x768xf32>, tensor<3072x768xi8>, tensor<3072xf32>, tensor<3072xf32>) -> tensor<1x?x3072xf32>
 //       CHECK:   tsr.quantized_linear %{{.+}}, %{{.+}} scale %{{.+}} sums %{{.+}} {weight_packed} : (tensor<1x?x768xf32>, tensor<192x192x64xi8>, tensor<3072xf32>, tensor<3072xi32>) -> tensor<1x?x3072xf32>

@@ -117,6 +117,12 @@ def parse_args(argv):
                         "outputs (cosine per token); bf16: Tessera compiles with "
                         "--quantize=bf16, onnxruntime runs the f32 model, and Tessera's own "
                         "f32 build is timed too, interleaved (the bf16/f32 column)")
+    p.add_argument("--prune", metavar="SPEC",
+                   help="2:4, block16:RATIO or unstructured:RATIO: both engines run the model "
+                        "with its linear weights pruned by tools/prune_onnx.py (the rules of "
+                        "tessera-compile --prune); Tessera compiles it with --sparsity=auto "
+                        "(the default) and, timed in the same interleaved loop, with "
+                        "--sparsity=off (the sparse/dense column)")
     p.add_argument("--settle-ms", type=float, default=50.0,
                    help="pause before each timed run so the other engine's spinning "
                         "threads go idle: onnxruntime spins ~30 ms after a run (default 50 ms)")
@@ -153,6 +159,11 @@ def parse_args(argv):
             p.error(f"unknown --shapes value '{sh}' (static, dynamic)")
     if a.iters < 1 or a.warmup < 0:
         p.error("--iters must be at least 1 and --warmup at least 0")
+    if a.prune and a.quantize:
+        p.error("--prune and --quantize are benchmarked separately")
+    if a.prune and not re.fullmatch(r"2:4|(block16|unstructured):(0(\.\d*)?|\.\d+)", a.prune):
+        p.error(f"bad --prune '{a.prune}' (2:4, block16:RATIO or unstructured:RATIO, "
+                "RATIO in [0, 1))")
     if (a.iters < MIN_ITERS or a.warmup < MIN_WARMUP) and not a.exploratory:
         p.error(f"a benchmark needs at least {MIN_ITERS} timed and {MIN_WARMUP} warm-up runs per "
                 f"engine (got --iters {a.iters}, --warmup {a.warmup}); --exploratory allows "
@@ -299,6 +310,23 @@ def onnx_file(model, seq, cache_dir):
     onnx.save(proto, path + ".tmp")
     os.replace(path + ".tmp", path)
     log(f"[build] {base}: {os.path.getsize(path) / 1e6:.0f} MB in {time.time() - t0:.1f}s")
+    return path
+
+
+def pruned_file(onnx_path, spec):
+    """The cached copy of an ONNX file with its linear weights pruned by
+    tools/prune_onnx.py."""
+    import onnx
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import prune_onnx
+    path = onnx_path[:-len(".onnx")] + "-pruned-" + spec.replace(":", "_") + ".onnx"
+    if not os.path.exists(path):
+        log(f"[build] {os.path.basename(path)}: pruning to {spec} ...")
+        model = onnx.load(onnx_path)
+        kept, total = prune_onnx.prune_model(model, spec)
+        onnx.save(model, path + ".tmp")
+        os.replace(path + ".tmp", path)
+        log(f"[build] kept {kept} of {total} linear weights ({100.0 * kept / total:.1f}%)")
     return path
 
 
@@ -785,6 +813,17 @@ def markdown(results):
                                  f"{r['ratio_f32']:.2f}× (f32 {r['tessera_f32']['median_ms']:.2f} ms)"
                                  for r in results["rows"] if r.get("ratio_f32"))
                      + ". % peak is against the fp32 FMA peak.")
+    if results["args"].get("prune"):
+        notes.append(f"Pruned rows ({results['args']['prune']}): both engines run the model with "
+                     "its linear weights pruned by `tools/prune_onnx.py` (magnitude, the rules "
+                     "of `tessera-compile --prune`); Tessera compiles it as it is "
+                     "(`--sparsity=auto`: the cost model picks sparse kernels where the zeros "
+                     "pay) and with `--sparsity=off` (the dense kernels on the same weights), "
+                     "timed in the same interleaved loop: "
+                     + "; ".join(f"{r['label']} t{r['threads']} sparse/dense "
+                                 f"{r['ratio_f32']:.2f}× (dense {r['tessera_f32']['median_ms']:.2f} ms)"
+                                 for r in results["rows"] if r.get("ratio_f32"))
+                     + ".")
     noisy = [f"{r['label']} t{r['threads']}" for r in results["rows"] if r["noisy"]]
     if noisy:
         notes.append(f"**Noisy rows (p90 over {NOISY_P90_OVER_MEDIAN:g}× the median): "
@@ -969,7 +1008,15 @@ def main(argv):
             tessera_input = onnx_path
             feeds = bm.make_inputs(model, batch, seq)
             f32_dir = None
-            if a.quantize == "bf16":
+            if a.prune:
+                onnx_path = ort_path = tessera_input = pruned_file(onnx_path, a.prune)
+                pkey = f"{key}-prune-{a.prune.replace(':', '_')}"
+                if not a.no_tessera:  # the dense kernels on the same weights
+                    f32_dir, _, _ = tessera_compile(compiler, onnx_path, feeds, pkey + "-off",
+                                                    a.cache_dir, a.compile_timeout, static,
+                                                    ["--sparsity=off"])
+                label, key = f"{label} {a.prune}", pkey
+            elif a.quantize == "bf16":
                 if not a.no_tessera:  # Tessera's f32 build, timed alongside
                     f32_dir, _, _ = tessera_compile(compiler, onnx_path, feeds, key,
                                                     a.cache_dir, a.compile_timeout, static)

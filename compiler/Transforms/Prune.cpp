@@ -2,8 +2,8 @@
 //
 // Implements tsr-prune (see Passes.td for the rules). The ranking is
 // deterministic (ties go to the lower flat index) so that an independent
-// implementation of the same rules (test/frontends/onnx/prune.py, which
-// prunes ONNX initializers for onnxruntime) zeroes the same weights.
+// implementation of the same rules (tools/prune_onnx.py, which prunes ONNX
+// initializers for onnxruntime) zeroes the same weights.
 //
 //===----------------------------------------------------------------------===//
 

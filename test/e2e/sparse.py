@@ -7,7 +7,7 @@ pruned model.
             --tessera-run PATH --workdir DIR [--seq N] [--atol A --rtol R]
 
 For each model (models.py) and SPEC (2:4, block16:R, unstructured:R):
-- prune.py prunes the model's linear weights into NAME.pruned.onnx, which
+- tools/prune_onnx.py prunes the model's linear weights into NAME.pruned.onnx, which
   onnxruntime runs for the reference;
 - "sparse": Tessera compiles the pruned model as it is (the zeros are
   found by tsr-sparsify, --sparsity=auto) and must match the reference
@@ -15,7 +15,7 @@ For each model (models.py) and SPEC (2:4, block16:R, unstructured:R):
 - "dense": the same with --sparsity=off (the same weights on the dense
   kernels: the sparse ones may differ only by summation order);
 - "prune": Tessera compiles the dense model with --prune=SPEC
-  --prune-heads, which must zero the same weights as prune.py and so
+  --prune-heads, which must zero the same weights as prune_onnx.py and so
   match the same reference.
 Prints one line per model and mode:
 
@@ -34,9 +34,11 @@ import sys
 import numpy as np
 import onnx
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 import models  # noqa: E402
-import prune  # noqa: E402
+import prune_onnx as prune  # noqa: E402
 from run_e2e import run_tool, write_input  # noqa: E402
 
 REPORT = re.compile(r"sparsity: (\d+) of (\d+) linears run sparse kernels")

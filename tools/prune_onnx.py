@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Magnitude pruning of an ONNX model's linear weights, by the rules of
 tessera-compile --prune (compiler/Transforms/Passes.td, tsr-prune), written
-independently so that onnxruntime can run the same pruned model that
-Tessera makes: the tests compare the two.
+independently so that onnxruntime (or any other engine) can run the same
+pruned model that Tessera makes: the tests and the benchmark compare them.
+
+  python tools/prune_onnx.py IN.onnx OUT.onnx --prune 2:4|block16:R|unstructured:R
 
 A linear weight here is a 2-D float initializer used as the second input
 of MatMul (stored [K, N]: W[n, k] = B[k, n]) or as Gemm's B (transB says
@@ -96,3 +98,30 @@ def prune_model(model, spec):
         total += arr.size
         t.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(arr), name))
     return kept, total
+
+
+def main():
+    import argparse
+    import onnx
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("input")
+    ap.add_argument("output")
+    ap.add_argument("--prune", required=True, help="2:4, block16:RATIO or unstructured:RATIO")
+    args = ap.parse_args()
+    try:
+        pattern, ratio = parse(args.prune)
+    except ValueError:
+        ap.error(f"bad --prune '{args.prune}'")
+    if pattern not in ("2:4", "block16", "unstructured") or not 0 <= ratio < 1:
+        ap.error(f"bad --prune '{args.prune}' (2:4, block16:RATIO or unstructured:RATIO, "
+                 "RATIO in [0, 1))")
+    model = onnx.load(args.input)
+    kept, total = prune_model(model, args.prune)
+    onnx.save(model, args.output)
+    print(f"pruned {args.input} to {args.prune}: kept {kept} of {total} values "
+          f"({100.0 * kept / max(total, 1):.1f}%) -> {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

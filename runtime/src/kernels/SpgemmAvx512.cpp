@@ -4,11 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// BLOCK16: a 16 x 16 tile (16 rows of one panel): per k row of a stored
-// block, one vector load of the block's row and 16 FMAs whose A operand is
-// a broadcast from the packed panel, so every multiply-add of a stored
-// block runs at the FMA rate of the dense kernel's inner loop; zero blocks
-// are never visited.
+// BLOCK16: 48 rows (three vectors of the packed A panel, along M) by one
+// panel, 8 columns at a time: per k row of a stored block, 3 loads of A
+// and 8 broadcasts of the block row's weights feed 24 FMAs, the dense
+// kernel's ratio; zero blocks are never visited. (16 rows by the 16 columns
+// of a block row, vectorized along N, would need one broadcast per FMA:
+// measured 0.75-0.8 of the dense rate per stored weight, against 0.94-0.97
+// for this tile.) The sums come out by column and are transposed into C.
 //
 // CSR: 128 rows (eight vectors of the packed panel) per column; each
 // nonzero is one broadcast of its value and eight FMAs with the rows of A
@@ -20,8 +22,8 @@
 // ending), every column advancing its own cursor; the 16 columns' sums
 // live in a 16 x 128 buffer meanwhile and are transposed into C at the
 // end. Measured (tessera-spgemm-bench, one Xeon core): a stored weight
-// costs 1.3x a dense one for BLOCK16, 1.7-1.9x for CSR at half density
-// and about 3x at a tenth.
+// costs 1.03-1.06x a dense one for BLOCK16, 1.7-1.9x for CSR at half
+// density and about 3x at a tenth.
 //
 // Compiled with the AVX-512 flags of runtime/CMakeLists.txt; see
 // SgemmKernels.h for why nothing here has external linkage but the getter.
@@ -36,14 +38,14 @@
 
 #include <algorithm>
 #include <immintrin.h>
-#include <utility>
 
 using namespace tessera::runtime;
 
 namespace {
 
 constexpr int64_t kB = TSR_SPGEMM_BLOCK;
-constexpr int kBlockMr = 16;
+constexpr int kBlockVectors = 3;
+constexpr int kBlockMr = kBlockVectors * 16;
 constexpr int kCsrVectors = 8;
 constexpr int kCsrMr = kCsrVectors * 16;
 /// Steps of the packed panel a CSR tile works through at a time: 64 (a
@@ -51,59 +53,78 @@ constexpr int kCsrMr = kCsrVectors * 16;
 /// nonzeros there, 256 where it has few and the time per slice would go
 /// to starting and ending its columns.
 constexpr int64_t kCsrSliceSteps = 64, kCsrSparseSliceSteps = 256;
+/// Rows of the largest tile whose sums go through storeColumnSums.
+constexpr int64_t kMaxColumnRows = kCsrMr;
 
 inline __mmask16 firstLanes(int64_t count) {
   return count >= 16 ? static_cast<__mmask16>(0xffff)
                      : static_cast<__mmask16>((1u << count) - 1);
 }
 
-/// Stores `rows` rows of one panel's sums into C (accumulating into C's
-/// value, adding the bias when finishing) and applies the epilogue.
-template <int Rows>
-inline void storePanel(const SpgemmTile &t, const __m512 (&acc)[Rows]) {
+/// Stores the tile's column sums (column c, row i at sums[c * stride + i],
+/// rows padded to `paddedRows`, a multiple of 8 covering t.rows, columns
+/// past t.cols zero) into C's rows: 8 x 8 transposes into rows of 16
+/// columns, then as storePanel (accumulating, bias, epilogue).
+inline void storeColumnSums(const SpgemmTile &t, const float *sums,
+                            int64_t stride, int64_t paddedRows) {
+  alignas(64) float rowsOut[kMaxColumnRows][kB];
+  for (int64_t i = 0; i < paddedRows; i += 8)
+    for (int64_t c = 0; c < kB; c += 8)
+      transpose8x8(sums + c * stride + i, stride, &rowsOut[i][c], kB);
   __mmask16 mask = firstLanes(t.cols);
   __m512 bias = t.finish && t.bias ? _mm512_maskz_loadu_ps(mask, t.bias)
                                    : _mm512_setzero_ps();
-  for (int i = 0; i < Rows; ++i) {
+  for (int64_t i = 0; i < t.rows; ++i) {
     float *c = t.c + i * t.ldc;
-    __m512 value = _mm512_add_ps(acc[i], bias);
+    __m512 value = _mm512_add_ps(_mm512_load_ps(rowsOut[i]), bias);
     if (t.accumulate)
       value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, c));
     _mm512_mask_storeu_ps(c, mask, value);
   }
   if (t.finish)
-    applyEpilogueInPlace512(t.c, t.ldc, Rows, t.cols, t.epilogue);
+    applyEpilogueInPlace512(t.c, t.ldc, t.rows, t.cols, t.epilogue);
 }
 
-template <int Rows> void blockTile(const SpgemmTile &t) {
-  __m512 acc[Rows];
-  for (int i = 0; i < Rows; ++i)
-    acc[i] = _mm512_setzero_ps();
-  for (int64_t j = 0; j < t.count; ++j) {
-    const float *a = t.a + (t.indices[j] * kB - t.kBase) * kBlockMr;
-    const float *v = t.values + j * kB * kB;
-    for (int r = 0; r < kB; ++r) {
-      __m512 row = _mm512_loadu_ps(v + r * kB);
-      for (int i = 0; i < Rows; ++i)
-        acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * kBlockMr + i]), row,
-                                 acc[i]);
+/// The BLOCK16 tile: 16 * Vectors rows (at most 48) by one panel, in two
+/// halves of 8 columns. Per k row of a stored block: Vectors loads of the
+/// packed A panel (rows along the vector) and 8 broadcasts of the block
+/// row's weights, 8 x Vectors FMAs: the dense kernel's ratio of loads to
+/// FMAs (11 to 24), where 16 rows by 16 columns would need a broadcast per
+/// FMA. The sums come out by column and are transposed into C.
+template <int Vectors> void blockTile(const SpgemmTile &t) {
+  alignas(64) float sums[kB][kBlockMr] = {};
+  for (int64_t half = 0; half * 8 < t.cols; ++half) {
+    __m512 acc[8][Vectors];
+    for (int c = 0; c < 8; ++c)
+      for (int v = 0; v < Vectors; ++v)
+        acc[c][v] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < t.count; ++j) {
+      const float *a = t.a + (t.indices[j] * kB - t.kBase) * kBlockMr;
+      const float *w = t.values + j * kB * kB + 8 * half;
+      for (int r = 0; r < kB; ++r) {
+        __m512 rows[Vectors];
+        for (int v = 0; v < Vectors; ++v)
+          rows[v] = _mm512_loadu_ps(a + r * kBlockMr + 16 * v);
+        for (int c = 0; c < 8; ++c) {
+          __m512 weight = _mm512_set1_ps(w[r * kB + c]);
+          for (int v = 0; v < Vectors; ++v)
+            acc[c][v] = _mm512_fmadd_ps(rows[v], weight, acc[c][v]);
+        }
+      }
     }
+    for (int c = 0; c < 8; ++c)
+      for (int v = 0; v < Vectors; ++v)
+        _mm512_store_ps(&sums[8 * half + c][16 * v], acc[c][v]);
   }
-  storePanel<Rows>(t, acc);
+  storeColumnSums(t, &sums[0][0], kBlockMr, Vectors * 16);
 }
 
 using TileFn = void (*)(const SpgemmTile &);
 
-template <int... Rows>
-constexpr TileFn kBlockTiles[] = {blockTile<Rows + 1>...};
-
-template <int... I>
-constexpr const TileFn *blockTiles(std::integer_sequence<int, I...>) {
-  return kBlockTiles<I...>;
-}
-
 void avx512BlockTile(const SpgemmTile &t) {
-  blockTiles(std::make_integer_sequence<int, kBlockMr>())[t.rows - 1](t);
+  static constexpr TileFn tiles[kBlockVectors] = {blockTile<1>, blockTile<2>,
+                                                  blockTile<3>};
+  tiles[(t.rows - 1) / 16](t);
 }
 
 /// Adds column nonzeros [j, ...) with k < kEnd times the packed panel's
@@ -157,24 +178,7 @@ template <int Vectors> void csrTile(const SpgemmTile &t) {
       next[c] = csrColumn<Vectors>(a, t.indices, t.values, next[c], end[c], k1,
                                    sums[c]);
   }
-  // Transpose 8 x 8 blocks of sums into rows of 16 columns, then store
-  // them as the BLOCK16 tile does.
-  alignas(64) float rowsOut[kCsrMr][kB];
-  for (int i = 0; i < Vectors * 16; i += 8)
-    for (int c = 0; c < kB; c += 8)
-      transpose8x8(&sums[c][i], kCsrMr, &rowsOut[i][c], kB);
-  __mmask16 mask = firstLanes(t.cols);
-  __m512 bias = t.finish && t.bias ? _mm512_maskz_loadu_ps(mask, t.bias)
-                                   : _mm512_setzero_ps();
-  for (int64_t i = 0; i < t.rows; ++i) {
-    float *c = t.c + i * t.ldc;
-    __m512 value = _mm512_add_ps(_mm512_load_ps(rowsOut[i]), bias);
-    if (t.accumulate)
-      value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, c));
-    _mm512_mask_storeu_ps(c, mask, value);
-  }
-  if (t.finish)
-    applyEpilogueInPlace512(t.c, t.ldc, t.rows, t.cols, t.epilogue);
+  storeColumnSums(t, &sums[0][0], kCsrMr, Vectors * 16);
 }
 
 void avx512CsrTile(const SpgemmTile &t) {
@@ -191,7 +195,7 @@ const SpgemmKernelSet &tessera::runtime::getAvx512SpgemmKernels() {
   // packing is a transpose that 256-bit vectors already do at the speed of
   // memory.
   static const SpgemmKernelSet kernels = {
-      "avx512",      kBlockMr, kCsrMr, 512, 1536, avx512BlockTile,
+      "avx512",      kBlockMr, kCsrMr, 1024, 1536, avx512BlockTile,
       avx512CsrTile, getAvx2SpgemmKernels().packA};
   return kernels;
 }

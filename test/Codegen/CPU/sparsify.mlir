@@ -10,7 +10,7 @@
 // one in the CSR kernel, so no saving at half density), and a weight
 // without zeros stays dense without a word.
 // AUTO-NOT: remark: {{.*}} 'dense'
-// AUTO: remark: sparse: 'blocks' (64 x 64): 50.0% nonzero, 50.0% of the 16x16 blocks nonzero; block16, expected 0.67x the dense time
+// AUTO: remark: sparse: 'blocks' (64 x 64): 50.0% nonzero, 50.0% of the 16x16 blocks nonzero; block16, expected 0.56x the dense time
 // AUTO: remark: sparse: 'scattered' (64 x 64): {{.*}}% nonzero, 100.0% of the 16x16 blocks nonzero; csr, expected 0.{{.*}}x the dense time
 // AUTO: remark: dense: 'two_four' (64 x 64): 50.0% nonzero, 100.0% of the 16x16 blocks nonzero; the best sparse kernel would take 0.91x the dense time
 // AUTO-LABEL: func.func @dense

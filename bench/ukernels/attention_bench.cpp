@@ -16,6 +16,15 @@
 //   tessera-attention-bench [--isa=generic|avx2|avx512] [--seconds=S]
 //                           [--threads=T] [--no-unfused]
 //                           [--shape=BxHxKVxSxTxD[,causal]]...
+//   tessera-attention-bench --window-sweep=W [--threads=T] [--seconds=S]
+//
+// --window-sweep: sliding-window attention (Mistral's: causal, the last W
+// keys) against full causal attention at sequence lengths 2k, 4k, 8k and
+// 16k (8 query heads over 2 kv heads, d = 128, as a Mistral layer's
+// attention cut to 8 heads), one after the other on the same operands;
+// prints both times, their ratio, the windowed time per token (flat when
+// the time is linear in the length) and the memory the kernel touches
+// (operands, linear; its scratch, constant: no s x t score matrix).
 //
 //===----------------------------------------------------------------------===//
 #include "BenchSupport.h"
@@ -43,6 +52,7 @@ struct Shape {
 struct Options : CommonOptions {
   bool unfused = true;
   std::vector<Shape> shapes;
+  int64_t windowSweep = 0; // --window-sweep=W
 };
 
 /// Row-major batched C = A B, A [batch, m, k], B [batch, k, n] or, when
@@ -169,10 +179,74 @@ Result measure(KernelRuntime &runtime, const Shape &shape,
   return result;
 }
 
+/// --window-sweep: windowed against full causal attention over lengths.
+void windowSweep(const Options &options) {
+  const int64_t heads = 8, kvHeads = 2, d = 128, window = options.windowSweep;
+  std::printf("sliding window %lld vs full causal attention, %lld/%lld heads, "
+              "d %lld, best of runs filling %.1f s\n",
+              (long long)window, (long long)heads, (long long)kvHeads,
+              (long long)d, options.seconds);
+  std::printf("%6s %3s %12s %12s %8s %14s %12s %10s\n", "seq", "thr",
+              "causal ms", "window ms", "ratio", "window us/tok", "operands MB",
+              "scratch KB");
+  std::vector<unsigned> counts = threadCounts(options.maxThreads);
+  auto runtimes = makeRuntimes(counts, options.isa);
+  for (int64_t n : {2048, 4096, 8192, 16384}) {
+    std::vector<float> q = randomVector(heads * n * d, 1);
+    std::vector<float> k = randomVector(kvHeads * n * d, 2);
+    std::vector<float> v = randomVector(kvHeads * n * d, 3);
+    std::vector<float> o(heads * n * d);
+    tsr_attention_args_t args = {};
+    args.q = q.data();
+    args.k = k.data();
+    args.v = v.data();
+    args.o = o.data();
+    args.batch = 1;
+    args.heads = heads;
+    args.kv_heads = kvHeads;
+    args.s = args.t = n;
+    args.d = args.dv = d;
+    const int64_t qStrides[4] = {heads * n * d, n * d, d, 1};
+    const int64_t kStrides[4] = {kvHeads * n * d, n * d, d, 1};
+    std::copy(qStrides, qStrides + 4, args.q_strides);
+    std::copy(qStrides, qStrides + 4, args.o_strides);
+    std::copy(kStrides, kStrides + 4, args.k_strides);
+    std::copy(kStrides, kStrides + 4, args.v_strides);
+    args.scale = 1.0 / std::sqrt(double(d));
+    args.causal = 1;
+    double operandMb =
+        double(q.size() + k.size() + v.size() + o.size()) * 4 / 1e6;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      tsr_kernel_context_t *context = runtimes[i]->context();
+      args.window = 0;
+      double full = bestSeconds(
+          [&] { context->attention(context->runtime, &args); },
+          options.seconds);
+      args.window = window;
+      double windowed = bestSeconds(
+          [&] { context->attention(context->runtime, &args); },
+          options.seconds);
+      std::printf("%6lld %3u %12.2f %12.2f %8.3f %14.3f %12.1f %10.1f\n",
+                  (long long)n, counts[i], full * 1e3, windowed * 1e3,
+                  windowed / full, windowed * 1e6 / double(n), operandMb,
+                  runtimes[i]->attentionWorkspaceBytes() / 1024.0);
+      std::fflush(stdout);
+    }
+  }
+}
+
 /// Parses the flags of this benchmark alone (see parseArguments).
 ArgStatus parseOwnOption(const std::string &arg, Options &options) {
   if (arg == "--no-unfused") {
     options.unfused = false;
+    return ArgStatus::Parsed;
+  }
+  if (arg.rfind("--window-sweep=", 0) == 0) {
+    options.windowSweep = std::atoll(arg.c_str() + 15);
+    if (options.windowSweep <= 0) {
+      std::fprintf(stderr, "bad window '%s'\n", arg.c_str() + 15);
+      return ArgStatus::Invalid;
+    }
     return ArgStatus::Parsed;
   }
   if (arg.rfind("--shape=", 0) == 0) {
@@ -198,6 +272,10 @@ int main(int argc, char **argv) {
         return parseOwnOption(arg, options);
       }))
     return 2;
+  if (options.windowSweep > 0) {
+    windowSweep(options);
+    return 0;
+  }
   std::printf("isa=%s (GFLOP/s = 4 s t d per head / best time; fused | "
               "unfused GEMM+softmax+GEMM | the two GEMMs alone)\n",
               getSgemmIsaName(options.isa));

@@ -105,6 +105,7 @@ struct AttentionCase {
 
   int64_t batch = 1, heads = 1, kvHeads = 1, s = 1, t = 1, d = 8, dv = 0;
   bool causal = false;
+  int64_t window = 0; // Sliding window (0: none).
   double scale = 0; // 0: 1 / sqrt(d).
   MaskKind mask = MaskKind::None;
   MaskValues maskValues = MaskValues::Random;
@@ -119,7 +120,8 @@ struct AttentionCase {
     std::ostringstream os;
     os << "batch " << batch << " heads " << heads << "/" << kvHeads << " s "
        << s << " t " << t << " d " << d << " dv " << (dv ? dv : d)
-       << (causal ? " causal" : "") << " scale " << scale << " mask "
+       << (causal ? " causal" : "") << " window " << window << " scale "
+       << scale << " mask "
        << maskNames[static_cast<int>(mask)];
     if (mask != MaskKind::None)
       os << "(" << valueNames[static_cast<int>(maskValues)] << ")";
@@ -157,6 +159,11 @@ void referenceAttention(const tsr_attention_args_t &args,
                                i * args.mask_strides[2] +
                                j * args.mask_strides[3]];
           if (args.causal && j > i + t - s)
+            score = -INFINITY;
+          // The window counts from the row's position among the keys.
+          if (args.window > 0 && (i + t - s - j >= args.window ||
+                                  (!args.causal &&
+                                   j - (i + t - s) >= args.window)))
             score = -INFINITY;
           scores[j] = score;
           maxScore = std::max(maxScore, score);
@@ -255,6 +262,7 @@ protected:
     std::copy(o.strides, o.strides + 4, args.o_strides);
     args.scale = ac.scale ? ac.scale : 1.0 / std::sqrt(double(d));
     args.causal = ac.causal;
+    args.window = ac.window;
 
     Tensor mask;
     if (ac.mask != MaskKind::None) {
@@ -408,6 +416,23 @@ TEST_F(AttentionTest, Causal) {
         AttentionCase ac(/*batch=*/2, /*heads=*/2, kvHeads, s, t, /*d=*/64);
         ac.causal = true;
         ac.mask = kind;
+        ASSERT_TRUE(check(ac));
+      }
+}
+
+TEST_F(AttentionTest, SlidingWindow) {
+  // Windows narrower than a key block, across blocks, wider than the
+  // sequence (dense); causal (Mistral) and both-sided (local attention);
+  // s == t, decoding with a cache (s < t), s > t; with masks and GQA.
+  for (auto [s, t] : {std::pair<int64_t, int64_t>{1, 1}, {17, 17}, {130, 130},
+                      {200, 200}, {1, 200}, {17, 200}, {130, 65}})
+    for (int64_t window : {1, 5, 64, 70, 300})
+      for (bool causal : {true, false}) {
+        AttentionCase ac(/*batch=*/2, /*heads=*/2, /*kvHeads=*/(s + t) % 2 + 1,
+                         s, t, /*d=*/32);
+        ac.causal = causal;
+        ac.window = window;
+        ac.mask = window == 5 ? MaskKind::Full : MaskKind::None;
         ASSERT_TRUE(check(ac));
       }
 }

@@ -99,7 +99,11 @@ typedef struct tsr_sgemm_args_t {
  * O [batch, heads, s, dv] (any strides, O's last one 1); the optional
  * additive mask is read at mask[b*ms0 + h*ms1 + i*ms2 + j*ms3], a stride of
  * 0 broadcasting that dim. With causal, query i sees keys j <= i + t - s.
- * A row that sees no key, or only -inf scores, gets zeros.
+ * With window w > 0 (since ABI version 10; sliding-window attention),
+ * query i also sees only keys j > p - w, p = i + t - s its position among
+ * the keys (Mistral's sliding window: the last w keys up to p), and
+ * without causal only keys with |j - p| < w (a local window on both
+ * sides). A row that sees no key, or only -inf scores, gets zeros.
  * Every field is 8 bytes (scale is a double), TSR_ATTENTION_ARGS_WORDS in
  * all. */
 typedef struct tsr_attention_args_t {
@@ -116,9 +120,10 @@ typedef struct tsr_attention_args_t {
   int64_t mask_strides[4];
   double scale;
   int64_t causal;
+  int64_t window; /* 0: every key (up to the causal limit) */
 } tsr_attention_args_t;
 
-#define TSR_ATTENTION_ARGS_WORDS 34
+#define TSR_ATTENTION_ARGS_WORDS 35
 
 /* The packed int8 B of tsr_qgemm_args_t: ceil(N / 16) panels of
  * ceil(K / 4) groups, each group 16 columns x 4 consecutive k values (64

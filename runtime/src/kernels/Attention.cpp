@@ -60,7 +60,7 @@ void runTask(const AttentionJob &job, int64_t task, unsigned thread) {
   // row blocks (0, n-1, 1, n-2, ...), so that the pool's contiguous chunks
   // of tasks cost about the same.
   int64_t rowBlock = task % job.tasksPerKv;
-  if (args.causal)
+  if (args.causal && args.window <= 0)
     rowBlock = rowBlock % 2 == 0 ? rowBlock / 2
                                  : job.tasksPerKv - 1 - rowBlock / 2;
   const int64_t firstRow = rowBlock * lanes;
@@ -73,15 +73,17 @@ void runTask(const AttentionJob &job, int64_t task, unsigned thread) {
   const float *qRows[kAttentionMaxLanes];
   float *oRows[kAttentionMaxLanes];
   const float *maskRows[kAttentionMaxLanes];
-  int64_t lastKey[kAttentionMaxLanes];
+  int64_t lastKey[kAttentionMaxLanes], firstKey[kAttentionMaxLanes];
   alignas(64) int32_t maskOffsets[kAttentionMaxLanes];
   alignas(64) int32_t visibleKeys[kAttentionMaxLanes];
+  alignas(64) int32_t firstVisible[kAttentionMaxLanes];
   alignas(64) float m[kAttentionMaxLanes];
   alignas(64) float l[kAttentionMaxLanes];
 
   // Unused lanes repeat the first row (their Q is zero and their results are
   // dropped), so that they never widen the key range or break uniformity.
   int64_t minLast = std::numeric_limits<int64_t>::max(), maxLast = -1;
+  int64_t minFirst = std::numeric_limits<int64_t>::max(), maxFirst = 0;
   for (int64_t r = 0; r < lanes; ++r) {
     int64_t row = firstRow + (r < rows ? r : 0);
     int64_t h = kvHead * job.headsPerKv + row / s, i = row % s;
@@ -93,9 +95,21 @@ void runTask(const AttentionJob &job, int64_t task, unsigned thread) {
                                   h * args.mask_strides[1] +
                                   i * args.mask_strides[2]
                             : nullptr;
-    lastKey[r] = args.causal ? std::min(i + t - s, t - 1) : t - 1;
+    // Row i's position among the keys; causal ends its keys there, a
+    // window w starts them w - 1 before it (and ends them w - 1 after it
+    // when not causal).
+    const int64_t position = i + t - s;
+    lastKey[r] = args.causal ? std::min(position, t - 1) : t - 1;
+    firstKey[r] = 0;
+    if (args.window > 0) {
+      firstKey[r] = std::max<int64_t>(0, position - args.window + 1);
+      if (!args.causal)
+        lastKey[r] = std::min(t - 1, position + args.window - 1);
+    }
     minLast = std::min(minLast, lastKey[r]);
     maxLast = std::max(maxLast, lastKey[r]);
+    minFirst = std::min(minFirst, firstKey[r]);
+    maxFirst = std::max(maxFirst, firstKey[r]);
     m[r] = kNegInf;
     l[r] = 0.0f;
   }
@@ -150,19 +164,30 @@ void runTask(const AttentionJob &job, int64_t task, unsigned thread) {
 
   const float *k = args.k + b * args.k_strides[0] + kvHead * args.k_strides[1];
   const float *v = args.v + b * args.v_strides[0] + kvHead * args.v_strides[1];
-  const int64_t keyEnd = maxLast + 1; // Keys past every row's last are skipped.
-  for (int64_t j0 = 0; j0 < keyEnd; j0 += kAttentionKeyBlock) {
+  // Keys before every row's first and past every row's last are skipped
+  // (causal: the upper triangle; a sliding window: all but a band, so the
+  // time grows linearly with the sequence). Blocks start at multiples of
+  // the block size, as without a window.
+  const int64_t keyEnd = maxLast + 1;
+  const int64_t keyStart =
+      std::min(minFirst, keyEnd) / kAttentionKeyBlock * kAttentionKeyBlock;
+  for (int64_t j0 = keyStart; j0 < keyEnd; j0 += kAttentionKeyBlock) {
     const int64_t keys = std::min(kAttentionKeyBlock, keyEnd - j0);
     block.keys = keys;
     block.keyBegin = j0;
     block.k = k + j0 * args.k_strides[2];
     block.v = v + j0 * args.v_strides[2];
     block.visibleKeys = nullptr;
-    if (j0 + keys - 1 > minLast) {
-      for (int64_t r = 0; r < lanes; ++r)
-        visibleKeys[r] =
-            static_cast<int32_t>(std::clamp<int64_t>(lastKey[r] - j0 + 1, 0, keys));
+    block.firstVisible = nullptr;
+    if (j0 + keys - 1 > minLast || maxFirst > j0) {
+      for (int64_t r = 0; r < lanes; ++r) {
+        visibleKeys[r] = static_cast<int32_t>(
+            std::clamp<int64_t>(lastKey[r] - j0 + 1, 0, keys));
+        firstVisible[r] =
+            static_cast<int32_t>(std::clamp<int64_t>(firstKey[r] - j0, 0, keys));
+      }
       block.visibleKeys = visibleKeys;
+      block.firstVisible = firstVisible;
     }
     if (job.rowKernel)
       job.kernels->rowBlock(block);
@@ -246,7 +271,7 @@ void tessera::runtime::runAttention(const tsr_attention_args_t &args,
                                     AttentionWorkspace &workspace) {
   if (args.batch <= 0 || args.heads <= 0 || args.kv_heads <= 0 ||
       args.heads % args.kv_heads != 0 || args.s <= 0 || args.t < 0 ||
-      args.d < 0 || args.dv <= 0)
+      args.d < 0 || args.dv <= 0 || args.window < 0)
     return;
   if (!workspace.reserve(args.d, args.dv)) {
     fillOutput(args, std::numeric_limits<float>::quiet_NaN());
@@ -279,8 +304,10 @@ void tessera::runtime::runAttention(const tsr_attention_args_t &args,
   job.tasksPerKv = ceilDiv(job.rowsPerKv, job.lanes);
 
   const int64_t tasks = kvCount * job.tasksPerKv;
+  const double keysPerRow =
+      args.window > 0 ? std::min<double>(args.t, 2.0 * args.window) : args.t;
   double fmas = static_cast<double>(args.batch) * args.heads * args.s *
-                args.t * static_cast<double>(args.d + args.dv);
+                keysPerRow * static_cast<double>(args.d + args.dv);
   if (threads == 1 || fmas < kMinParallelFmas) {
     runTasks(&job, 0, tasks, pool.currentThreadIndex());
     return;

@@ -66,7 +66,7 @@ void finishScores(const AttentionBlock &block, __m512 *blockMax) {
   const int64_t maskCol = block.maskColStride;
   const float *mask0 =
       block.maskRows ? block.maskRows[0] + block.keyBegin * maskCol : nullptr;
-  __m512i offsets[G], visible[G];
+  __m512i offsets[G], visible[G], first[G];
   for (int g = 0; g < G; ++g) {
     offsets[g] = block.maskOffsets
                      ? _mm512_load_si512(block.maskOffsets + g * W)
@@ -74,6 +74,9 @@ void finishScores(const AttentionBlock &block, __m512 *blockMax) {
     visible[g] = block.visibleKeys
                      ? _mm512_load_si512(block.visibleKeys + g * W)
                      : _mm512_setzero_si512();
+    first[g] = block.firstVisible
+                   ? _mm512_load_si512(block.firstVisible + g * W)
+                   : _mm512_setzero_si512();
   }
   float *st = block.st;
   for (int64_t j = 0; j < block.keys; ++j, st += L) {
@@ -103,8 +106,10 @@ void finishScores(const AttentionBlock &block, __m512 *blockMax) {
     if (block.visibleKeys) {
       __m512i key = _mm512_set1_epi32(static_cast<int32_t>(j));
       for (int g = 0; g < G; ++g)
-        x[g] = _mm512_mask_blend_ps(_mm512_cmpgt_epi32_mask(visible[g], key),
-                                    negInf, x[g]);
+        x[g] = _mm512_mask_blend_ps(
+            _mm512_cmpgt_epi32_mask(visible[g], key) &
+                _mm512_cmple_epi32_mask(first[g], key),
+            negInf, x[g]);
     }
     for (int g = 0; g < G; ++g) {
       blockMax[g] = _mm512_max_ps(blockMax[g], x[g]);
@@ -272,6 +277,7 @@ void avx512RowBlock(const AttentionBlock &block) {
 
     // Mask, causal limit, block max.
     const int64_t visible = block.visibleKeys ? block.visibleKeys[r] : keys;
+    const int64_t first = block.visibleKeys ? block.firstVisible[r] : 0;
     const int64_t maskCol = block.maskColStride;
     const float *maskRow =
         block.maskRows ? block.maskRows[r] + block.keyBegin * maskCol : nullptr;
@@ -296,6 +302,9 @@ void avx512RowBlock(const AttentionBlock &block) {
       if (visible < keys)
         x = _mm512_mask_blend_ps(
             firstLanes(visible > j0 ? visible - j0 : 0), negInf, x);
+      if (first > j0)
+        x = _mm512_mask_blend_ps(
+            static_cast<__mmask16>(~firstLanes(first - j0)), negInf, x);
       _mm512_mask_storeu_ps(st + j0, live, x);
       maxVector = _mm512_mask_max_ps(maxVector, live, maxVector, x);
     }

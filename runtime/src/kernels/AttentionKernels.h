@@ -66,8 +66,10 @@ struct AttentionBlock {
   /// Or null: maskRows[r] == maskRows[0] + maskOffsets[r] for every lane.
   const int32_t *maskOffsets;
   /// Or null (every key visible to every lane): lane r sees the block's
-  /// keys j < visibleKeys[r] (0..keys).
+  /// keys firstVisible[r] <= j < visibleKeys[r] (both 0..keys; the causal
+  /// limit and a sliding window's start). Both set or both null.
   const int32_t *visibleKeys;
+  const int32_t *firstVisible;
   float *st; // kAttentionKeyBlock x lanes scratch.
   float *ot; // dv x lanes, accumulated.
   float *m;  // lanes: running max (-inf before any visible key).

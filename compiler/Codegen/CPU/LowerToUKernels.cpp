@@ -56,10 +56,12 @@ enum : int64_t {
 // besides kHasBias and the epilogue.
 constexpr int64_t kSparseFormatShift = 4;
 
-// Bits of the attention helper's `flags` operand.
+// Bits of the attention helper's `flags` operand; the sliding window (0:
+// none) above kWindowShift.
 enum : int64_t {
   kHasMask = 1,
   kCausal = 2,
+  kWindowShift = 8,
 };
 
 MemRefType anyStridedMemRef(MLIRContext *ctx, int64_t rank,
@@ -206,7 +208,7 @@ func::FuncOp getOrCreateSgemmHelper(ModuleOp module) {
 
 /// `@__tsr_attention(ctx, Q, K, V, mask, O, flags, scale)`: fills a
 /// tsr_attention_args_t and calls ctx->attention. Mask dims of size 1
-/// broadcast (stride 0).
+/// broadcast (stride 0); the window comes from flags above kWindowShift.
 func::FuncOp getOrCreateAttentionHelper(ModuleOp module) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(kAttentionHelper))
     return fn;
@@ -237,6 +239,7 @@ func::FuncOp getOrCreateAttentionHelper(ModuleOp module) {
   words.push_back(arith::BitcastOp::create(b, h.loc, h.i64(),
                                            body->getArgument(7)));
   words.push_back(h.select(h.flagSet(flags, kCausal), h.cst(1), zero));
+  words.push_back(arith::ShRUIOp::create(b, h.loc, flags, h.cst(kWindowShift)));
   assert(words.size() == TSR_ATTENTION_ARGS_WORDS &&
          "tsr_attention_args_t changed");
   h.callKernel(kctx, offsetof(tsr_kernel_context_t, attention), words);
@@ -870,6 +873,7 @@ Value lowerAttention(tsr::AttentionOp op, func::FuncOp helper, Value kctx) {
   CallSiteBuilder cb{b, loc};
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   int64_t flags = op.getCausal() ? kCausal : 0;
+  flags |= op.getWindow() << kWindowShift;
   Value mask = op.getMask();
   if (mask) {
     flags |= kHasMask;

@@ -79,21 +79,43 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     scores = MulOp::create(rewriter, loc, scoresType, scores, scale);
     if (Value mask = op.getMask())
       scores = AddOp::create(rewriter, loc, scoresType, scores, mask);
-    if (op.getCausal()) {
-      // Query i (of S) sees key j (of T) when j <= i + (T - S).
+    const int64_t window = op.getWindow();
+    if (op.getCausal() || window > 0) {
+      // Query i (of S) is at p = i + (T - S) among the keys; causal: it sees
+      // key j when j <= p; a window w: when p - j < w (and, without causal,
+      // j - p < w).
       Value sDim = tensor::DimOp::create(rewriter, loc, scores, 2);
       Value tDim = tensor::DimOp::create(rewriter, loc, scores, 3);
       Value shift = arith::SubIOp::create(rewriter, loc, tDim, sDim);
       Value negInf = arith::ConstantOp::create(
           rewriter, loc, getNeutralElement(Combiner::Max, elt));
+      bool causal = op.getCausal();
       scores = buildElementwise(
           rewriter, loc, scoresType, {scores},
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
             Value i = linalg::IndexOp::create(b, l, 2);
             Value j = linalg::IndexOp::create(b, l, 3);
-            Value limit = arith::AddIOp::create(b, l, i, shift);
-            Value visible = arith::CmpIOp::create(
-                b, l, arith::CmpIPredicate::sle, j, limit);
+            Value p = arith::AddIOp::create(b, l, i, shift);
+            Value visible;
+            auto both = [&](Value cond) {
+              visible = visible ? arith::AndIOp::create(b, l, visible, cond)
+                                      .getResult()
+                                : cond;
+            };
+            if (causal)
+              both(arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, j,
+                                         p));
+            if (window > 0) {
+              Value w = arith::ConstantIndexOp::create(b, l, window);
+              Value behind = arith::SubIOp::create(b, l, p, j);
+              both(arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                         behind, w));
+              if (!causal) {
+                Value ahead = arith::SubIOp::create(b, l, j, p);
+                both(arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                           ahead, w));
+              }
+            }
             return arith::SelectOp::create(b, l, visible, a[0], negInf);
           });
     }

@@ -654,6 +654,9 @@ LogicalResult AttentionOp::verify() {
                    v = getValue().getType();
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
     return emitOpError("query, key and value must be rank 4 [B, H, S, D]");
+  // (I64Attr's getter is unsigned.)
+  if (int64_t window = getWindowAttr().getInt(); window < 0)
+    return emitOpError("window must be >= 0 (0: no window), got ") << window;
   if (q.getElementType() != k.getElementType() ||
       q.getElementType() != v.getElementType())
     return emitOpError("query, key and value element types differ");

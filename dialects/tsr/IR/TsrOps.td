@@ -636,7 +636,12 @@ def Tsr_AttentionOp : Tsr_Op<"attention", [Pure]> {
     `[B, Hkv, T, Dv]` where
     `H` is a multiple of `Hkv` (grouped-query attention when they differ).
     The optional additive `mask` broadcasts to `[B, H, S, T]`. With `causal`,
-    query i attends to keys `j <= i + (T - S)`.
+    query i attends to keys `j <= i + (T - S)`. A positive `window` (sliding-
+    window attention) also limits query i to the keys `j > p - window`, p = i
+    + (T - S) its position among the keys: with `causal` the last `window`
+    keys up to p (Mistral, Qwen2), without it `|j - p| < window` (a local
+    window on both sides). The kernel visits only the keys inside, so the
+    time grows linearly with the sequence at a fixed window.
 
     ```mlir
     %o = tsr.attention %q, %k, %v, mask %m {scale = 0.125 : f32} : (tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x1x1x128xf32>) -> tensor<1x12x128x64xf32>
@@ -644,7 +649,8 @@ def Tsr_AttentionOp : Tsr_Op<"attention", [Pure]> {
   }];
   let arguments = (ins RankedTensorOf<[AnyFloat]>:$query, RankedTensorOf<[AnyFloat]>:$key,
       RankedTensorOf<[AnyFloat]>:$value, Optional<RankedTensorOf<[AnyFloat]>>:$mask,
-      F32Attr:$scale, UnitAttr:$causal);
+      F32Attr:$scale, UnitAttr:$causal,
+      DefaultValuedAttr<I64Attr, "0">:$window);
   let results = (outs RankedTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`,` `mask` $mask^)? attr-dict

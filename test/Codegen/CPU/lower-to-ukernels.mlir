@@ -209,12 +209,25 @@ func.func @second(%x: tensor<5x3xf32>, %w: tensor<2x3xf32>) -> tensor<5x2xf32> {
 //       CHECK:   bufferization.to_tensor %[[O]] restrict writable
 //   CHECK-NOT:   tsr.softmax
 // CHECK-LABEL: func.func private @__tsr_attention
-//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<34 x i64>
 //       CHECK:   arith.bitcast %{{.+}} : f64 to i64
+//       CHECK:   arith.shrui %{{.+}}, %{{.+}} : i64
+//       CHECK:   llvm.alloca %{{.+}} x !llvm.array<35 x i64>
 //       CHECK:   llvm.call %{{.+}}(%{{.+}}, %{{.+}}) : !llvm.ptr, (!llvm.ptr, !llvm.ptr) -> ()
 func.func @attention(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x16x16xf32>, %v: tensor<2x4x16x32xf32>, %m: tensor<1x16xf32>) -> tensor<2x4x8x32xf32> {
   %0 = tsr.attention %q, %k, %v, mask %m {scale = 0.125 : f32, causal} : (tensor<2x4x8x16xf32>, tensor<2x4x16x16xf32>, tensor<2x4x16x32xf32>, tensor<1x16xf32>) -> tensor<2x4x8x32xf32>
   return %0 : tensor<2x4x8x32xf32>
+}
+
+// -----
+
+// Tests that a sliding window rides in the flags above bit 8: causal (2)
+// | 4096 << 8 = 1048578.
+// CHECK-LABEL: func.func @attention_window
+//   CHECK-DAG:   %[[FLAGS:.+]] = arith.constant 1048578 : i64
+//       CHECK:   call @__tsr_attention(%{{.+}}, {{.+}}, %[[FLAGS]], %{{.+}})
+func.func @attention_window(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %0 = tsr.attention %q, %k, %v {scale = 0.25 : f32, causal, window = 4096 : i64} : (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %0 : tensor<1x4x8x16xf32>
 }
 
 // -----

@@ -79,3 +79,38 @@ func.func @attention_causal(%q: tensor<1x2x?x4xf32>, %k: tensor<1x2x?x4xf32>, %v
   %0 = tsr.attention %q, %k, %v {scale = 0.5 : f32, causal} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
   return %0 : tensor<1x2x?x4xf32>
 }
+
+// -----
+
+// Tests that a causal sliding window of 3 also hides key j unless
+// p - j < 3, p = i + (T - S).
+// CHECK-LABEL: func.func @attention_causal_window
+//       CHECK:     %[[I:.+]] = linalg.index 2 : index
+//       CHECK:     %[[J:.+]] = linalg.index 3 : index
+//       CHECK:     %[[P:.+]] = arith.addi %[[I]], %{{.+}} : index
+//       CHECK:     %[[CAUSAL:.+]] = arith.cmpi sle, %[[J]], %[[P]] : index
+//       CHECK:     %[[BEHIND:.+]] = arith.subi %[[P]], %[[J]] : index
+//       CHECK:     %[[INSIDE:.+]] = arith.cmpi slt, %[[BEHIND]], %c3 : index
+//       CHECK:     %[[VISIBLE:.+]] = arith.andi %[[CAUSAL]], %[[INSIDE]] : i1
+//       CHECK:     arith.select %[[VISIBLE]]
+func.func @attention_causal_window(%q: tensor<1x2x?x4xf32>, %k: tensor<1x2x?x4xf32>, %v: tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32> {
+  %0 = tsr.attention %q, %k, %v {scale = 0.5 : f32, causal, window = 3 : i64} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+  return %0 : tensor<1x2x?x4xf32>
+}
+
+// -----
+
+// Tests that a window without causal is local on both sides: p - j < 2
+// and j - p < 2.
+// CHECK-LABEL: func.func @attention_local_window
+//       CHECK:     %[[P:.+]] = arith.addi %{{.+}}, %{{.+}} : index
+//       CHECK:     %[[BEHIND:.+]] = arith.subi %[[P]], %[[J:.+]] : index
+//       CHECK:     %[[B:.+]] = arith.cmpi slt, %[[BEHIND]], %c2 : index
+//       CHECK:     %[[AHEAD:.+]] = arith.subi %[[J]], %[[P]] : index
+//       CHECK:     %[[A:.+]] = arith.cmpi slt, %[[AHEAD]], %c2 : index
+//       CHECK:     %[[VISIBLE:.+]] = arith.andi %[[B]], %[[A]] : i1
+//       CHECK:     arith.select %[[VISIBLE]]
+func.func @attention_local_window(%q: tensor<1x2x?x4xf32>, %k: tensor<1x2x?x4xf32>, %v: tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32> {
+  %0 = tsr.attention %q, %k, %v {scale = 0.5 : f32, window = 2 : i64} : (tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+  return %0 : tensor<1x2x?x4xf32>
+}

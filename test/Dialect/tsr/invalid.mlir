@@ -1120,3 +1120,12 @@ func.func @sparse_index_type(%x: tensor<2x2xf32>, %v: tensor<1xf32>, %i: tensor<
   %0 = tsr.sparse_linear %x, %v, %i, %o {format = #tsr<sparse_format csr>} : (tensor<2x2xf32>, tensor<1xf32>, tensor<1xi64>, tensor<3xi32>) -> tensor<2x2xf32>
   return
 }
+
+// -----
+
+// Tests that an attention window is not negative.
+func.func @attention_negative_window(%q: tensor<1x2x8x4xf32>) {
+  // expected-error @+1 {{'tsr.attention' op window must be >= 0 (0: no window), got -1}}
+  %0 = tsr.attention %q, %q, %q {scale = 0.5 : f32, causal, window = -1 : i64} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return
+}

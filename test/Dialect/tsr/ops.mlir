@@ -294,11 +294,13 @@ func.func @cumsum(%m: tensor<?x?xi32>, %x: tensor<?xf32>) {
 // CHECK-LABEL: func.func @attention
 //       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}}, mask %{{.+}} {scale = 1.250000e-01 : f32} : (tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>, tensor<1x1x1x?xf32>) -> tensor<1x12x?x64xf32>
 //       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, scale = 1.250000e-01 : f32} : (tensor<1x12x?x64xf32>, tensor<1x4x?x64xf32>, tensor<1x4x?x64xf32>) -> tensor<1x12x?x64xf32>
+//       CHECK:   tsr.attention %{{.+}}, %{{.+}}, %{{.+}} {causal, scale = 1.250000e-01 : f32, window = 4096 : i64} : (tensor<1x12x?x64xf32>, tensor<1x4x?x64xf32>, tensor<1x4x?x64xf32>) -> tensor<1x12x?x64xf32>
 func.func @attention(%q: tensor<1x12x?x64xf32>, %k: tensor<1x12x?x64xf32>,
                      %v: tensor<1x12x?x64xf32>, %m: tensor<1x1x1x?xf32>,
                      %gk: tensor<1x4x?x64xf32>, %gv: tensor<1x4x?x64xf32>) {
   %0 = tsr.attention %q, %k, %v, mask %m {scale = 0.125 : f32} : (tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>, tensor<1x12x?x64xf32>, tensor<1x1x1x?xf32>) -> tensor<1x12x?x64xf32>
   %1 = tsr.attention %q, %gk, %gv {scale = 0.125 : f32, causal} : (tensor<1x12x?x64xf32>, tensor<1x4x?x64xf32>, tensor<1x4x?x64xf32>) -> tensor<1x12x?x64xf32>
+  %2 = tsr.attention %q, %gk, %gv {scale = 0.125 : f32, causal, window = 4096 : i64} : (tensor<1x12x?x64xf32>, tensor<1x4x?x64xf32>, tensor<1x4x?x64xf32>) -> tensor<1x12x?x64xf32>
   return
 }
 

@@ -418,14 +418,14 @@ Value HfGraph::mergeHeads(Value x) {
 }
 
 Value HfGraph::attention(Value q, Value k, Value v, Value mask, double scale,
-                         bool causal) {
+                         bool causal, int64_t window) {
   auto qt = typeOf(q);
   SmallVector<int64_t> shape(qt.getShape());
   shape[3] = typeOf(v).getDimSize(3);
   auto op = tsr::AttentionOp::create(
       b, loc, RankedTensorType::get(shape, f32), q, k, v, mask,
       b.getF32FloatAttr(static_cast<float>(scale)),
-      causal ? b.getUnitAttr() : UnitAttr());
+      causal ? b.getUnitAttr() : UnitAttr(), b.getI64IntegerAttr(window));
   return op.getResult();
 }
 
@@ -562,7 +562,7 @@ Expected<CheckpointWeights> CheckpointWeights::open(StringRef dir) {
 //===----------------------------------------------------------------------===//
 
 std::vector<std::string> supportedHfModelTypes() {
-  return {"bert", "gpt2", "llama", "vit"};
+  return {"bert", "gpt2", "llama", "mistral", "qwen2", "vit"};
 }
 
 Expected<OwningOpRef<ModuleOp>>
@@ -601,12 +601,17 @@ importHfCheckpoint(MLIRContext *ctx, const std::string &dir,
       return hf::buildGpt2(g);
     if (*modelType == "llama")
       return hf::buildLlama(g);
+    if (*modelType == "mistral")
+      return hf::buildMistral(g);
+    if (*modelType == "qwen2")
+      return hf::buildQwen2(g);
     if (*modelType == "vit")
       return hf::buildVit(g);
     if (modelType->empty())
       return g.configError("missing string 'model_type'");
     return g.configError("unsupported model_type '" + *modelType +
-                         "' (supported: bert, gpt2, llama, vit)");
+                         "' (supported: bert, gpt2, llama, mistral, qwen2, "
+                         "vit)");
   };
   if (Error e = build())
     return std::move(e);

@@ -164,8 +164,11 @@ public:
   mlir::Value splitHeads(mlir::Value x, int64_t heads, int64_t headDim);
   /// [B, H, S, D] -> [B, S, H*D].
   mlir::Value mergeHeads(mlir::Value x);
+  /// tsr.attention; `window` > 0 limits each query to that many keys up
+  /// to its own (sliding-window attention).
   mlir::Value attention(mlir::Value q, mlir::Value k, mlir::Value v,
-                        mlir::Value mask, double scale, bool causal);
+                        mlir::Value mask, double scale, bool causal,
+                        int64_t window = 0);
   /// x[:, 0, :] of x [B, S, H] as [B, H] (the class token).
   mlir::Value firstToken(mlir::Value x);
   /// transformers' pooler: tanh(dense(x[:, 0])), when the checkpoint has
@@ -211,6 +214,10 @@ llvm::Error firstError(llvm::Expected<Ts> &...values) {
 llvm::Error buildBert(HfGraph &g);
 llvm::Error buildGpt2(HfGraph &g);
 llvm::Error buildLlama(HfGraph &g);
+/// LLaMA's architecture with a sliding window (Mistral: every layer) or
+/// biases on q, k and v and per-layer windows (Qwen2).
+llvm::Error buildMistral(HfGraph &g);
+llvm::Error buildQwen2(HfGraph &g);
 llvm::Error buildVit(HfGraph &g);
 
 } // namespace tessera::hf

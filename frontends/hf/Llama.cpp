@@ -1,10 +1,19 @@
-//===- Llama.cpp - LLaMA checkpoints (model_type "llama") into tsr --------===//
+//===- Llama.cpp - LLaMA, Mistral and Qwen2 checkpoints into tsr ----------===//
 //
 // transformers' LlamaForCausalLM: token embeddings, pre-norm decoder layers
 // (RMSNorm, rotary position embedding on q and k, causal grouped-query
 // attention, a SiLU-gated MLP), a final RMSNorm and the LM head (tied to
 // the embeddings with tie_word_embeddings). Input input_ids (int64 [batch,
 // sequence]); output logits [batch, sequence, vocab].
+//
+// MistralForCausalLM and Qwen2ForCausalLM are the same network with
+// sliding-window attention: a query sees only the last `sliding_window`
+// keys up to itself (tsr.attention's window). Mistral applies it to every
+// layer (sliding_window null: none). Qwen2 has biases on q, k and v (not
+// on o) and applies the window, when use_sliding_window is set, to the
+// layers from max_window_layers on; an explicit `layer_types` list
+// ("sliding_attention" / "full_attention" per layer, as newer transformers
+// write it) overrides both rules.
 //
 // The rotary cos/sin tables are computed here for every position up to
 // max_position_embeddings and gathered at the run-time positions.
@@ -79,9 +88,49 @@ Expected<Value> projection(HfGraph &g, const std::string &base, int64_t out,
   return *w;
 }
 
-} // namespace
+enum class Family { Llama, Mistral, Qwen2 };
 
-Error buildLlama(HfGraph &g) {
+/// The sliding window of each layer (0: full attention).
+Expected<std::vector<int64_t>> layerWindows(HfGraph &g, Family family,
+                                            int64_t layers) {
+  std::vector<int64_t> windows(layers, 0);
+  if (family == Family::Llama)
+    return windows;
+  Expected<int64_t> window = g.configInt("sliding_window", 0);
+  Expected<bool> use = g.configBool("use_sliding_window",
+                                    family == Family::Mistral);
+  Expected<int64_t> firstLayer = g.configInt(
+      "max_window_layers", family == Family::Qwen2 ? layers : 0);
+  if (Error e = firstError(window, use, firstLayer))
+    return std::move(e);
+  if (const llvm::json::Array *types = g.config.getArray("layer_types")) {
+    if (static_cast<int64_t>(types->size()) != layers)
+      return g.configError("'layer_types' has " + llvm::Twine(types->size()) +
+                           " entries for " + llvm::Twine(layers) + " layers");
+    for (int64_t i = 0; i < layers; ++i) {
+      std::optional<llvm::StringRef> type = (*types)[i].getAsString();
+      if (!type || (*type != "sliding_attention" && *type != "full_attention"))
+        return g.configError("'layer_types' entry " + llvm::Twine(i) +
+                             " must be \"sliding_attention\" or "
+                             "\"full_attention\"");
+      if (*type == "sliding_attention") {
+        if (*window == 0)
+          return g.configError("layer " + llvm::Twine(i) +
+                               " is \"sliding_attention\" but "
+                               "'sliding_window' is not set");
+        windows[i] = *window;
+      }
+    }
+    return windows;
+  }
+  if (*use && *window > 0)
+    for (int64_t i = family == Family::Qwen2 ? *firstLayer : 0; i < layers;
+         ++i)
+      windows[i] = *window;
+  return windows;
+}
+
+Error buildLlamaFamily(HfGraph &g, Family family) {
   Expected<int64_t> vocab = g.configInt("vocab_size");
   Expected<int64_t> hidden = g.configInt("hidden_size");
   Expected<int64_t> inner = g.configInt("intermediate_size");
@@ -91,6 +140,8 @@ Error buildLlama(HfGraph &g) {
   Expected<double> eps = g.configFloat("rms_norm_eps", 1e-6);
   Expected<double> theta = g.configFloat("rope_theta", 10000.0);
   Expected<bool> tied = g.configBool("tie_word_embeddings", false);
+  // LLaMA's attention_bias covers q, k, v and o; Qwen2 has biases on q, k
+  // and v only.
   Expected<bool> attnBias = g.configBool("attention_bias", false);
   Expected<bool> mlpBias = g.configBool("mlp_bias", false);
   if (Error e = firstError(vocab, hidden, inner, layers, heads, positions, eps,
@@ -101,6 +152,11 @@ Error buildLlama(HfGraph &g) {
       g.configInt("head_dim", *hidden / std::max<int64_t>(*heads, 1));
   if (Error e = firstError(kvHeads, headDim))
     return e;
+  Expected<std::vector<int64_t>> windows = layerWindows(g, family, *layers);
+  if (!windows)
+    return windows.takeError();
+  const bool qkvBias = family == Family::Qwen2 || *attnBias;
+  const bool oBias = family != Family::Qwen2 && *attnBias;
   if (Error e = g.configMustBeNull(
           "rope_scaling", "scaled rotary embeddings are not supported"))
     return e;
@@ -173,13 +229,13 @@ Error buildLlama(HfGraph &g) {
       return postNorm.takeError();
     Value bq, bk, bv, bo, bg, bu, bd;
     Expected<Value> wq =
-        projection(g, p + "self_attn.q_proj", qDim, h, *attnBias, bq);
+        projection(g, p + "self_attn.q_proj", qDim, h, qkvBias, bq);
     Expected<Value> wk =
-        projection(g, p + "self_attn.k_proj", kvDim, h, *attnBias, bk);
+        projection(g, p + "self_attn.k_proj", kvDim, h, qkvBias, bk);
     Expected<Value> wv =
-        projection(g, p + "self_attn.v_proj", kvDim, h, *attnBias, bv);
+        projection(g, p + "self_attn.v_proj", kvDim, h, qkvBias, bv);
     Expected<Value> wo =
-        projection(g, p + "self_attn.o_proj", h, qDim, *attnBias, bo);
+        projection(g, p + "self_attn.o_proj", h, qDim, oBias, bo);
     Expected<Value> wg =
         projection(g, p + "mlp.gate_proj", *inner, h, *mlpBias, bg);
     Expected<Value> wu = projection(g, p + "mlp.up_proj", *inner, h, *mlpBias, bu);
@@ -194,7 +250,8 @@ Error buildLlama(HfGraph &g) {
     Value k = applyRotary(g, g.splitHeads(g.linear(a, *wk, bk), *kvHeads, d),
                           cos, sin);
     Value v = g.splitHeads(g.linear(a, *wv, bv), *kvHeads, d);
-    Value ctx = g.mergeHeads(g.attention(q, k, v, Value(), scale, true));
+    Value ctx = g.mergeHeads(
+        g.attention(q, k, v, Value(), scale, true, (*windows)[i]));
     x = g.add(x, g.linear(ctx, *wo, bo));
     Value m = rmsNorm(g, x, *postNorm, *eps);
     Value gate = g.linear(m, *wg, bg, *act);
@@ -220,5 +277,11 @@ Error buildLlama(HfGraph &g) {
   Value logits = g.linear(x, head, Value());
   return g.finishFunction({logits}, {"logits"});
 }
+
+} // namespace
+
+Error buildLlama(HfGraph &g) { return buildLlamaFamily(g, Family::Llama); }
+Error buildMistral(HfGraph &g) { return buildLlamaFamily(g, Family::Mistral); }
+Error buildQwen2(HfGraph &g) { return buildLlamaFamily(g, Family::Qwen2); }
 
 } // namespace tessera::hf

@@ -81,6 +81,24 @@ CONFIGS = {
                   max_position_embeddings=32, rms_norm_eps=1e-6,
                   rope_theta=10000.0, rope_scaling=None,
                   tie_word_embeddings=False, attention_bias=False),
+    # LLaMA's network with sliding-window attention (shorter than the test
+    # sequences): every layer for Mistral; for Qwen2 (biases on q, k, v)
+    # the layers from max_window_layers on.
+    "mistral": dict(model_type="mistral", architectures=["MistralForCausalLM"],
+                    vocab_size=64, hidden_size=32, intermediate_size=48,
+                    num_hidden_layers=2, num_attention_heads=4,
+                    num_key_value_heads=2, hidden_act="silu",
+                    max_position_embeddings=32, rms_norm_eps=1e-6,
+                    rope_theta=10000.0, sliding_window=4,
+                    tie_word_embeddings=False),
+    "qwen2": dict(model_type="qwen2", architectures=["Qwen2ForCausalLM"],
+                  vocab_size=64, hidden_size=32, intermediate_size=48,
+                  num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, hidden_act="silu",
+                  max_position_embeddings=32, rms_norm_eps=1e-6,
+                  rope_theta=1000000.0, use_sliding_window=True,
+                  sliding_window=3, max_window_layers=1,
+                  tie_word_embeddings=True),
     "vit": dict(model_type="vit", architectures=["ViTModel"], hidden_size=32,
                 num_hidden_layers=2, num_attention_heads=4,
                 intermediate_size=64, hidden_act="gelu", image_size=16,
@@ -148,17 +166,18 @@ def make_weights(model_type, c, seed=0):
             w.add(l + "mlp.c_proj.weight", (inner, h), 1.0 / math.sqrt(inner))
             w.add(l + "mlp.c_proj.bias", (h,), 0.05)
         w.norm(p + "ln_f", h)
-    elif model_type == "llama":
+    elif model_type in ("llama", "mistral", "qwen2"):
         h, p = c["hidden_size"], "model."
+        qkv_bias = model_type == "qwen2"
         heads, kv = c["num_attention_heads"], c["num_key_value_heads"]
         d = h // heads
         w.add(p + "embed_tokens.weight", (c["vocab_size"], h), 0.5)
         for i in range(c["num_hidden_layers"]):
             l = f"{p}layers.{i}."
             w.norm(l + "input_layernorm", h, bias=False)
-            w.linear(l + "self_attn.q_proj", heads * d, h, bias=False)
-            w.linear(l + "self_attn.k_proj", kv * d, h, bias=False)
-            w.linear(l + "self_attn.v_proj", kv * d, h, bias=False)
+            w.linear(l + "self_attn.q_proj", heads * d, h, bias=qkv_bias)
+            w.linear(l + "self_attn.k_proj", kv * d, h, bias=qkv_bias)
+            w.linear(l + "self_attn.v_proj", kv * d, h, bias=qkv_bias)
             w.linear(l + "self_attn.o_proj", h, heads * d, bias=False)
             w.norm(l + "post_attention_layernorm", h, bias=False)
             w.linear(l + "mlp.gate_proj", c["intermediate_size"], h, bias=False)
@@ -268,14 +287,29 @@ def merge(x):
     return x.transpose(0, 2, 1, 3).reshape(b, s, n * d)
 
 
-def attend(q, k, v, add_mask=None, causal=False):
+def attend(q, k, v, add_mask=None, causal=False, window=0):
     s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(q.shape[-1])
     if add_mask is not None:
         s = s + add_mask
     if causal:
         n = s.shape[-1]
-        s = np.where(np.tril(np.ones((n, n), bool)), s, FLOAT32_MIN)
+        keep = np.tril(np.ones((n, n), bool))
+        if window:
+            # transformers' sliding window: key j > query i - window.
+            keep &= ~np.tril(np.ones((n, n), bool), -window)
+        s = np.where(keep, s, FLOAT32_MIN)
     return softmax(s) @ v
+
+
+def layer_windows(model_type, c):
+    """The sliding window of each layer (0: full attention)."""
+    n = c["num_hidden_layers"]
+    if model_type == "mistral":
+        return [c.get("sliding_window") or 0] * n
+    if model_type == "qwen2" and c.get("use_sliding_window"):
+        return [c["sliding_window"] if i >= c["max_window_layers"] else 0
+                for i in range(n)]
+    return [0] * n
 
 
 def _w(t, name):
@@ -330,7 +364,7 @@ def gpt2_reference(c, t, ids, mask):
     return x @ g("wte.weight").T
 
 
-def llama_reference(c, t, ids):
+def llama_reference(c, t, ids, model_type="llama"):
     g = lambda n: _w(t, "model." + n)
     eps = c["rms_norm_eps"]
     nh, kv = c["num_attention_heads"], c["num_key_value_heads"]
@@ -347,7 +381,11 @@ def llama_reference(c, t, ids):
         rot = np.concatenate([-x[..., half:], x[..., :half]], -1)
         return x * cos + rot * sin
 
-    lin = lambda x, n: x @ g(n + ".weight").T
+    def lin(x, n):
+        y = x @ g(n + ".weight").T
+        return y + g(n + ".bias") if "model." + n + ".bias" in t else y
+
+    windows = layer_windows(model_type, c)
     for i in range(c["num_hidden_layers"]):
         l = f"layers.{i}."
         a = rms_norm(x, g(l + "input_layernorm.weight"), eps)
@@ -356,7 +394,8 @@ def llama_reference(c, t, ids):
         v = heads_of(lin(a, l + "self_attn.v_proj"), kv)
         k = np.repeat(k, nh // kv, axis=1)
         v = np.repeat(v, nh // kv, axis=1)
-        x = x + lin(merge(attend(q, k, v, causal=True)), l + "self_attn.o_proj")
+        x = x + lin(merge(attend(q, k, v, causal=True, window=windows[i])),
+                    l + "self_attn.o_proj")
         m = rms_norm(x, g(l + "post_attention_layernorm.weight"), eps)
         x = x + lin(silu(lin(m, l + "mlp.gate_proj")) * lin(m, l + "mlp.up_proj"),
                     l + "mlp.down_proj")
@@ -432,8 +471,8 @@ def reference(model_type, c, t, inputs):
     if model_type == "gpt2":
         return {"logits": gpt2_reference(c, t, inputs["input_ids"],
                                          inputs["attention_mask"])}
-    if model_type == "llama":
-        return {"logits": llama_reference(c, t, inputs["input_ids"])}
+    if model_type in ("llama", "mistral", "qwen2"):
+        return {"logits": llama_reference(c, t, inputs["input_ids"], model_type)}
     x = vit_reference(c, t, inputs["pixel_values"])
     return {"last_hidden_state": x,
             "pooler_output": pooler_reference(t, x, "vit.pooler.dense")}
@@ -532,6 +571,12 @@ def broken(model_type, kind):
         config["max_position_embeddings"] = 2 ** 30
     elif kind == "huge-size":
         config["num_hidden_layers"] = 2 ** 40
+    elif kind == "bad-window":
+        config["sliding_window"] = -4
+    elif kind == "layer-types":
+        config["layer_types"] = ["sliding_attention", "local"]
+    elif kind == "qwen2-bias":
+        tensors.pop("model.layers.0.self_attn.k_proj.bias")
     elif kind == "no-prefix-match":
         tensors = {"encoder." + k: v for k, v in tensors.items()}
     elif kind in ("truncated-weights", "bad-config-json", "no-weights",

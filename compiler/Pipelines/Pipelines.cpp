@@ -56,6 +56,9 @@ void buildTsrGraphPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createTsrFuseResidualPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Constant band masks into causal + window, once canonicalization has
+  // made them constants.
+  pm.addNestedPass<func::FuncOp>(createTsrFoldAttentionMasksPass());
 }
 
 void buildCpuPreparePipeline(OpPassManager &pm,

@@ -151,6 +151,34 @@ def TsrFuseResidualPass : Pass<"tsr-fuse-residual", "func::FuncOp"> {
 // Recomposition
 //===----------------------------------------------------------------------===//
 
+def TsrFoldAttentionMasksPass : Pass<"tsr-fold-attention-masks", "func::FuncOp"> {
+  let summary = "Turns constant causal and sliding-window masks of tsr.attention into its causal flag and window.";
+  let description = [{
+    Static-shape exports of Mistral-style models fold the sliding-window
+    causal mask into a constant `[1, 1, S, T]` initializer added to the
+    scores. As a mask the kernel would read S x T values and visit every
+    key; as `causal` and `window` it visits only the band, so the time
+    grows linearly with the sequence. A constant f32 mask, the same for
+    every batch and head, whose entries are 0 where a key is visible and
+    below -1e30 (finfo.min, -inf) elsewhere, is replaced when each row's
+    visible keys are exactly the band of a causal limit (j <= p, p = i + T -
+    S), a window (p - j < w), both, or a window on both sides (|j - p| < w);
+    any other mask stays a mask. The graph pipeline runs it after the last
+    canonicalization, when the mask has become the constant;
+    tsr-recompose-attention also tries it on the ops it builds.
+
+    Before:
+    ```mlir
+    %m = tsr.constant dense<...> : tensor<1x1x24x24xf32>
+    %o = tsr.attention %q, %k, %v, mask %m {scale = 0.25 : f32} : ...
+    ```
+    After:
+    ```mlir
+    %o = tsr.attention %q, %k, %v {causal, scale = 0.25 : f32, window = 5 : i64} : ...
+    ```
+  }];
+}
+
 def TsrRecomposeAttentionPass : Pass<"tsr-recompose-attention", "func::FuncOp"> {
   let summary = "Turns MatMul → scale → (+mask) → Softmax → MatMul into tsr.attention.";
   let description = [{

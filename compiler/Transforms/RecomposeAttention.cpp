@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/AttentionMasks.h"
+#include "compiler/Transforms/LinearWeights.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/PatternUtils.h"
 #include "dialects/tsr/IR/TsrDialect.h"
@@ -20,6 +21,7 @@ using namespace mlir;
 namespace tessera {
 
 #define GEN_PASS_DEF_TSRRECOMPOSEATTENTIONPASS
+#define GEN_PASS_DEF_TSRFOLDATTENTIONMASKSPASS
 #include "compiler/Transforms/Passes.h.inc"
 
 namespace {
@@ -526,12 +528,116 @@ struct RecomposeFoldedHeadsAttentionPattern : OpRewritePattern<tsr::MatmulOp> {
   }
 };
 
+/// Mask entries below this hide a key (finfo.min, -inf, -1e38...).
+constexpr float kHidden = -1e30f;
+
+/// tsr.attention with a constant additive mask that only draws a band (0
+/// where visible, below kHidden elsewhere, the same for every batch and
+/// head): the causal and sliding-window masks that static-shape exports of
+/// Mistral-style models bake into the graph. The band becomes `causal` and
+/// `window`, which the kernel reads as a range of keys per row (skipping
+/// the rest) instead of adding S x T mask values.
+struct FoldBandMaskPattern : OpRewritePattern<tsr::AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tsr::AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Value mask = op.getMask();
+    if (!mask)
+      return failure();
+    auto mt = cast<RankedTensorType>(mask.getType());
+    auto qt = op.getQuery().getType(), kt = op.getKey().getType();
+    if (!mt.hasStaticShape() || mt.getRank() < 2 || qt.isDynamicDim(2) ||
+        kt.isDynamicDim(2))
+      return rewriter.notifyMatchFailure(op, "mask or lengths not static");
+    const int64_t s = qt.getDimSize(2), t = kt.getDimSize(2);
+    ArrayRef<int64_t> shape = mt.getShape();
+    for (int64_t d : shape.drop_back(2))
+      if (d != 1)
+        return rewriter.notifyMatchFailure(op, "mask varies by batch or head");
+    const int64_t rows = shape[shape.size() - 2], cols = shape.back();
+    if (rows != s || cols != t || s * t > (int64_t(1) << 26))
+      return rewriter.notifyMatchFailure(op, "mask is not one [S, T] band");
+    std::optional<SmallVector<float>> values = constantFloats(mask);
+    if (!values || static_cast<int64_t>(values->size()) != s * t)
+      return rewriter.notifyMatchFailure(op, "mask is not an f32 constant");
+    // Each row's visible keys must be one run [lo, hi]; p = i + t - s is
+    // the row's position among the keys.
+    std::vector<int64_t> lo(s), hi(s);
+    for (int64_t i = 0; i < s; ++i) {
+      lo[i] = t;
+      hi[i] = -1;
+      for (int64_t j = 0; j < t; ++j) {
+        float x = (*values)[i * t + j];
+        if (x == 0.0f) {
+          if (hi[i] >= 0 && hi[i] != j - 1)
+            return rewriter.notifyMatchFailure(op, "row has gaps");
+          lo[i] = std::min(lo[i], j);
+          hi[i] = j;
+        } else if (!(x < kHidden)) {
+          return rewriter.notifyMatchFailure(op, "mask has other values");
+        }
+      }
+    }
+    // Causal: every row ends at its position (or the last key). The
+    // window: the widest run, which every row's start must then match.
+    bool causal = op.getCausal(), fits = true;
+    if (!causal) {
+      causal = true;
+      for (int64_t i = 0; i < s && causal; ++i)
+        causal = hi[i] == std::min(i + t - s, t - 1) ||
+                 (i + t - s < 0 && hi[i] < 0);
+    }
+    int64_t window = 0;
+    for (int64_t i = 0; i < s; ++i)
+      if (hi[i] >= 0) {
+        int64_t p = i + t - s;
+        window = std::max(window, p - lo[i] + 1);
+      }
+    auto expect = [&](int64_t i, int64_t w) {
+      int64_t p = i + t - s;
+      int64_t first = w > 0 ? std::max<int64_t>(0, p - w + 1) : 0;
+      int64_t last = causal ? std::min(p, t - 1)
+                   : w > 0  ? std::min(t - 1, p + w - 1)
+                            : t - 1;
+      if (first > last)
+        return hi[i] < 0;
+      return lo[i] == first && hi[i] == last;
+    };
+    if (window >= t)
+      window = 0; // the window never binds
+    for (int64_t i = 0; i < s && fits; ++i)
+      fits = expect(i, window);
+    if (!fits)
+      return rewriter.notifyMatchFailure(op, "mask is not a causal or "
+                                             "sliding-window band");
+    if (!causal && window == 0)
+      return rewriter.notifyMatchFailure(op, "mask hides nothing");
+    rewriter.replaceOpWithNewOp<tsr::AttentionOp>(
+        op, op.getType(), op.getQuery(), op.getKey(), op.getValue(), Value(),
+        op.getScaleAttr(), causal ? rewriter.getUnitAttr() : UnitAttr(),
+        rewriter.getI64IntegerAttr(window));
+    return success();
+  }
+};
+
 struct TsrRecomposeAttentionPass
     : impl::TsrRecomposeAttentionPassBase<TsrRecomposeAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RecomposeAttentionPattern,
-                 RecomposeFoldedHeadsAttentionPattern>(&getContext());
+                 RecomposeFoldedHeadsAttentionPattern, FoldBandMaskPattern>(
+        &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+struct TsrFoldAttentionMasksPass
+    : impl::TsrFoldAttentionMasksPassBase<TsrFoldAttentionMasksPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FoldBandMaskPattern>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -30,6 +30,8 @@ What each family adds to the op webs the compiler must import:
   SiLU-gated MLP (x * Sigmoid(x) * up), grouped-query attention (4 query
   heads, 2 kv heads repeated by Unsqueeze/Expand/Reshape), the causal mask
   as Trilu(ConstantOfShape(finfo.min), k=1) merged with the padding mask;
+* mistral2: llama2 with a sliding window of 5 keys, its mask a constant
+  band initializer (what a static-shape export folds the mask into);
 * sequence_ops: CumSum, Trilu and Range forms over run-time dims.
 """
 
@@ -396,17 +398,7 @@ def _rotate_half(b, x, scope):
     return b.op("Concat", [b.op("Neg", [x2], scope), x1], scope, axis=-1)
 
 
-def _llama(name, batch, seq, use_op, seed, rope_from_inv_freq):
-    """HF LlamaModel (no cache), position_ids as an input (as optimum exports
-    it), rotary cos/sin gathered from the cos_cached/sin_cached buffers
-    (transformers 4.3x) or computed from inv_freq by MatMul, Cos and Sin
-    (rope_from_inv_freq, transformers >= 4.38)."""
-    b = _builder(seed)
-    c = LLAMA
-    hidden, heads, kvh = c["hidden"], c["heads"], c["kv_heads"]
-    hd, rep = hidden // heads, heads // kvh
-    x = b.op("Gather", [b.init("embed_tokens.weight", b.weight((VOCAB, hidden), 0.1)),
-                        "input_ids"], "/embed_tokens", axis=0)
+def _llama_causal_padding_mask(b):
     # _update_causal_mask: full((S, S), min).triu(1)[None, None].expand(B, 1, S, S),
     # then min where (causal + attention_mask[:, None, None, :]) == 0.
     s_len = b.shape_dim("input_ids", 1, "")
@@ -421,6 +413,30 @@ def _llama(name, batch, seq, use_op, seed, rope_from_inv_freq):
     am = b.op("Cast", [am], "", to=TensorProto.FLOAT)
     pad = b.op("Equal", [b.op("Add", [cm, am], ""), b.const(0.0, "")], "")
     mask = b.op("Where", [pad, b.const(FLOAT32_MIN, ""), cm], "")
+    return mask
+
+
+def _llama(name, batch, seq, use_op, seed, rope_from_inv_freq, window=0):
+    """HF LlamaModel (no cache), position_ids as an input (as optimum exports
+    it), rotary cos/sin gathered from the cos_cached/sin_cached buffers
+    (transformers 4.3x) or computed from inv_freq by MatMul, Cos and Sin
+    (rope_from_inv_freq, transformers >= 4.38). With a window (Mistral's
+    sliding window, static shapes, no padding input), the mask is the
+    constant band a static export folds it into: key j visible to query i
+    when i - window < j <= i."""
+    b = _builder(seed)
+    c = LLAMA
+    hidden, heads, kvh = c["hidden"], c["heads"], c["kv_heads"]
+    hd, rep = hidden // heads, heads // kvh
+    x = b.op("Gather", [b.init("embed_tokens.weight", b.weight((VOCAB, hidden), 0.1)),
+                        "input_ids"], "/embed_tokens", axis=0)
+    if window:
+        i, j = np.arange(seq)[:, None], np.arange(seq)[None, :]
+        band = (j <= i) & (j > i - window)
+        mask = b.init("sliding_window_mask",
+                      np.where(band, 0.0, FLOAT32_MIN).astype(np.float32)[None, None])
+    else:
+        mask = _llama_causal_padding_mask(b)
     inv_freq = 1.0 / (c["theta"] ** (np.arange(0, hd, 2, dtype=np.float64) / hd))
     if rope_from_inv_freq:
         # transformers >= 4.38: freqs = (inv_freq[None, :, None].expand(B, -1, 1)
@@ -504,15 +520,16 @@ def _llama(name, batch, seq, use_op, seed, rope_from_inv_freq):
     _rms_norm(b, x, "/norm", "norm", use_op)
     b.nodes[-1].output[0] = "last_hidden_state"
     dims = [batch, seq]
+    inputs = ["input_ids", "position_ids"] if window else \
+        ["input_ids", "attention_mask", "position_ids"]
     return b.build(
         name,
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, dims),
-         helper.make_tensor_value_info("position_ids", TensorProto.INT64, dims)],
+        [helper.make_tensor_value_info(n, TensorProto.INT64, dims) for n in inputs],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT,
                                        dims + [hidden])],
         "2-layer LLaMA (GQA 4/2 heads, RoPE, SiLU MLP, "
-        + ("RMSNormalization op" if use_op else "decomposed RMSNorm") + ")",
+        + ("RMSNormalization op" if use_op else "decomposed RMSNorm")
+        + (f", sliding window {window}" if window else "") + ")",
         **({"opset": 23} if use_op else {}))
 
 
@@ -528,7 +545,24 @@ def llama2_rms():
     return _llama("llama2_rms", *LLAMA_SHAPE, use_op=True, seed=16, rope_from_inv_freq=True)
 
 
+MISTRAL_SHAPE = (2, 24)  # (batch, seq) of the static mistral2
+MISTRAL_WINDOW = 5
+
+
+def mistral2():
+    """Mistral: LLaMA with a sliding window of 5 over 24 tokens, the mask a
+    constant band (as a static-shape export folds it), which
+    tsr-recompose-attention turns into the attention's window."""
+    return _llama("mistral2", *MISTRAL_SHAPE, use_op=False, seed=19,
+                  rope_from_inv_freq=True, window=MISTRAL_WINDOW)
+
+
 def _llama_inputs(name, seq, batch, rng):
+    if name == "mistral2":
+        batch, seq = MISTRAL_SHAPE
+        ids = rng.integers(0, VOCAB, size=(batch, seq), dtype=np.int64)
+        pos = np.tile(np.arange(seq, dtype=np.int64), (batch, 1))
+        return {"input_ids": ids, "position_ids": pos}
     if name == "llama2_rms":
         batch, seq = LLAMA_SHAPE
     seq = 8 if seq is None else seq
@@ -618,6 +652,7 @@ _MODELS = {
     "gpt2_past_dyn": (gpt2_past_dyn, _gpt2_past_inputs),
     "llama2": (llama2, _llama_inputs),
     "llama2_rms": (llama2_rms, _llama_inputs),
+    "mistral2": (mistral2, _llama_inputs),
     "sequence_ops": (sequence_ops, _sequence_ops_inputs),
 }
 _DYNAMIC = {"roberta2", "distilbert2", "bert2_tt", "gpt2_past_dyn", "llama2", "sequence_ops"}

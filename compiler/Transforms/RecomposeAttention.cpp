@@ -543,7 +543,8 @@ struct FoldBandMaskPattern : OpRewritePattern<tsr::AttentionOp> {
   LogicalResult matchAndRewrite(tsr::AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Value mask = op.getMask();
-    if (!mask)
+    // (An op with a window already would need the two intersected.)
+    if (!mask || op.getWindowAttr().getInt() != 0)
       return failure();
     auto mt = cast<RankedTensorType>(mask.getType());
     auto qt = op.getQuery().getType(), kt = op.getKey().getType();
@@ -579,6 +580,11 @@ struct FoldBandMaskPattern : OpRewritePattern<tsr::AttentionOp> {
         }
       }
     }
+    // A row that sees no key gets the mean of V from a finite fill value
+    // (a uniform softmax) but zeros from the kernel: keep such masks.
+    for (int64_t i = 0; i < s; ++i)
+      if (hi[i] < 0)
+        return rewriter.notifyMatchFailure(op, "a row sees no key");
     // Causal: every row ends at its position (or the last key). The
     // window: the widest run, which every row's start must then match.
     bool causal = op.getCausal(), fits = true;

@@ -100,7 +100,7 @@ Expected<std::vector<int64_t>> layerWindows(HfGraph &g, Family family,
   Expected<bool> use = g.configBool("use_sliding_window",
                                     family == Family::Mistral);
   Expected<int64_t> firstLayer = g.configInt(
-      "max_window_layers", family == Family::Qwen2 ? layers : 0);
+      "max_window_layers", family == Family::Qwen2 ? 28 : 0); // (transformers)
   if (Error e = firstError(window, use, firstLayer))
     return std::move(e);
   if (const llvm::json::Array *types = g.config.getArray("layer_types")) {

@@ -18,6 +18,7 @@
 #include "tessera/pack.h"
 
 #include <cstdio>
+#include <limits>
 #include <cstring>
 #include <string>
 
@@ -88,6 +89,12 @@ struct TsrSparsifyPass : impl::TsrSparsifyPassBase<TsrSparsifyPass> {
       op.erase();
       blobUses.eraseIfUnused(weight);
     }
+    // Packed forms no linear could use (made in another block than a
+    // linear reading the weight) go again.
+    for (auto &[key, sparse] : done)
+      for (Value v : {sparse.values, sparse.indices, sparse.offsets})
+        if (v && v.use_empty())
+          blobUses.eraseOp(v.getDefiningOp());
   }
 
   /// The weight's sparse form if the cost model prefers it to the dense
@@ -137,11 +144,17 @@ struct TsrSparsifyPass : impl::TsrSparsifyPassBase<TsrSparsifyPass> {
           << fixed(cost, 2) << "x the dense time";
       return std::nullopt;
     }
-    describe(op.emitRemark("sparse: "))
-        << "; " << (useBlocks ? "block16" : "csr") << ", expected "
-        << fixed(cost, 2) << "x the dense time";
 
     const int64_t stored = useBlocks ? blocks : nonzeros;
+    // The formats' offsets and indices are int32.
+    if (stored > std::numeric_limits<int32_t>::max() ||
+        n + 1 > std::numeric_limits<int32_t>::max()) {
+      op.emitRemark("dense: '")
+          << name << "': " << stored
+          << " stored elements are more than the sparse formats' int32 "
+             "offsets hold";
+      return std::nullopt;
+    }
     const int64_t valueCount =
         useBlocks ? stored * tsr::kSparseBlock * tsr::kSparseBlock : stored;
     const int64_t offsetCount = useBlocks ? panels + 1 : n + 1;
@@ -158,6 +171,10 @@ struct TsrSparsifyPass : impl::TsrSparsifyPassBase<TsrSparsifyPass> {
       tsr_pack_sparse_block16(data, k, n, rowStride, colStride, o, i, v);
     else
       tsr_pack_sparse_csr(data, k, n, rowStride, colStride, o, i, v);
+
+    describe(op.emitRemark("sparse: "))
+        << "; " << (useBlocks ? "block16" : "csr") << ", expected "
+        << fixed(cost, 2) << "x the dense time";
 
     // Next to the weight, so that every linear reading it sees them.
     OpBuilder b(w.constant);

@@ -418,6 +418,9 @@ LogicalResult SparseLinearOp::verify() {
            << "), got " << values;
   int64_t maxStored = blocks ? wantOffsets - 1 : n;
   maxStored *= blocks ? (k + kSparseBlock - 1) / kSparseBlock : k;
+  if (!ShapedType::isDynamic(indices) && indices > int64_t(INT32_MAX))
+    return emitOpError("indices has ")
+           << indices << " elements, more than int32 offsets can count";
   if (!ShapedType::isDynamic(indices) && indices > maxStored)
     return emitOpError("indices has ")
            << indices << " elements, more than the weight's " << maxStored;
@@ -655,8 +658,10 @@ LogicalResult AttentionOp::verify() {
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
     return emitOpError("query, key and value must be rank 4 [B, H, S, D]");
   // (I64Attr's getter is unsigned.)
-  if (int64_t window = getWindowAttr().getInt(); window < 0)
-    return emitOpError("window must be >= 0 (0: no window), got ") << window;
+  if (int64_t window = getWindowAttr().getInt();
+      window < 0 || window > (int64_t(1) << 40))
+    return emitOpError("window must be in [0, 2^40] (0: no window), got ")
+           << window;
   if (q.getElementType() != k.getElementType() ||
       q.getElementType() != v.getElementType())
     return emitOpError("query, key and value element types differ");

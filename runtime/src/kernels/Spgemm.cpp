@@ -33,7 +33,7 @@ using namespace tessera::runtime;
 
 namespace {
 
-/// Row block: a multiple of every kernel set's blockMr and csrMr.
+/// Row block of BLOCK16 (CSR packs one tile's rows, csrMr, at a time).
 constexpr int64_t kMc = 128;
 /// Below this many stored multiply-adds, waking another thread costs more
 /// than it saves.
@@ -229,8 +229,9 @@ const SpgemmKernelSet &tessera::runtime::getSpgemmKernels(SpgemmIsa isa) {
 }
 
 SpgemmWorkspace::SpgemmWorkspace(unsigned numThreads) {
-  // kMc rows rounded up to whole panels of any mr (at most 64), in whole
-  // cache lines.
+  // The largest packed A block of the kernel sets: BLOCK16's kMc rows in
+  // whole 48-row panels by 1024 steps (144 x 1024), CSR's 128 rows by 1536
+  // steps (AVX-512) or 32 by 6144 (AVX2); runSpgemm checks each call's.
   floatsPerThread_ = (kMc + 64) * kSpgemmMaxKc;
   size_t bytes = floatsPerThread_ * sizeof(float) * std::max(1u, numThreads);
   storage_.reset(static_cast<float *>(std::aligned_alloc(64, bytes)));
@@ -250,7 +251,15 @@ void tessera::runtime::runSpgemm(const tsr_spgemm_args_t &args,
     fillWithoutProduct(args);
     return;
   }
+  if (!args.a || !args.values || !args.indices || !args.offsets || !args.c)
+    return;
   const bool blocks = args.format == TSR_SPGEMM_BLOCK16;
+  // The packed A block of either format must fit a thread's workspace.
+  const int64_t mr = blocks ? kernels.blockMr : kernels.csrMr;
+  const int64_t kc = blocks ? kernels.blockKc : kernels.csrKc;
+  const int64_t mc = blocks ? kMc : mr;
+  if ((mc + mr - 1) / mr * mr * kc > workspace.floatsPerThread())
+    return;
   // The work that runs: the stored elements times the rows.
   int64_t panels = (args.n + kB - 1) / kB;
   double stored = blocks ? double(args.offsets[panels]) * kB * kB

@@ -39,6 +39,7 @@ public:
   float *packedA(unsigned thread) const {
     return storage_.get() + thread * floatsPerThread_;
   }
+  int64_t floatsPerThread() const { return int64_t(floatsPerThread_); }
 
 private:
   struct Free {

@@ -52,16 +52,17 @@ struct SpgemmTile {
   bool finish;       // last k block: bias and epilogue
 };
 
-/// The most steps of a k block any kernel set asks for.
+/// The steps that size SpgemmWorkspace (192 rows by this many floats).
 constexpr int64_t kSpgemmMaxKc = 1024;
 
 struct SpgemmKernelSet {
   const char *name;
   int64_t blockMr; // rows of a BLOCK16 tile
   int64_t csrMr;   // rows of a CSR tile
-  /// Steps of a k block (multiples of 16, at most kSpgemmMaxKc): a tile
-  /// reads its packed A panel (mr x kc floats) at the k of each stored
-  /// weight, in no order, so the panel should fit in L1.
+  /// Steps of a k block (multiples of 16): a tile reads its packed A panel
+  /// (mr x kc floats) at the k of each stored weight, in no order. The
+  /// packed block (BLOCK16: 128 rows in whole panels; CSR: one panel) must
+  /// fit SpgemmWorkspace's per-thread buffer, which runSpgemm checks.
   int64_t blockKc, csrKc;
   void (*blockTile)(const SpgemmTile &tile);
   void (*csrTile)(const SpgemmTile &tile);

@@ -1125,7 +1125,7 @@ func.func @sparse_index_type(%x: tensor<2x2xf32>, %v: tensor<1xf32>, %i: tensor<
 
 // Tests that an attention window is not negative.
 func.func @attention_negative_window(%q: tensor<1x2x8x4xf32>) {
-  // expected-error @+1 {{'tsr.attention' op window must be >= 0 (0: no window), got -1}}
+  // expected-error @+1 {{'tsr.attention' op window must be in [0, 2^40] (0: no window), got -1}}
   %0 = tsr.attention %q, %q, %q {scale = 0.5 : f32, causal, window = -1 : i64} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
   return
 }

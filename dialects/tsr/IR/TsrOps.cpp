@@ -313,6 +313,22 @@ LogicalResult QuantizedLinearOp::verify() {
   return success();
 }
 
+/// What the weight-format linears (w4, bf16, sparse) check last: a bias
+/// of [N], and a result of the input's shape with N as its last dim.
+static LogicalResult verifyBiasAndResult(Operation *op, Value bias,
+                                         RankedTensorType in,
+                                         RankedTensorType result, int64_t n) {
+  if (bias &&
+      !areShapesCompatible(cast<RankedTensorType>(bias.getType()).getShape(),
+                           {n}))
+    return op->emitOpError("bias must be [N] with N = ") << n;
+  SmallVector<int64_t> expected(in.getShape());
+  expected.back() = n;
+  if (!areShapesCompatible(expected, result.getShape()))
+    return op->emitOpError("result must be ") << shapeStr(expected);
+  return success();
+}
+
 LogicalResult W4LinearOp::verify() {
   RankedTensorType in = getInput().getType();
   RankedTensorType w = getWeight().getType();
@@ -346,15 +362,7 @@ LogicalResult W4LinearOp::verify() {
       z && cast<RankedTensorType>(z.getType()).getElementType() !=
                getScale().getType().getElementType())
     return emitOpError("scale and zero_point must have one element type");
-  if (Value b = getBias();
-      b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
-                                {n}))
-    return emitOpError("bias must be [N] with N = ") << n;
-  SmallVector<int64_t> expected(in.getShape());
-  expected.back() = n;
-  if (!areShapesCompatible(expected, getType().getShape()))
-    return emitOpError("result must be ") << shapeStr(expected);
-  return success();
+  return verifyBiasAndResult(getOperation(), getBias(), in, getType(), n);
 }
 
 LogicalResult Bf16LinearOp::verify() {
@@ -377,15 +385,7 @@ LogicalResult Bf16LinearOp::verify() {
   } else if (!areShapesCompatible(w.getShape(), {n, k})) {
     return emitOpError("weight must be [N, K] = ") << shapeStr({n, k});
   }
-  if (Value b = getBias();
-      b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
-                                {n}))
-    return emitOpError("bias must be [N] with N = ") << n;
-  SmallVector<int64_t> expected(in.getShape());
-  expected.back() = n;
-  if (!areShapesCompatible(expected, getType().getShape()))
-    return emitOpError("result must be ") << shapeStr(expected);
-  return success();
+  return verifyBiasAndResult(getOperation(), getBias(), in, getType(), n);
 }
 
 LogicalResult SparseLinearOp::verify() {
@@ -424,15 +424,7 @@ LogicalResult SparseLinearOp::verify() {
   if (!ShapedType::isDynamic(indices) && indices > maxStored)
     return emitOpError("indices has ")
            << indices << " elements, more than the weight's " << maxStored;
-  if (Value b = getBias();
-      b && !areShapesCompatible(cast<RankedTensorType>(b.getType()).getShape(),
-                                {n}))
-    return emitOpError("bias must be [N] with N = ") << n;
-  SmallVector<int64_t> expected(in.getShape());
-  expected.back() = n;
-  if (!areShapesCompatible(expected, getType().getShape()))
-    return emitOpError("result must be ") << shapeStr(expected);
-  return success();
+  return verifyBiasAndResult(getOperation(), getBias(), in, getType(), n);
 }
 
 LogicalResult CheckIndicesOp::verify() {
